@@ -1,0 +1,130 @@
+"""The incident's clocks, derived from stored timestamps and `now`, never from counting ticks."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from warroom.domain.model import Incident
+from warroom.playbook.models import Playbook, Severity
+
+
+class ClockState(enum.StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # due within the playbook's warn_minutes
+    OVERDUE = "overdue"
+    MET = "met"  # satisfied for good (acknowledged, resolved in time, customer told)
+    STOPPED = "stopped"  # the incident is resolved: recurring clocks stop
+
+
+class ClockKind(enum.StrEnum):
+    INTERNAL_UPDATE = "internal_update"
+    STAKEHOLDER_UPDATE = "stakeholder_update"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    CUSTOMER_COMMS = "customer_comms"
+
+
+LABELS = {
+    ClockKind.INTERNAL_UPDATE: "Internal update",
+    ClockKind.STAKEHOLDER_UPDATE: "Stakeholder update",
+    ClockKind.ACKNOWLEDGE: "Acknowledge",
+    ClockKind.RESOLVE: "Resolve (SLA)",
+    ClockKind.CUSTOMER_COMMS: "Customer comms",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    kind: ClockKind
+    due_at: datetime | None
+    state: ClockState
+    remaining: float  # seconds until due; negative when overdue; 0 when met/stopped
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+    @property
+    def alerting(self) -> bool:
+        return self.state is ClockState.OVERDUE
+
+
+def _running(kind: ClockKind, due_at: datetime, now: datetime, warn: timedelta) -> Clock:
+    remaining = (due_at - now).total_seconds()
+    if remaining < 0:
+        state = ClockState.OVERDUE
+    elif remaining <= warn.total_seconds():
+        state = ClockState.WARNING
+    else:
+        state = ClockState.OK
+    return Clock(kind, due_at, state, remaining)
+
+
+def _after(start: datetime, minutes: int) -> datetime:
+    return start + timedelta(minutes=minutes)
+
+
+def next_update_due(incident: Incident, severity: Severity) -> datetime:
+    """When the next internal status update is due: last update (or declaration) + cadence."""
+    since = incident.last_internal_update_at or incident.declared_at
+    return _after(since, severity.internal_update_minutes)
+
+
+def compute_clocks(incident: Incident, playbook: Playbook, now: datetime) -> list[Clock]:
+    """Every clock of the incident at `now`, the internal update first."""
+    sev = playbook.severity(incident.severity)
+    warn = timedelta(minutes=playbook.warn_minutes)
+    active = incident.status.is_active
+
+    def recurring(kind: ClockKind, since: datetime | None, minutes: int) -> Clock:
+        due = _after(since or incident.declared_at, minutes)
+        if not active:
+            return Clock(kind, due, ClockState.STOPPED, 0.0)
+        return _running(kind, due, now, warn)
+
+    def one_off(kind: ClockKind, due: datetime, done_at: datetime | None) -> Clock:
+        if done_at is not None:
+            late = done_at > due
+            note = "late" if late else "in time"
+            return Clock(kind, due, ClockState.MET, 0.0, note)
+        if not active:
+            return Clock(kind, due, ClockState.STOPPED, 0.0)
+        return _running(kind, due, now, warn)
+
+    clocks = [
+        recurring(
+            ClockKind.INTERNAL_UPDATE,
+            incident.last_internal_update_at,
+            sev.internal_update_minutes,
+        ),
+        recurring(
+            ClockKind.STAKEHOLDER_UPDATE,
+            incident.last_stakeholder_update_at,
+            sev.stakeholder_update_minutes,
+        ),
+        one_off(
+            ClockKind.ACKNOWLEDGE,
+            _after(incident.started_at, sev.acknowledge_minutes),
+            incident.acknowledged_at,
+        ),
+        one_off(
+            ClockKind.RESOLVE,
+            _after(incident.started_at, sev.resolve_minutes),
+            incident.resolved_at,
+        ),
+    ]
+    if sev.customer_comms_minutes is None:
+        clocks.append(
+            Clock(ClockKind.CUSTOMER_COMMS, None, ClockState.MET, 0.0, "not needed")
+        )
+    else:
+        clock = one_off(
+            ClockKind.CUSTOMER_COMMS,
+            _after(incident.started_at, sev.customer_comms_minutes),
+            incident.last_customer_update_at,
+        )
+        clocks.append(clock)
+    return clocks

@@ -1,0 +1,184 @@
+"""The incident as the rest of warroom sees it: plain, immutable values."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+Now = Callable[[], datetime]
+"""Returns the current time, timezone-aware UTC. Injected everywhere; tests pass a fake."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(enum.StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MITIGATING = "mitigating"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def is_active(self) -> bool:
+        """Clocks run only while the incident is being worked on."""
+        return self not in (Status.RESOLVED, Status.CLOSED)
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        wanted = text.strip().casefold()
+        matches = [s for s in cls if s.value.startswith(wanted)] if wanted else []
+        if len(matches) != 1:
+            known = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown status {text!r} (one of: {known})")
+        return matches[0]
+
+
+class EntryKind(enum.StrEnum):
+    NOTE = "note"
+    FINDING = "finding"
+    ACTION = "action"
+    DECISION = "decision"
+    TODO = "todo"
+    # Automatic entries, written by warroom itself.
+    DECLARED = "declared"
+    SEVERITY = "severity"
+    STATUS = "status"
+    ROLE = "role"
+    CHECKLIST = "checklist"
+    UPDATE = "update"
+    ACK = "ack"
+    CLOSED = "closed"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self not in _TYPED_KINDS
+
+
+_TYPED_KINDS = frozenset(
+    {EntryKind.NOTE, EntryKind.FINDING, EntryKind.ACTION, EntryKind.DECISION, EntryKind.TODO}
+)
+
+
+class UpdateKind(enum.StrEnum):
+    """Which status update was sent: each restarts its own clock."""
+
+    INTERNAL = "internal"
+    STAKEHOLDER = "stakeholder"
+    CUSTOMER = "customer"
+
+    @classmethod
+    def parse(cls, text: str) -> UpdateKind:
+        wanted = text.strip().casefold() or "internal"
+        for kind in cls:
+            if kind.value.startswith(wanted):
+                return kind
+        known = ", ".join(k.value for k in cls)
+        raise ValueError(f"unknown update kind {text!r} (one of: {known})")
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    title: str
+    severity: int
+    status: Status
+    impact_users: str
+    impact_features: str
+    detected_at: datetime
+    declared_at: datetime
+    acknowledged_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_internal_update_at: datetime | None = None
+    last_stakeholder_update_at: datetime | None = None
+    last_customer_update_at: datetime | None = None
+    review: ReviewNotes = field(default_factory=lambda: ReviewNotes())
+    review_path: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not Status.CLOSED
+
+    @property
+    def started_at(self) -> datetime:
+        """The incident's start: when it was detected (which may precede the declaration)."""
+        return min(self.detected_at, self.declared_at)
+
+    def elapsed(self, now: datetime) -> float:
+        """Seconds from start to now, or to resolution once resolved."""
+        end = self.resolved_at or self.closed_at or now
+        return max(0.0, (end - self.started_at).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNotes:
+    """What the IC writes at close: what cannot be derived from the record."""
+
+    root_cause: str = ""
+    contributing_factors: str = ""
+    resolution: str = ""
+    verification: str = ""
+    went_well: str = ""
+    improvements: str = ""
+    lessons: str = ""
+    prevention_short_term: str = ""
+    prevention_long_term: str = ""
+    monitoring: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    id: int
+    incident_id: str
+    at: datetime
+    logged_at: datetime
+    kind: EntryKind
+    text: str
+    author: str
+    pinned: bool = False
+    # Structured facts of automatic entries, e.g. {"from": 2, "to": 1} for a severity change.
+    data: dict[str, str | int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignment:
+    role: str
+    person: str
+    assigned_at: datetime
+    assigned_by: str
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    id: int
+    section: str
+    position: int
+    text: str
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    id: int
+    incident_id: str
+    text: str
+    owner: str
+    priority: str
+    due_at: datetime
+    status: str = "Open"

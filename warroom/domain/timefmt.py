@@ -1,0 +1,79 @@
+"""Formatting and parsing of times and durations. Everything is UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_HHMM = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?$")
+
+
+def utc(dt: datetime) -> datetime:
+    """The same instant as an aware UTC datetime (naive values are taken as UTC)."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def hhmm(dt: datetime) -> str:
+    return utc(dt).strftime("%H:%M")
+
+
+def stamp(dt: datetime) -> str:
+    return utc(dt).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(seconds: float) -> str:
+    """A human duration: "45m", "1h 05m", "2d 3h 10m"."""
+    total = int(max(0, seconds)) // 60
+    days, rest = divmod(total, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+def countdown(seconds: float) -> str:
+    """A clock face: "29:59", "1:59:59"; negative values (overdue) get a leading "-"."""
+    sign = "-" if seconds < 0 else ""
+    total = int(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    return f"{sign}{minutes:02d}:{secs:02d}"
+
+
+def parse_time_of_day(text: str, now: datetime) -> datetime:
+    """ "14:05" as the latest such UTC time not after `now` (so it may be yesterday)."""
+    match = _HHMM.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a time of day (HH:MM, UTC): {text!r}")
+    now = utc(now)
+    at = now.replace(
+        hour=int(match["h"]), minute=int(match["m"]), second=int(match["s"] or 0), microsecond=0
+    )
+    if at > now:
+        at -= timedelta(days=1)
+    return at
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """A time typed by a person: "14:05", "2026-11-27 14:05", ISO 8601, or "-15m"/"-2h"."""
+    text = text.strip()
+    relative = re.fullmatch(r"-(\d+)([mh])", text)
+    if relative:
+        amount = int(relative[1])
+        delta = timedelta(minutes=amount) if relative[2] == "m" else timedelta(hours=amount)
+        return utc(now) - delta
+    if _HHMM.match(text):
+        return parse_time_of_day(text, now)
+    try:
+        parsed = datetime.fromisoformat(text.replace(" UTC", "").replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a time: {text!r} (use HH:MM in UTC, YYYY-MM-DD HH:MM, or -15m)"
+        ) from None
+    return utc(parsed)

@@ -1,0 +1,746 @@
+"""The one Store: every state change and its timeline entry commit in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, func, insert
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, col, create_engine, select
+
+from warroom.domain.incident import (
+    action_due,
+    checklist_plan,
+    next_incident_id,
+    section_title,
+    severity_actions,
+)
+from warroom.domain.model import (
+    ActionItem,
+    ChecklistItem,
+    EntryKind,
+    Incident,
+    Now,
+    ReviewNotes,
+    RoleAssignment,
+    Status,
+    TimelineEntry,
+    UpdateKind,
+    system_clock,
+)
+from warroom.domain.timefmt import utc
+from warroom.domain.text import clean_line, clean_text
+from warroom.playbook.models import Playbook
+from warroom.store.tables import ActionItemRow, ChecklistRow, EntryRow, IncidentRow, RoleRow
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """The database could not be opened, read or written. The message is one clear line."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return None if dt is None else utc(dt)
+
+
+def _aware_req(dt: datetime) -> datetime:
+    return utc(dt)
+
+
+def _to_incident(row: IncidentRow) -> Incident:
+    review = ReviewNotes(**json.loads(row.review_json or "{}"))
+    return Incident(
+        id=row.id,
+        title=row.title,
+        severity=row.severity,
+        status=Status(row.status),
+        impact_users=row.impact_users,
+        impact_features=row.impact_features,
+        detected_at=_aware_req(row.detected_at),
+        declared_at=_aware_req(row.declared_at),
+        acknowledged_at=_aware(row.acknowledged_at),
+        mitigated_at=_aware(row.mitigated_at),
+        resolved_at=_aware(row.resolved_at),
+        closed_at=_aware(row.closed_at),
+        last_internal_update_at=_aware(row.last_internal_update_at),
+        last_stakeholder_update_at=_aware(row.last_stakeholder_update_at),
+        last_customer_update_at=_aware(row.last_customer_update_at),
+        review=review,
+        review_path=row.review_path,
+    )
+
+
+def _to_entry(row: EntryRow) -> TimelineEntry:
+    assert row.id is not None
+    return TimelineEntry(
+        id=row.id,
+        incident_id=row.incident_id,
+        at=_aware_req(row.at),
+        logged_at=_aware_req(row.logged_at),
+        kind=EntryKind(row.kind),
+        text=row.text,
+        author=row.author,
+        pinned=row.pinned,
+        data=json.loads(row.data_json or "{}"),
+    )
+
+
+def _to_item(row: ChecklistRow) -> ChecklistItem:
+    assert row.id is not None
+    return ChecklistItem(
+        id=row.id,
+        section=row.section,
+        position=row.position,
+        text=row.text,
+        done_at=_aware(row.done_at),
+        done_by=row.done_by,
+    )
+
+
+def _to_action(row: ActionItemRow) -> ActionItem:
+    assert row.id is not None
+    return ActionItem(
+        id=row.id,
+        incident_id=row.incident_id,
+        text=row.text,
+        owner=row.owner,
+        priority=row.priority,
+        due_at=_aware_req(row.due_at),
+        status=row.status,
+    )
+
+
+def _to_role(row: RoleRow) -> RoleAssignment:
+    return RoleAssignment(
+        role=row.role,
+        person=row.person,
+        assigned_at=_aware_req(row.assigned_at),
+        assigned_by=row.assigned_by,
+        ended_at=_aware(row.ended_at),
+    )
+
+
+class Store:
+    """All reads and writes of warroom's SQLite database (WAL, safe for many processes)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        playbook: Playbook,
+        clock: Now = system_clock,
+        author: str = "",
+    ) -> None:
+        self.path = Path(path)
+        self.playbook = playbook
+        self.clock = clock
+        self.author = author
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+        self._engine = self._make_engine()
+        self._writer = self._engine.execution_options(warroom_write=True)
+        self._watch: sqlite3.Connection | None = None
+        with self._guard("open"):
+            SQLModel.metadata.create_all(self._engine)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _make_engine(self) -> Engine:
+        engine = create_engine(
+            f"sqlite:///{self.path}",
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+            # We issue BEGIN ourselves (below) so that writers take the lock up front.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            write = conn.get_execution_options().get("warroom_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            raise
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            orig = getattr(exc, "orig", None) or exc
+            raise StoreError(f"database {self.path}: cannot {what}: {orig}") from None
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Session]:
+        with self._guard(what), Session(self._writer, expire_on_commit=False) as session:
+            yield session
+            session.commit()
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._guard("read"), Session(self._engine, expire_on_commit=False) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self._engine.dispose()
+
+    def data_version(self) -> int:
+        """Changes whenever any connection (another process included) commits."""
+        try:
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.path, check_same_thread=False)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {self.path}: cannot read: {exc}") from None
+
+    def _who(self, author: str | None) -> str:
+        return clean_line(author if author is not None else self.author)
+
+    def _now(self) -> datetime:
+        return utc(self.clock())
+
+    def _add_entry(
+        self,
+        session: Session,
+        incident_id: str,
+        kind: EntryKind,
+        text: str,
+        author: str,
+        at: datetime | None = None,
+        data: dict[str, Any] | None = None,
+        pinned: bool = False,
+    ) -> EntryRow:
+        now = self._now()
+        row = EntryRow(
+            incident_id=incident_id,
+            at=utc(at or now),
+            logged_at=utc(now),
+            kind=kind.value,
+            text=text,
+            author=author,
+            pinned=pinned,
+            data_json=json.dumps(data or {}),
+        )
+        session.add(row)
+        return row
+
+    def _incident_row(self, session: Session, incident_id: str) -> IncidentRow:
+        row = session.get(IncidentRow, incident_id)
+        if row is None:
+            raise NotFound(f"no incident {incident_id}")
+        return row
+
+    # -- incidents ---------------------------------------------------------------------
+
+    def declare(
+        self,
+        title: str,
+        severity: int,
+        impact_users: str = "",
+        impact_features: str = "",
+        detected_at: datetime | None = None,
+        author: str | None = None,
+    ) -> Incident:
+        title = clean_line(title)
+        if not title:
+            raise ValueError("an incident needs a title")
+        sev = self.playbook.severity(severity)
+        who = self._who(author)
+        now = self._now()
+        detected = utc(detected_at) if detected_at else now
+        if detected > now:
+            raise ValueError("detected time is in the future")
+        with self._write("declare the incident") as session:
+            day = now.date()
+            prefix = f"INC-{day.isoformat()}-"
+            existing = session.exec(
+                select(IncidentRow.id).where(col(IncidentRow.id).startswith(prefix))
+            ).all()
+            row = IncidentRow(
+                id=next_incident_id(day, existing),
+                title=title,
+                severity=sev.level,
+                status=Status.INVESTIGATING.value,
+                impact_users=clean_line(impact_users),
+                impact_features=clean_line(impact_features),
+                detected_at=utc(detected),
+                declared_at=utc(now),
+            )
+            session.add(row)
+            session.flush()
+            if detected < now:
+                self._add_entry(
+                    session, row.id, EntryKind.NOTE, "Issue first detected", who, at=detected
+                )
+            self._add_entry(
+                session,
+                row.id,
+                EntryKind.DECLARED,
+                f"Incident declared: {sev.name} {sev.title} - {title}",
+                who,
+                data={"severity": sev.level},
+            )
+            for section in checklist_plan(self.playbook, sev.level):
+                for position, text in enumerate(section.items):
+                    session.add(
+                        ChecklistRow(
+                            incident_id=row.id, section=section.key, position=position, text=text
+                        )
+                    )
+            return _to_incident(row)
+
+    def get(self, incident_id: str) -> Incident:
+        with self._read() as session:
+            return _to_incident(self._incident_row(session, incident_id))
+
+    def current(self) -> Incident | None:
+        """The open incident most recently declared, if any."""
+        with self._read() as session:
+            row = session.exec(
+                select(IncidentRow)
+                .where(IncidentRow.status != Status.CLOSED.value)
+                .order_by(col(IncidentRow.declared_at).desc())
+                .limit(1)
+            ).first()
+            return _to_incident(row) if row else None
+
+    def incidents(self) -> list[Incident]:
+        with self._read() as session:
+            rows = session.exec(select(IncidentRow).order_by(col(IncidentRow.declared_at).desc()))
+            return [_to_incident(r) for r in rows]
+
+    def resolve_id(self, incident_id: str | None) -> str:
+        """The named incident (checked), or the open one; a clear error otherwise."""
+        if incident_id:
+            return self.get(incident_id.strip()).id
+        current = self.current()
+        if current is None:
+            raise NotFound("no open incident (declare one, or name one with --incident)")
+        return current.id
+
+    def set_severity(self, incident_id: str, severity: int, author: str | None = None) -> Incident:
+        sev = self.playbook.severity(severity)
+        who = self._who(author)
+        with self._write("change severity") as session:
+            row = self._incident_row(session, incident_id)
+            old = row.severity
+            if old == sev.level:
+                return _to_incident(row)
+            row.severity = sev.level
+            session.add(row)
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.SEVERITY,
+                f"Severity SEV-{old} -> {sev.name} ({sev.title})",
+                who,
+                data={"from": old, "to": sev.level},
+            )
+            # The new severity's actions join the checklist; ticked items always stay,
+            # unticked actions of other severities leave.
+            stale = session.exec(
+                select(ChecklistRow).where(
+                    ChecklistRow.incident_id == incident_id,
+                    col(ChecklistRow.section).startswith("severity-"),
+                    col(ChecklistRow.done_at).is_(None),
+                )
+            ).all()
+            for item in stale:
+                session.delete(item)
+            plan = severity_actions(self.playbook, sev.level)
+            have = set(
+                session.exec(
+                    select(ChecklistRow.text).where(
+                        ChecklistRow.incident_id == incident_id,
+                        ChecklistRow.section == plan.key,
+                    )
+                ).all()
+            )
+            for position, text in enumerate(plan.items):
+                if text not in have:
+                    session.add(
+                        ChecklistRow(
+                            incident_id=incident_id, section=plan.key, position=position, text=text
+                        )
+                    )
+            return _to_incident(row)
+
+    def set_status(self, incident_id: str, status: Status, author: str | None = None) -> Incident:
+        if status is Status.CLOSED:
+            raise ValueError("use close to close an incident")
+        who = self._who(author)
+        now = self._now()
+        with self._write("change status") as session:
+            row = self._incident_row(session, incident_id)
+            old = Status(row.status)
+            if old is Status.CLOSED:
+                raise ValueError(f"{incident_id} is closed")
+            if old is status:
+                return _to_incident(row)
+            row.status = status.value
+            if status is Status.MONITORING and row.mitigated_at is None:
+                row.mitigated_at = utc(now)
+            if status is Status.RESOLVED:
+                row.resolved_at = utc(now)
+            elif old is Status.RESOLVED:
+                row.resolved_at = None  # reopened: the fix did not hold
+            session.add(row)
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.STATUS,
+                f"Status {old.label} -> {status.label}",
+                who,
+                data={"from": old.value, "to": status.value},
+            )
+            return _to_incident(row)
+
+    def acknowledge(self, incident_id: str, author: str | None = None) -> Incident:
+        who = self._who(author)
+        with self._write("acknowledge") as session:
+            row = self._incident_row(session, incident_id)
+            if row.acknowledged_at is None:
+                row.acknowledged_at = utc(self._now())
+                session.add(row)
+                self._add_entry(session, incident_id, EntryKind.ACK, "Acknowledged", who)
+            return _to_incident(row)
+
+    def set_impact(
+        self, incident_id: str, users: str | None = None, features: str | None = None,
+        author: str | None = None,
+    ) -> Incident:
+        who = self._who(author)
+        with self._write("record impact") as session:
+            row = self._incident_row(session, incident_id)
+            parts = []
+            if users is not None:
+                row.impact_users = clean_line(users)
+                parts.append(f"users affected: {row.impact_users}")
+            if features is not None:
+                row.impact_features = clean_line(features)
+                parts.append(f"features affected: {row.impact_features}")
+            session.add(row)
+            if parts:
+                self._add_entry(session, incident_id, EntryKind.NOTE, "Impact " + "; ".join(parts), who)
+            return _to_incident(row)
+
+    def record_update(
+        self,
+        incident_id: str,
+        kind: UpdateKind = UpdateKind.INTERNAL,
+        text: str = "",
+        author: str | None = None,
+    ) -> Incident:
+        """A status update was sent: restart its clock and keep what was said."""
+        who = self._who(author)
+        now = self._now()
+        with self._write("record the update") as session:
+            row = self._incident_row(session, incident_id)
+            if kind is UpdateKind.INTERNAL:
+                row.last_internal_update_at = utc(now)
+            elif kind is UpdateKind.STAKEHOLDER:
+                row.last_stakeholder_update_at = utc(now)
+            else:
+                row.last_customer_update_at = utc(now)
+            session.add(row)
+            body = clean_text(text)
+            summary = f"{kind.value.capitalize()} status update sent"
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.UPDATE,
+                f"{summary}: {body}" if body else summary,
+                who,
+                data={"update": kind.value},
+            )
+            return _to_incident(row)
+
+    # -- timeline ----------------------------------------------------------------------
+
+    def log(
+        self,
+        incident_id: str,
+        text: str,
+        kind: EntryKind = EntryKind.NOTE,
+        at: datetime | None = None,
+        author: str | None = None,
+        pinned: bool = False,
+    ) -> TimelineEntry:
+        text = clean_text(text)
+        if not text.strip():
+            raise ValueError("nothing to log: the entry is empty")
+        if at is not None and utc(at) > self._now():
+            raise ValueError("cannot log an entry in the future")
+        who = self._who(author)
+        with self._write("log the entry") as session:
+            incident = self._incident_row(session, incident_id)
+            if incident.status == Status.CLOSED.value:
+                raise ValueError(f"{incident_id} is closed")
+            row = self._add_entry(session, incident_id, kind, text, who, at=at, pinned=pinned)
+            session.flush()
+            return _to_entry(row)
+
+    def log_many(self, incident_id: str, texts: Iterable[str], author: str | None = None) -> int:
+        """Append many notes in one transaction (for `warroom log -`). Blank lines are skipped."""
+        who = self._who(author)
+        now = utc(self._now())
+        rows = [
+            {
+                "incident_id": incident_id,
+                "at": now,
+                "logged_at": now,
+                "kind": EntryKind.NOTE.value,
+                "text": cleaned,
+                "author": who,
+                "pinned": False,
+                "data_json": "{}",
+            }
+            for cleaned in map(clean_text, texts)
+            if cleaned.strip()
+        ]
+        if not rows:
+            return 0
+        with self._write("log the entries") as session:
+            incident = self._incident_row(session, incident_id)
+            if incident.status == Status.CLOSED.value:
+                raise ValueError(f"{incident_id} is closed")
+            session.execute(insert(EntryRow), rows)
+        return len(rows)
+
+    def set_pinned(self, entry_id: int, pinned: bool = True, author: str | None = None) -> TimelineEntry:
+        with self._write("pin the entry") as session:
+            row = session.get(EntryRow, entry_id)
+            if row is None:
+                raise NotFound(f"no timeline entry {entry_id}")
+            row.pinned = pinned
+            session.add(row)
+            return _to_entry(row)
+
+    def last_entry(self, incident_id: str, typed_only: bool = True) -> TimelineEntry | None:
+        with self._read() as session:
+            query = select(EntryRow).where(EntryRow.incident_id == incident_id)
+            if typed_only:
+                typed = [k.value for k in EntryKind if not k.is_automatic]
+                query = query.where(col(EntryRow.kind).in_(typed))
+            row = session.exec(query.order_by(col(EntryRow.id).desc()).limit(1)).first()
+            return _to_entry(row) if row else None
+
+    def entry_count(self, incident_id: str) -> int:
+        with self._read() as session:
+            return int(
+                session.exec(
+                    select(func.count()).select_from(EntryRow).where(
+                        EntryRow.incident_id == incident_id
+                    )
+                ).one()
+            )
+
+    def timeline(
+        self, incident_id: str, offset: int = 0, limit: int | None = None
+    ) -> list[TimelineEntry]:
+        """Entries in time order (`at`, then insertion); a window of them for large incidents."""
+        with self._read() as session:
+            query = (
+                select(EntryRow)
+                .where(EntryRow.incident_id == incident_id)
+                .order_by(col(EntryRow.at), col(EntryRow.id))
+                .offset(offset)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return [_to_entry(r) for r in session.exec(query)]
+
+    # -- roles -------------------------------------------------------------------------
+
+    def assign(
+        self, incident_id: str, role: str, person: str, author: str | None = None
+    ) -> RoleAssignment:
+        """Assign a role. Replacing someone is a handoff, and both stay in the history."""
+        spec = self.playbook.role(role)
+        person = clean_line(person).lstrip("@")
+        if not person:
+            raise ValueError("assign needs a person's name")
+        who = self._who(author)
+        now = utc(self._now())
+        with self._write("assign the role") as session:
+            self._incident_row(session, incident_id)
+            current = session.exec(
+                select(RoleRow).where(
+                    RoleRow.incident_id == incident_id,
+                    RoleRow.role == spec.key,
+                    col(RoleRow.ended_at).is_(None),
+                )
+            ).first()
+            if current is not None and current.person == person:
+                return _to_role(current)
+            if current is not None:
+                current.ended_at = now
+                session.add(current)
+                text = f"{spec.short} handed off from {current.person} to {person}"
+            else:
+                text = f"{spec.short} assigned to {person}"
+            row = RoleRow(
+                incident_id=incident_id, role=spec.key, person=person, assigned_at=now,
+                assigned_by=who,
+            )
+            session.add(row)
+            self._add_entry(
+                session, incident_id, EntryKind.ROLE, text, who,
+                data={"role": spec.key, "person": person,
+                      "from": current.person if current else None},
+            )
+            return _to_role(row)
+
+    def roles(self, incident_id: str) -> dict[str, RoleAssignment]:
+        """Current holder of each assigned role, by role key."""
+        return {a.role: a for a in self.role_history(incident_id) if a.ended_at is None}
+
+    def role_history(self, incident_id: str) -> list[RoleAssignment]:
+        with self._read() as session:
+            rows = session.exec(
+                select(RoleRow)
+                .where(RoleRow.incident_id == incident_id)
+                .order_by(col(RoleRow.assigned_at), col(RoleRow.id))
+            )
+            return [_to_role(r) for r in rows]
+
+    # -- checklist ---------------------------------------------------------------------
+
+    def checklist(self, incident_id: str) -> list[ChecklistItem]:
+        order = {c.key: i for i, c in enumerate(self.playbook.checklists)}
+        with self._read() as session:
+            rows = session.exec(
+                select(ChecklistRow).where(ChecklistRow.incident_id == incident_id)
+            ).all()
+        items = [_to_item(r) for r in rows]
+        items.sort(key=lambda i: (order.get(i.section, len(order)), i.section, i.position))
+        return items
+
+    def tick(
+        self, item_id: int, done: bool = True, author: str | None = None
+    ) -> ChecklistItem:
+        who = self._who(author)
+        with self._write("tick the item") as session:
+            row = session.get(ChecklistRow, item_id)
+            if row is None:
+                raise NotFound(f"no checklist item {item_id}")
+            if (row.done_at is not None) == done:
+                return _to_item(row)
+            row.done_at = utc(self._now()) if done else None
+            row.done_by = who if done else None
+            session.add(row)
+            title = section_title(self.playbook, row.section)
+            verb = "Done" if done else "Unticked"
+            self._add_entry(
+                session, row.incident_id, EntryKind.CHECKLIST, f"{verb}: {row.text} ({title})",
+                who, data={"item": item_id, "done": int(done)},
+            )
+            return _to_item(row)
+
+    # -- close and review --------------------------------------------------------------
+
+    def add_action_item(
+        self, incident_id: str, text: str, priority: str, owner: str = "",
+        author: str | None = None,
+    ) -> ActionItem:
+        prio = self.playbook.priority(priority)
+        text = clean_line(text)
+        if not text:
+            raise ValueError("an action item needs a description")
+        now = self._now()
+        who = self._who(author)
+        with self._write("add the action item") as session:
+            self._incident_row(session, incident_id)
+            row = ActionItemRow(
+                incident_id=incident_id, text=text, owner=clean_line(owner).lstrip("@"),
+                priority=prio.name, due_at=utc(action_due(prio, now)), created_at=utc(now),
+            )
+            session.add(row)
+            owner_text = f" (@{row.owner})" if row.owner else ""
+            self._add_entry(
+                session, incident_id, EntryKind.TODO,
+                f"Action item {prio.name}: {text}{owner_text}", who,
+            )
+            session.flush()
+            return _to_action(row)
+
+    def action_items(self, incident_id: str) -> list[ActionItem]:
+        with self._read() as session:
+            rows = session.exec(
+                select(ActionItemRow)
+                .where(ActionItemRow.incident_id == incident_id)
+                .order_by(col(ActionItemRow.priority), col(ActionItemRow.id))
+            )
+            return [_to_action(r) for r in rows]
+
+    def save_review_notes(self, incident_id: str, notes: ReviewNotes) -> Incident:
+        cleaned = ReviewNotes(**{k: clean_text(v) for k, v in asdict(notes).items()})
+        with self._write("save the review notes") as session:
+            row = self._incident_row(session, incident_id)
+            row.review_json = json.dumps(asdict(cleaned))
+            session.add(row)
+            return _to_incident(row)
+
+    def close(
+        self, incident_id: str, notes: ReviewNotes | None = None, author: str | None = None
+    ) -> Incident:
+        """Close the incident (resolving it first if needed). The review is written by comms."""
+        who = self._who(author)
+        now = utc(self._now())
+        if notes is not None:
+            self.save_review_notes(incident_id, notes)
+        with self._write("close the incident") as session:
+            row = self._incident_row(session, incident_id)
+            if row.status == Status.CLOSED.value:
+                return _to_incident(row)
+            old = Status(row.status)
+            if row.resolved_at is None:
+                row.resolved_at = now
+                self._add_entry(
+                    session, incident_id, EntryKind.STATUS, f"Status {old.label} -> Resolved",
+                    who, data={"from": old.value, "to": Status.RESOLVED.value},
+                )
+            row.status = Status.CLOSED.value
+            row.closed_at = now
+            session.add(row)
+            self._add_entry(session, incident_id, EntryKind.CLOSED, "Incident closed", who)
+            return _to_incident(row)
+
+    def set_review_path(self, incident_id: str, path: str) -> Incident:
+        with self._write("record the review") as session:
+            row = self._incident_row(session, incident_id)
+            row.review_path = path
+            session.add(row)
+            return _to_incident(row)
+
+    def with_review(self, incident: Incident, notes: ReviewNotes) -> Incident:
+        return replace(incident, review=notes)
+
+
+def open_entries(store: Store, incident_id: str) -> Sequence[TimelineEntry]:
+    return store.timeline(incident_id)
