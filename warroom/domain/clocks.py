@@ -34,6 +34,14 @@ LABELS = {
     ClockKind.CUSTOMER_COMMS: "Customer comms",
 }
 
+SHORT_LABELS = {
+    ClockKind.INTERNAL_UPDATE: "Internal",
+    ClockKind.STAKEHOLDER_UPDATE: "Stakeholders",
+    ClockKind.ACKNOWLEDGE: "Acknowledge",
+    ClockKind.RESOLVE: "Resolve SLA",
+    ClockKind.CUSTOMER_COMMS: "Customers",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Clock:
@@ -46,6 +54,10 @@ class Clock:
     @property
     def label(self) -> str:
         return LABELS[self.kind]
+
+    @property
+    def short_label(self) -> str:
+        return SHORT_LABELS[self.kind]
 
     @property
     def alerting(self) -> bool:

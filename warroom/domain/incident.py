@@ -94,11 +94,13 @@ def severity_periods(
     # Merge neighbours at the same level and drop empty spans (e.g. a change at declaration).
     merged: list[SeverityPeriod] = []
     for period in periods:
+        if period.seconds <= 0:
+            continue
         if merged and merged[-1].level == period.level:
             merged[-1] = SeverityPeriod(period.level, merged[-1].seconds + period.seconds)
-        elif period.seconds > 0 or not merged:
+        else:
             merged.append(period)
-    return merged
+    return merged or [periods[-1]]
 
 
 @dataclass(frozen=True, slots=True)

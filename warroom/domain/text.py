@@ -6,8 +6,9 @@ import re
 
 # C0 controls except tab and newline, DEL, and C1 controls (ESC, CSI and friends).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# A whole ANSI/VT escape sequence, so that "\x1b[31m" leaves nothing behind but its text.
-_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# A whole ANSI/VT escape sequence, so that "\x1b[31m" leaves nothing behind but its text:
+# CSI, OSC, and the short ones (ESC [intermediates] final, e.g. "\x1b(B" from `tput sgr0`).
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])")
 
 
 def clean_text(text: str) -> str:

@@ -1,0 +1,437 @@
+"""The `warroom` command: the war room itself, and subcommands for scripts.
+
+    warroom                          open the war room (the full-screen TUI)
+    warroom declare --sev 1 --title "Checkout failing"       prints the new ID
+    warroom log "Rolled back deploy 4512"                     quiet on success
+    tail -f deploy.log | warroom log -                        one entry per line
+    warroom list | show [ID] [--json] | export [ID] [-o PATH]
+
+Errors are one line on stderr, `warroom: error: ...`, exit code 1; usage errors exit 2.
+Textual and the review templates are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from warroom import __version__
+from warroom.config import (
+    APP_NAME,
+    current_user,
+    default_reviews_dir,
+    resolve_db_path,
+    resolve_playbook,
+)
+from warroom.domain.model import EntryKind, Incident
+from warroom.domain.timefmt import hhmm, parse_when, utc
+from warroom.playbook import PlaybookError
+from warroom.store.store import NotFound, Store, StoreError
+
+BATCH_LINES = 500  # `log -` commits once this many lines are waiting...
+BATCH_SECONDS = 0.2  # ...or once the oldest waiting line is this old.
+
+_TYPED_KINDS = [k.value for k in EntryKind if not k.is_automatic]
+_SEVERITY = re.compile(r"(?:sev[-_ ]?)?(\d+)", re.IGNORECASE)
+_WHEN_OPTIONS = ("--at", "--detected")
+_RELATIVE = re.compile(r"-\d+[mh]")
+
+Command = Callable[[Store, argparse.Namespace], int]
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+def _severity(text: str) -> int:
+    match = _SEVERITY.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a severity: {text!r} (use 1, 2, 3 or SEV-1)")
+    return int(match[1])
+
+
+def _attach_relative_times(argv: list[str]) -> list[str]:
+    """`--at -15m` as `--at=-15m`: argparse would take "-15m" for an option."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in _WHEN_OPTIONS and _RELATIVE.fullmatch(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the subcommand.
+
+    A subcommand's copy has no defaults, so that it does not overwrite a value given before it.
+    """
+    default = argparse.SUPPRESS if in_subcommand else None
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options")
+    group.add_argument("--db", metavar="PATH", default=default, help="database (env WARROOM_DB)")
+    group.add_argument(
+        "--playbook", metavar="PATH", default=default, help="playbook TOML (env WARROOM_PLAYBOOK)"
+    )
+    group.add_argument(
+        "--reviews-dir", metavar="DIR", default=default, help="where reviews are written"
+    )
+    group.add_argument(
+        "--as",
+        dest="author",
+        metavar="NAME",
+        default=default,
+        help="author of what you write (env WARROOM_USER, else your login name)",
+    )
+    group.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    return parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="A war room for production incidents. Without a command: open the war room.",
+        parents=[_global_options(in_subcommand=False)],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub_globals = [_global_options(in_subcommand=True)]
+
+    def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=sub_globals, help=help, description=help)
+        sub.set_defaults(run=run, usage_error=sub.error)
+        return sub
+
+    declare = command("declare", _declare, "declare an incident and print its ID")
+    declare.add_argument("--sev", required=True, type=_severity, metavar="N", help="1, 2, 3")
+    declare.add_argument("--title", required=True, metavar="TITLE")
+    declare.add_argument("--impact", default="", metavar="USERS", help="users affected")
+    declare.add_argument("--features", default="", metavar="F", help="features affected")
+    declare.add_argument("--detected", metavar="WHEN", help="HH:MM (UTC), ISO 8601 or -15m")
+
+    log = command("log", _log, "add to the timeline of the open incident ('-': stdin lines)")
+    log.add_argument("--incident", metavar="ID", help="default: the open incident")
+    log.add_argument("--kind", choices=_TYPED_KINDS, help="default: note")
+    log.add_argument("--at", metavar="WHEN", help="when it happened: HH:MM (UTC), ISO or -15m")
+    log.add_argument("--pin", action="store_true", help="pin the entry")
+    log.add_argument("text", nargs="+", metavar="TEXT")
+
+    listing = command("list", _list, "list incidents, newest first")
+    which = listing.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="all incidents (the default)")
+    which.add_argument("--open", action="store_true", help="only open incidents")
+
+    show = command("show", _show, "show an incident and its timeline")
+    show.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    export = command("export", _export, "write the post-incident review and print its path")
+    export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
+    export.add_argument("-o", "--output", metavar="PATH", help="file to write")
+    return parser
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
+        store = Store(
+            resolve_db_path(args.db),
+            resolve_playbook(args.playbook),
+            author=args.author or current_user(),
+        )
+        # The Store is not closed: Store.close is shadowed by the incident's close (see report);
+        # the process ends right after, which releases the database.
+        run: Command = getattr(args, "run", _war_room)
+        return run(store, args)
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    except PlaybookError as exc:
+        for problem in exc.problems:
+            _error(problem)
+    except KeyError as exc:  # the playbook's lookups: no such severity, role or priority
+        _error(str(exc.args[0]) if exc.args else "not found")
+    except (StoreError, ValueError) as exc:
+        _error(str(exc))
+    except BrokenPipeError:  # `warroom show | head`: the reader has gone, nothing to say
+        _silence_stdout()
+    except OSError as exc:
+        _error(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+    except ImportError as exc:
+        _error(f"cannot load {exc.name or 'a module'}: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _error(message: str) -> None:
+    line = " ".join(message.split())
+    print(f"{APP_NAME}: error: {line}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def _war_room(store: Store, args: argparse.Namespace) -> int:
+    from warroom.tui.app import run_app  # Textual is imported only for the war room itself
+
+    return int(run_app(store=store, reviews_dir=_reviews_dir(store, args)))
+
+
+def _declare(store: Store, args: argparse.Namespace) -> int:
+    detected = parse_when(args.detected, store.clock()) if args.detected else None
+    incident = store.declare(
+        args.title,
+        args.sev,
+        impact_users=args.impact,
+        impact_features=args.features,
+        detected_at=detected,
+    )
+    print(incident.id)
+    return 0
+
+
+def _log(store: Store, args: argparse.Namespace) -> int:
+    if args.text == ["-"]:
+        if args.kind or args.at or args.pin:
+            args.usage_error("--kind, --at and --pin apply to one entry, not to 'log -'")
+        return _log_stdin(store, _target(store, args.incident, "with --incident"))
+    incident_id = _target(store, args.incident, "with --incident")
+    at = parse_when(args.at, store.clock()) if args.at else None
+    kind = EntryKind(args.kind or EntryKind.NOTE.value)
+    store.log(incident_id, " ".join(args.text), kind=kind, at=at, pinned=args.pin)
+    return 0
+
+
+def _list(store: Store, args: argparse.Namespace) -> int:
+    incidents = [i for i in store.incidents() if i.is_open or not args.open]
+    rows = [("ID", "SEV", "STATUS", "DECLARED (UTC)", "TITLE")]
+    rows += [
+        (i.id, f"SEV-{i.severity}", i.status.value, _minute(i.declared_at), i.title)
+        for i in incidents
+    ]
+    widths = [max(len(row[c]) for row in rows) for c in range(4)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[4]]))
+    return 0
+
+
+def _show(store: Store, args: argparse.Namespace) -> int:
+    incident = store.get(_target(store, args.id, "as: warroom show ID"))
+    if args.json:
+        json.dump(_incident_json(store, incident), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        sys.stdout.writelines(line + "\n" for line in _incident_text(store, incident))
+    return 0
+
+
+def _export(store: Store, args: argparse.Namespace) -> int:
+    from warroom.comms.review import export_review  # templates load only when exporting
+
+    incident_id = _target(store, args.id, "as: warroom export ID")
+    output = Path(args.output).expanduser() if args.output else None
+    path = export_review(store, incident_id, reviews_dir=_reviews_dir(store, args), output=output)
+    print(path)
+    return 0
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _target(store: Store, incident_id: str | None, how: str) -> str:
+    """The named incident (checked), else the open one."""
+    if incident_id:
+        return store.resolve_id(incident_id)
+    current = store.current()
+    if current is None:
+        raise NotFound(f"no open incident (declare one, or name one {how})")
+    return current.id
+
+
+def _reviews_dir(store: Store, args: argparse.Namespace) -> Path:
+    if args.reviews_dir:
+        return Path(args.reviews_dir).expanduser()
+    return default_reviews_dir(store.path)
+
+
+def _minute(dt: datetime | None) -> str:
+    return utc(dt).strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return utc(dt).isoformat().replace("+00:00", "Z") if dt else None
+
+
+def _severity_label(store: Store, level: int) -> str:
+    try:
+        sev = store.playbook.severity(level)
+    except KeyError:  # declared under another playbook
+        return f"SEV-{level}"
+    return f"{sev.name} {sev.title}"
+
+
+def _role_label(store: Store, key: str) -> str:
+    try:
+        return store.playbook.role(key).short
+    except KeyError:
+        return key
+
+
+def _incident_text(store: Store, incident: Incident) -> Iterator[str]:
+    roles = store.roles(incident.id)
+    impact = "; ".join(
+        f"{label}: {value}"
+        for label, value in (
+            ("users", incident.impact_users),
+            ("features", incident.impact_features),
+        )
+        if value
+    )
+    yield f"{incident.id}  {incident.title}"
+    yield f"Severity:  {_severity_label(store, incident.severity)}"
+    yield f"Status:    {incident.status.label}"
+    yield f"Impact:    {impact or '-'}"
+    yield f"Declared:  {_minute(incident.declared_at)} UTC"
+    yield f"Detected:  {_minute(incident.detected_at)} UTC"
+    yield f"Resolved:  {_minute(incident.resolved_at)}" + (" UTC" if incident.resolved_at else "")
+    yield f"Closed:    {_minute(incident.closed_at)}" + (" UTC" if incident.closed_at else "")
+    holders = ", ".join(f"{_role_label(store, k)} {a.person}" for k, a in roles.items())
+    yield f"Roles:     {holders or '-'}"
+    yield ""
+    entries = store.timeline(incident.id)
+    several_days = len({utc(e.at).date() for e in entries}) > 1
+    day = None
+    for entry in entries:
+        if several_days and utc(entry.at).date() != day:
+            day = utc(entry.at).date()
+            yield f"-- {day.isoformat()} --"
+        first, *rest = entry.text.split("\n")
+        yield f"{hhmm(entry.at)}  {first}"
+        yield from (f"       {line}" for line in rest)
+
+
+def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status.value,
+        "impact": {"users": incident.impact_users, "features": incident.impact_features},
+        "detected_at": _iso(incident.detected_at),
+        "declared_at": _iso(incident.declared_at),
+        "acknowledged_at": _iso(incident.acknowledged_at),
+        "mitigated_at": _iso(incident.mitigated_at),
+        "resolved_at": _iso(incident.resolved_at),
+        "closed_at": _iso(incident.closed_at),
+        "roles": {key: a.person for key, a in store.roles(incident.id).items()},
+        "checklist": [
+            {
+                "section": item.section,
+                "text": item.text,
+                "done": item.done,
+                "done_by": item.done_by,
+                "done_at": _iso(item.done_at),
+            }
+            for item in store.checklist(incident.id)
+        ],
+        "timeline": [
+            {
+                "id": e.id,
+                "at": _iso(e.at),
+                "kind": e.kind.value,
+                "text": e.text,
+                "author": e.author,
+                "pinned": e.pinned,
+            }
+            for e in store.timeline(incident.id)
+        ],
+    }
+
+
+# -- `log -`: stdin, streamed ------------------------------------------------------------
+
+
+def _log_stdin(store: Store, incident_id: str) -> int:
+    """One entry per line of stdin, committed in batches as lines arrive (`tail -f | ...`).
+
+    Every line read is committed before returning: at end of input, and on SIGINT, SIGTERM
+    or SIGHUP (a second signal abandons what is still waiting).
+    """
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1  # not a real file (an embedding, a test): no live stream to wait for
+    if fd < 0 or sys.platform == "win32":
+        lines = [line.rstrip("\n") for line in sys.stdin]
+        for start in range(0, len(lines), BATCH_LINES):
+            store.log_many(incident_id, lines[start : start + BATCH_LINES])
+        return 0
+
+    waiting: list[str] = []
+    oldest = 0.0  # when the first waiting line arrived
+    partial = b""
+    with _signals_noted() as caught:
+        while not caught:
+            timeout = BATCH_SECONDS - (time.monotonic() - oldest) if waiting else BATCH_SECONDS
+            readable, _, _ = select.select([fd], [], [], max(0.0, timeout))
+            data = os.read(fd, 1 << 16) if readable else None
+            if data:
+                *complete, partial = (partial + data).split(b"\n")
+                if complete and not waiting:
+                    oldest = time.monotonic()
+                waiting += [line.decode("utf-8", "replace") for line in complete]
+            due = bool(waiting) and time.monotonic() - oldest >= BATCH_SECONDS
+            if len(waiting) >= BATCH_LINES or due or data == b"":
+                store.log_many(incident_id, waiting)
+                waiting.clear()
+            if data == b"":
+                break
+        if partial:  # a last line without its newline
+            waiting.append(partial.decode("utf-8", "replace"))
+        store.log_many(incident_id, waiting)
+    return 128 + caught[0] if caught else 0
+
+
+@contextmanager
+def _signals_noted() -> Iterator[list[int]]:
+    """Turn SIGINT/SIGTERM/SIGHUP into a note in the yielded list; a second one interrupts."""
+    caught: list[int] = []
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            with suppress(ValueError):  # not the main thread: leave signals alone
+                previous[signum] = signal.signal(signum, note)
+    try:
+        yield caught
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,584 @@
+"""The war room: one screen with the timeline, roles, checklist and the next-update clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from warroom.commands import (
+    Command,
+    CommandError,
+    note_text,
+    parse_action_item,
+    parse_entry,
+    parse_severity,
+    split_first,
+)
+from warroom.domain.clocks import Clock, ClockState, compute_clocks
+from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
+from warroom.domain.timefmt import countdown, duration, parse_when
+from warroom.resources import styles_path
+from warroom.store.store import Store, StoreError
+from warroom.tui.screens.close import Closing, CloseScreen
+from warroom.tui.screens.dialogs import (
+    ChoiceScreen,
+    Declaration,
+    DeclareScreen,
+    EntryScreen,
+    RoleScreen,
+    severity_help,
+)
+from warroom.tui.screens.help import HelpScreen
+from warroom.tui.widgets.panes import ChecklistPane, IncidentHeader, NextUpdatePane, RolesPane
+from warroom.tui.widgets.timeline import TimelineView
+
+STATUS_HELP = {
+    Status.INVESTIGATING: "Confirming and scoping the issue.",
+    Status.IDENTIFIED: "The cause is known.",
+    Status.MITIGATING: "Rolling back, disabling a feature, hotfixing or scaling.",
+    Status.MONITORING: "A fix is in; watching that it holds. Back to Mitigating if it does not.",
+    Status.RESOLVED: "Service restored and verified. Recurring clocks stop.",
+}
+
+UPDATE_HELP = {
+    UpdateKind.INTERNAL: "Internal status update to the team thread (restarts the Next update clock).",
+    UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
+    UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
+}
+
+USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
+
+
+def _message(error: Exception) -> str:
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+
+
+class EntryLine(Input):
+    """The entry line. `?` on an empty line opens help; anything else is typed."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character == "?" and not self.value:
+            event.prevent_default()
+            event.stop()
+            self.run_action("app.help")
+
+
+class WarRoomApp(App[int]):
+    CSS_PATH = str(styles_path())
+    TITLE = "warroom"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help", tooltip="Keys and slash-commands"),
+        Binding("f2", "declare", "Declare", id="declare", tooltip="Declare a new incident"),
+        Binding("f3", "assign", "Assign", id="assign", tooltip="Assign a role"),
+        Binding("f4", "severity", "Sev", id="severity", tooltip="Change severity"),
+        Binding("f5", "status", "Status", id="status", tooltip="Change status"),
+        Binding("f6", "update", "Update sent", id="update", tooltip="Record a status update"),
+        Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected or last entry"),
+        Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge the incident"),
+        Binding("f9", "checklist", "Checklist", id="checklist", tooltip="Go to the checklist"),
+        Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
+        Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        reviews_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.playbook = store.playbook
+        self.reviews_dir = reviews_dir
+        self.clock = clock or store.clock
+        self.tick_seconds = tick_seconds
+        self.incident: Incident | None = None
+        self.clocks: list[Clock] = []
+        self._version = -1
+        self._last_alert: datetime | None = None
+        self._warned: set[tuple[str, datetime | None]] = set()
+        self._timer: Timer | None = None
+        self._commands: dict[str, Callable[[str], None]] = {
+            "sev": self._cmd_severity,
+            "status": self._cmd_status,
+            "assign": self._cmd_assign,
+            "ack": lambda _arg: self.action_ack(),
+            "update": self._cmd_update,
+            "finding": lambda arg: self._log(arg, EntryKind.FINDING),
+            "action": lambda arg: self._log(arg, EntryKind.ACTION),
+            "decision": lambda arg: self._log(arg, EntryKind.DECISION),
+            "todo": lambda arg: self._log(arg, EntryKind.TODO),
+            "at": self._cmd_at,
+            "pin": lambda _arg: self._pin(True),
+            "unpin": lambda _arg: self._pin(False),
+            "tick": self._cmd_tick,
+            "impact": self._cmd_impact,
+            "item": self._cmd_item,
+            "declare": lambda _arg: self.action_declare(),
+            "close": lambda _arg: self.action_close_incident(),
+            "export": lambda _arg: self.action_export(),
+            "help": lambda _arg: self.action_help(),
+            "quit": lambda _arg: self.exit(0),
+        }
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(id="header")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                timeline = TimelineView(id="timeline")
+                timeline.border_title = "Timeline"
+                yield timeline
+                entry = EntryLine(
+                    placeholder="Type what happened, Enter logs it · /help · F1",
+                    id="entry",
+                )
+                entry.border_title = "Log"
+                yield entry
+            with Vertical(id="right"):
+                next_update = NextUpdatePane(id="next-update")
+                next_update.border_title = "Next update"
+                yield next_update
+                roles = RolesPane(id="roles")
+                roles.border_title = "Roles"
+                yield roles
+                checklist = ChecklistPane(id="checklist")
+                checklist.border_title = "Checklist"
+                yield checklist
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self._timer = self.set_interval(self.tick_seconds, self.tick)
+        self.query_one("#entry", Input).focus()
+        if self.incident is None:
+            self.action_declare()
+
+    # -- reading the store ---------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read everything shown from the database (the single source of truth)."""
+        try:
+            self._version = self.store.data_version()
+            incident = self.incident
+            if incident is not None:
+                incident = self.store.get(incident.id)
+            if incident is None or not incident.is_open:
+                incident = self.store.current() or incident
+            self.incident = incident
+            self._render_incident()
+        except StoreError as error:
+            self._error(error)
+
+    def _render_incident(self) -> None:
+        incident = self.incident
+        timeline = self.query_one(TimelineView)
+        checklist = self.query_one(ChecklistPane)
+        if incident is None:
+            timeline.load(None, 0)
+            checklist.show(self.playbook, [])
+            self.query_one(RolesPane).show(self.playbook, {})
+        else:
+            now = self.clock()
+            spans_days = incident.started_at.date() != (incident.closed_at or now).date()
+            timeline.load(
+                lambda offset, limit: self.store.timeline(incident.id, offset, limit),
+                self.store.entry_count(incident.id),
+                show_dates=spans_days,
+            )
+            timeline.border_subtitle = f"{timeline.count} entries"
+            self.query_one(RolesPane).show(self.playbook, self.store.roles(incident.id))
+            checklist.show(self.playbook, self.store.checklist(incident.id))
+            if not incident.is_open:
+                path = incident.review_path or "not written"
+                timeline.border_subtitle = f"CLOSED · review: {path} · F2 declares a new incident"
+        self._render_clocks()
+
+    def _render_clocks(self) -> None:
+        now = self.clock()
+        incident = self.incident
+        self.query_one(IncidentHeader).show(incident, self.playbook, now)
+        if incident is None:
+            self.clocks = []
+        else:
+            self.clocks = compute_clocks(incident, self.playbook, now)
+        self.query_one(NextUpdatePane).show(self.clocks)
+
+    def tick(self) -> None:
+        """Once a second: pick up other writers' changes, recompute clocks, raise alerts."""
+        try:
+            if self.store.data_version() != self._version:
+                self.reload()
+        except StoreError as error:
+            self._error(error)
+        self._render_clocks()
+        self._alert(self.clock())
+
+    def _alert(self, now: datetime) -> None:
+        for clock in self.clocks:
+            key = (clock.kind.value, clock.due_at)
+            if clock.state is ClockState.WARNING and key not in self._warned:
+                self._warned.add(key)
+                self.notify(
+                    f"{clock.label} due in {countdown(clock.remaining)}",
+                    title="Update due soon",
+                    severity="warning",
+                )
+        overdue = [c for c in self.clocks if c.state is ClockState.OVERDUE]
+        if not overdue:
+            self._last_alert = None
+            return
+        repeat = timedelta(seconds=self.playbook.alert_repeat_seconds)
+        if self._last_alert is not None and now - self._last_alert < repeat:
+            return
+        self._last_alert = now
+        self.bell()
+        lines = [f"{c.label}: late by {duration(-c.remaining)}" for c in overdue]
+        self.notify(
+            "\n".join(lines) + "\nF6 records an update",
+            title="OVERDUE",
+            severity="error",
+            timeout=min(30.0, self.playbook.alert_repeat_seconds - 1),
+        )
+
+    # -- the entry line ------------------------------------------------------------------
+
+    @on(Input.Submitted, "#entry")
+    def _entry_submitted(self, event: Input.Submitted) -> None:
+        line = event.value
+        if not line.strip():
+            return
+        try:
+            command = parse_entry(line)
+            if command is None:
+                self._log(note_text(line))
+            else:
+                self._run(command)
+        except USER_ERRORS as error:
+            self._error(error)  # the line stays in the entry: nothing typed is lost
+            return
+        event.input.value = ""
+
+    def _run(self, command: Command) -> None:
+        self._commands[command.name](command.arg)
+
+    def _require(self) -> Incident:
+        if self.incident is None or not self.incident.is_open:
+            raise CommandError("no open incident: F2 declares one")
+        return self.incident
+
+    def _error(self, error: Exception) -> None:
+        self.notify(_message(error), title="Not done", severity="error", timeout=8)
+
+    def _log(self, text: str, kind: EntryKind = EntryKind.NOTE, at: datetime | None = None) -> None:
+        incident = self._require()
+        if not text.strip():
+            raise CommandError("nothing to log: type the text after the command")
+        self.store.log(incident.id, text, kind=kind, at=at)
+        self.reload()
+
+    def _cmd_severity(self, arg: str) -> None:
+        if not arg:
+            self.action_severity()
+            return
+        self._set_severity(parse_severity(arg))
+
+    def _set_severity(self, level: int) -> None:
+        incident = self._require()
+        self.store.set_severity(incident.id, level)
+        self._warned.clear()
+        self.reload()
+
+    def _cmd_status(self, arg: str) -> None:
+        if not arg:
+            self.action_status()
+            return
+        self._set_status(Status.parse(arg))
+
+    def _set_status(self, status: Status) -> None:
+        incident = self._require()
+        if status is Status.CLOSED:
+            self.action_close_incident()
+            return
+        self.store.set_status(incident.id, status)
+        self.reload()
+
+    def _cmd_assign(self, arg: str) -> None:
+        if not arg:
+            self.action_assign()
+            return
+        role, person = split_first(arg, "role (ic, ops, dev or comms)")
+        if not person:
+            raise CommandError("missing name: /assign ic NAME")
+        self._assign(role, person)
+
+    def _assign(self, role: str, person: str) -> None:
+        incident = self._require()
+        self.store.assign(incident.id, role, person)
+        self.reload()
+
+    def _cmd_update(self, arg: str) -> None:
+        if not arg:
+            self._record_update(UpdateKind.INTERNAL, "")
+            return
+        head, rest = split_first(arg, "update kind")
+        try:
+            kind = UpdateKind.parse(head)
+        except ValueError:
+            kind, rest = UpdateKind.INTERNAL, arg
+        self._record_update(kind, rest)
+
+    def _record_update(self, kind: UpdateKind, text: str) -> None:
+        incident = self._require()
+        self.store.record_update(incident.id, kind, text)
+        self._last_alert = None
+        self.reload()
+        self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
+
+    def _cmd_at(self, arg: str) -> None:
+        when, text = split_first(arg, "time: /at HH:MM what happened")
+        self._log(text, at=parse_when(when, self.clock()))
+
+    def _cmd_tick(self, arg: str) -> None:
+        self._require()
+        checklist = self.query_one(ChecklistPane)
+        try:
+            item_id = checklist.numbers[int(arg)]
+        except (ValueError, KeyError):
+            raise CommandError(f"no checklist item {arg!r}: /tick N, N as shown") from None
+        self.store.tick(item_id, True)
+        self.reload()
+
+    def _cmd_impact(self, arg: str) -> None:
+        incident = self._require()
+        which, text = split_first(arg, "what: /impact users TEXT or /impact features TEXT")
+        if which.casefold().startswith("u"):
+            self.store.set_impact(incident.id, users=text)
+        elif which.casefold().startswith("f"):
+            self.store.set_impact(incident.id, features=text)
+        else:
+            raise CommandError("use /impact users TEXT or /impact features TEXT")
+        self.reload()
+
+    def _cmd_item(self, arg: str) -> None:
+        incident = self._require()
+        priority, owner, text = parse_action_item(arg)
+        item = self.store.add_action_item(incident.id, text, priority, owner)
+        self.reload()
+        self.notify(f"Action item {item.priority} due {item.due_at:%Y-%m-%d %H:%M} UTC")
+
+    def _pin(self, pinned: bool | None) -> None:
+        incident = self._require()
+        timeline = self.query_one(TimelineView)
+        entry = timeline.selected if timeline.cursor >= 0 else None
+        entry = entry or self.store.last_entry(incident.id)
+        if entry is None:
+            raise CommandError("nothing to pin yet")
+        self.store.set_pinned(entry.id, not entry.pinned if pinned is None else pinned)
+        self.reload()
+
+    # -- actions (keys, palette and slash-commands all land here) ------------------------
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except USER_ERRORS as error:
+            self._error(error)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_focus_entry(self) -> None:
+        self.query_one("#entry", Input).focus()
+
+    def action_checklist(self) -> None:
+        self.query_one(ChecklistPane).focus()
+
+    def action_declare(self, error: str = "") -> None:
+        def declared(result: object) -> None:
+            if isinstance(result, Declaration):
+                self._guarded(lambda: self._declare(result))
+
+        self.push_screen(DeclareScreen(self.playbook, self.clock, error), declared)
+
+    def _declare(self, declaration: Declaration) -> None:
+        detected = parse_when(declaration.detected, self.clock()) if declaration.detected else None
+        incident = self.store.declare(
+            declaration.title,
+            declaration.severity,
+            declaration.impact_users,
+            declaration.impact_features,
+            detected_at=detected,
+        )
+        self.incident = incident
+        self._warned.clear()
+        self._last_alert = None
+        self.reload()
+        self.notify(f"{incident.id} declared. F3 assigns roles.", title="Incident declared")
+
+    def action_assign(self) -> None:
+        def chosen(result: object) -> None:
+            if isinstance(result, tuple):
+                role, person = result
+                self._guarded(lambda: self._assign(role, person))
+
+        self._guarded(
+            lambda: self.push_screen(
+                RoleScreen(self.playbook, self.store.roles(self._require().id)), chosen
+            )
+        )
+
+    def action_severity(self) -> None:
+        def chosen(result: object) -> None:
+            if isinstance(result, str):
+                self._guarded(lambda: self._set_severity(int(result)))
+
+        def open_dialog() -> None:
+            incident = self._require()
+            choices: list[tuple[str, str, Text | str]] = [
+                (str(s.level), f"{s.emoji} {s.name} {s.title}".strip(), severity_help(s))
+                for s in self.playbook.severities
+            ]
+            self.push_screen(
+                ChoiceScreen("Severity", choices, str(incident.severity)), chosen
+            )
+
+        self._guarded(open_dialog)
+
+    def action_status(self) -> None:
+        def chosen(result: object) -> None:
+            if isinstance(result, str):
+                self._guarded(lambda: self._set_status(Status(result)))
+
+        def open_dialog() -> None:
+            incident = self._require()
+            choices: list[tuple[str, str, Text | str]] = [
+                (s.value, s.label, help_text) for s, help_text in STATUS_HELP.items()
+            ]
+            self.push_screen(ChoiceScreen("Status", choices, incident.status.value), chosen)
+
+        self._guarded(open_dialog)
+
+    def action_update(self) -> None:
+        def chosen(result: object) -> None:
+            if isinstance(result, str):
+                self._guarded(lambda: self._record_update(UpdateKind(result), ""))
+
+        def open_dialog() -> None:
+            self._require()
+            choices: list[tuple[str, str, Text | str]] = [
+                (k.value, f"{k.value.capitalize()} update sent", h) for k, h in UPDATE_HELP.items()
+            ]
+            self.push_screen(ChoiceScreen("Record status update", choices), chosen)
+
+        self._guarded(open_dialog)
+
+    def action_pin(self) -> None:
+        self._guarded(lambda: self._pin(None))
+
+    def action_ack(self) -> None:
+        def ack() -> None:
+            incident = self._require()
+            if incident.acknowledged_at is not None:
+                raise CommandError("already acknowledged")
+            self.store.acknowledge(incident.id)
+            self.reload()
+
+        self._guarded(ack)
+
+    def action_close_incident(self) -> None:
+        def closed(result: object) -> None:
+            if isinstance(result, Closing):
+                self._guarded(lambda: self._close(result))
+
+        self._guarded(
+            lambda: self.push_screen(
+                CloseScreen(self._require().review, self._require().id), closed
+            )
+        )
+
+    def _close(self, closing: Closing) -> None:
+        incident = self._require()
+        for priority, owner, text in closing.action_items:
+            self.store.add_action_item(incident.id, text, priority, owner)
+        self.store.close(incident.id, closing.notes)
+        self.reload()
+        self.action_export()
+
+    def action_export(self) -> None:
+        from warroom.comms.review import export_review
+
+        def export() -> None:
+            if self.incident is None:
+                raise CommandError("no incident to export")
+            try:
+                path = export_review(self.store, self.incident.id, self.reviews_dir)
+            except OSError as error:
+                raise CommandError(f"cannot write the review: {error}") from None
+            self.reload()
+            self.notify(f"Review written: {path}", title="Post-incident review", timeout=15)
+
+        self._guarded(export)
+
+    @on(TimelineView.PinToggled)
+    def _pin_toggled(self, event: TimelineView.PinToggled) -> None:
+        self._guarded(lambda: self._toggle_pin(event.entry.id, not event.entry.pinned))
+
+    def _toggle_pin(self, entry_id: int, pinned: bool) -> None:
+        self.store.set_pinned(entry_id, pinned)
+        self.reload()
+
+    @on(TimelineView.OpenEntry)
+    def _open_entry(self, event: TimelineView.OpenEntry) -> None:
+        self.push_screen(EntryScreen(event.entry))
+
+    @on(ChecklistPane.Toggled)
+    def _checklist_toggled(self, event: ChecklistPane.Toggled) -> None:
+        def toggle() -> None:
+            self._require()
+            self.store.tick(event.item_id, event.done)
+            self.reload()
+
+        self._guarded(toggle)
+
+    # -- command palette -----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Declare incident", "Declare a new incident (F2)", self.action_declare)
+        yield SystemCommand("Assign role", "IC, Ops, Dev, Comms; handoffs logged (F3)",
+                            self.action_assign)
+        yield SystemCommand("Change severity", "SEV-1/2/3 (F4)", self.action_severity)
+        yield SystemCommand("Change status", "Investigating ... Resolved (F5)", self.action_status)
+        yield SystemCommand("Record status update", "Restart an update clock (F6)",
+                            self.action_update)
+        yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
+        yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
+        yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
+        yield SystemCommand("Close incident", "Close and write the review (F10)",
+                            self.action_close_incident)
+        yield SystemCommand("Export review", "Write the review now (draft while open)",
+                            self.action_export)
+        yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
+
+
+def run_app(store: Store, reviews_dir: Path | None = None) -> int:
+    app = WarRoomApp(store, reviews_dir)
+    app.run()
+    return app.return_code or 0

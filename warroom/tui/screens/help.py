@@ -1,0 +1,60 @@
+"""F1: every key and slash-command on one screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from warroom.commands import COMMANDS
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("Enter", "Log what you typed (the entry line always has focus)"),
+    ("F1 / ?", "This help"),
+    ("F2", "Declare a new incident"),
+    ("F3", "Assign a role (handoffs are logged)"),
+    ("F4", "Change severity"),
+    ("F5", "Change status"),
+    ("F6", "Record a status update as sent (restarts its clock)"),
+    ("F7", "Pin or unpin the selected (or last) entry"),
+    ("F8", "Acknowledge"),
+    ("F9", "Go to the checklist (Space/Enter ticks)"),
+    ("F10", "Close the incident and write the review"),
+    ("Tab / Shift+Tab", "Move between entry line, timeline and checklist"),
+    ("Esc", "Back to the entry line"),
+    ("Ctrl+P", "Command palette: every action by name"),
+    ("Ctrl+Q", "Quit (everything is already saved)"),
+)
+
+
+def help_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row(Text("Keys", style="bold underline"), "")
+    for key, what in KEYS:
+        table.add_row(key, what)
+    table.add_row("", "")
+    table.add_row(Text("Commands", style="bold underline"), "Type in the entry line")
+    for spec in COMMANDS:
+        table.add_row(spec.usage, spec.help)
+    table.add_row("//text", "Log a note that starts with /")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help-dialog") as box:
+            box.border_title = "warroom help"
+            box.border_subtitle = "Esc to close"
+            with VerticalScroll():
+                yield Static(help_table())
+

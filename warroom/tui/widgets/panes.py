@@ -1,0 +1,174 @@
+"""The war room's panes: header, roles, checklist and the next-update clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Digits, OptionList, Static
+from textual.widgets.option_list import Option
+
+from warroom.domain.clocks import Clock, ClockState
+from warroom.domain.incident import section_title
+from warroom.domain.model import ChecklistItem, Incident, RoleAssignment
+from warroom.domain.timefmt import countdown, duration, hhmm
+from warroom.playbook.models import Playbook
+
+_SEVERITY_CLASSES = ("-sev1", "-sev2", "-sev3")
+
+
+class IncidentHeader(Static):
+    """ID, title, severity, status and elapsed time: the one line everyone reads first."""
+
+    def show(self, incident: Incident | None, playbook: Playbook, now: datetime) -> None:
+        self.remove_class(*_SEVERITY_CLASSES)
+        if incident is None:
+            self.update(Text(" warroom  ·  no open incident  ·  F2 declares one", style="bold"))
+            return
+        sev = playbook.severity(incident.severity)
+        self.add_class(f"-sev{min(sev.level, 3)}")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {incident.id} ", style="bold")
+        text.append(" ")
+        text.append(f" {sev.name} ", style="bold reverse")
+        text.append(f" {incident.status.value.upper()} ", style="bold")
+        text.append(f" T+{countdown(incident.elapsed(now))} ")
+        text.append(" ")
+        text.append(incident.title)
+        self.update(text)
+
+
+class RolesPane(Static):
+    """Who holds IC, Ops, Dev and Comms right now."""
+
+    def show(self, playbook: Playbook, roles: dict[str, RoleAssignment]) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        width = max(len(r.short) for r in playbook.roles)
+        for i, role in enumerate(playbook.roles):
+            if i:
+                text.append("\n")
+            text.append(f"{role.short:<{width}}  ", style="bold")
+            holder = roles.get(role.key)
+            if holder is None:
+                text.append("unassigned", style="dim italic")
+            else:
+                text.append(f"@{holder.person}")
+                text.append(f"  since {hhmm(holder.assigned_at)}", style="dim")
+        self.update(text)
+
+
+class ChecklistPane(OptionList):
+    """The triage checklist; Enter or Space ticks the highlighted item."""
+
+    BINDINGS = [
+        Binding("space", "select", "Tick", id="checklist.tick", tooltip="Tick or untick"),
+    ]
+
+    @dataclass
+    class Toggled(Message):
+        item_id: int
+        done: bool
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._items: dict[str, ChecklistItem] = {}
+        self.numbers: dict[int, int] = {}
+        """Item number as shown (1-based) -> item id, for `/tick N`."""
+
+    def show(self, playbook: Playbook, items: list[ChecklistItem]) -> None:
+        highlighted = self.highlighted
+        self._items = {str(item.id): item for item in items}
+        self.numbers = {}
+        options: list[Option] = []
+        section = None
+        for number, item in enumerate(items, 1):
+            if item.section != section:
+                section = item.section
+                title = Text(section_title(playbook, section), style="bold underline")
+                options.append(Option(title, id=f"section:{section}", disabled=True))
+            self.numbers[number] = item.id
+            prompt = Text()
+            prompt.append(f"{number:>2} ", style="dim")
+            prompt.append("[x] " if item.done else "[ ] ", style="bold green" if item.done else "")
+            prompt.append(item.text, style="dim" if item.done else "")
+            if item.done and item.done_at:
+                prompt.append(f"  {item.done_by or '?'} {hhmm(item.done_at)}", style="dim italic")
+            options.append(Option(prompt, id=str(item.id)))
+        self.clear_options()
+        self.add_options(options)
+        if highlighted is not None and highlighted < self.option_count:
+            self.highlighted = highlighted
+        done = sum(item.done for item in items)
+        self.border_title = f"Checklist {done}/{len(items)}" if items else "Checklist"
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        item = self._items.get(event.option.id or "")
+        if item is not None:
+            self.post_message(self.Toggled(item.id, not item.done))
+
+
+class NextUpdatePane(Vertical):
+    """The countdown to the next internal update, large, and the other clocks below it."""
+
+    def compose(self) -> ComposeResult:
+        yield Digits("--:--", id="countdown")
+        yield Static(id="due-line")
+        yield Static(id="other-clocks")
+
+    def show(self, clocks: list[Clock]) -> None:
+        self.remove_class("-warning", "-overdue", "-stopped")
+        digits = self.query_one("#countdown", Digits)
+        due_line = self.query_one("#due-line", Static)
+        others = self.query_one("#other-clocks", Static)
+        if not clocks:
+            digits.update("--:--")
+            due_line.update("")
+            others.update(Text("No open incident", style="dim"))
+            return
+        main, rest = clocks[0], clocks[1:]
+        state_class = {
+            ClockState.WARNING: "-warning",
+            ClockState.OVERDUE: "-overdue",
+            ClockState.STOPPED: "-stopped",
+        }.get(main.state)
+        if state_class:
+            self.add_class(state_class)
+        digits.update(countdown(main.remaining) if main.state is not ClockState.STOPPED else "--:--")
+        due_line.update(_due_text(main))
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        for i, clock in enumerate(rest):
+            if i:
+                lines.append("\n")
+            lines.append(f"{clock.short_label:<13}", style="bold")
+            lines.append_text(_clock_value(clock))
+        others.update(lines)
+
+
+def _due_text(clock: Clock) -> Text:
+    if clock.state is ClockState.STOPPED:
+        return Text("Internal updates stopped: resolved", style="dim")
+    assert clock.due_at is not None
+    if clock.state is ClockState.OVERDUE:
+        late = duration(-clock.remaining)
+        return Text(f"OVERDUE by {late} · due {hhmm(clock.due_at)} UTC · F6", style="bold")
+    return Text(f"Internal update due {hhmm(clock.due_at)} UTC")
+
+
+def _clock_value(clock: Clock) -> Text:
+    if clock.state is ClockState.MET:
+        return Text(f"done ({clock.note})" if clock.note else "done", style="green")
+    if clock.state is ClockState.STOPPED or clock.due_at is None:
+        return Text("stopped", style="dim")
+    face = countdown(clock.remaining)
+    due = hhmm(clock.due_at)
+    if clock.state is ClockState.OVERDUE:
+        return Text(f"LATE {duration(-clock.remaining)} (due {due})", style="bold red")
+    if clock.state is ClockState.WARNING:
+        return Text(f"{face} (due {due})", style="bold yellow")
+    return Text(f"{face} (due {due})")

@@ -1,0 +1,187 @@
+"""The timeline: a line-API view that pages entries in from the store, so 100,000 are cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from warroom.domain.model import EntryKind, TimelineEntry
+from warroom.domain.timefmt import utc
+
+PAGE = 200
+
+_TAGS = {
+    EntryKind.FINDING: "FINDING",
+    EntryKind.ACTION: "ACTION",
+    EntryKind.DECISION: "DECISION",
+    EntryKind.TODO: "TODO",
+}
+
+Fetch = Callable[[int, int], list[TimelineEntry]]
+
+
+class TimelineView(ScrollView, can_focus=True):
+    """Every entry, one line each, in time order. Only the visible page is read."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor(-20)", "Page up", show=False),
+        Binding("pagedown", "cursor(20)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First", show=False),
+        Binding("end", "cursor_to(-1)", "Last", show=False),
+        Binding("p", "toggle_pin", "Pin/unpin", id="timeline.pin", tooltip="Pin the selected entry"),
+        Binding("enter", "open_entry", "Read", id="timeline.read", tooltip="Read the whole entry"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "timeline--time",
+        "timeline--auto",
+        "timeline--tag",
+        "timeline--pin",
+        "timeline--author",
+        "timeline--cursor",
+    }
+
+    DEFAULT_CSS = """
+    TimelineView { height: 1fr; }
+    TimelineView > .timeline--time { color: $text-muted; }
+    TimelineView > .timeline--auto { color: $text-muted; text-style: italic; }
+    TimelineView > .timeline--tag { color: $accent; text-style: bold; }
+    TimelineView > .timeline--pin { color: $warning; text-style: bold; }
+    TimelineView > .timeline--author { color: $text-muted; }
+    TimelineView > .timeline--cursor { background: $boost; }
+    TimelineView:focus > .timeline--cursor { background: $accent 30%; }
+    """
+
+    cursor: reactive[int] = reactive(-1, repaint=True)
+    """Index of the selected entry; -1 means "follow the newest"."""
+
+    @dataclass
+    class PinToggled(Message):
+        entry: TimelineEntry
+
+    @dataclass
+    class OpenEntry(Message):
+        entry: TimelineEntry
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._fetch: Fetch | None = None
+        self._count = 0
+        self._cache: dict[int, TimelineEntry] = {}
+        self._show_dates = False
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def load(self, fetch: Fetch | None, count: int, show_dates: bool = False) -> None:
+        """Point the view at an incident's entries (or at nothing) and repaint."""
+        following = self.cursor < 0 or self.cursor >= self._count - 1
+        at_bottom = self.scroll_offset.y >= self.max_scroll_y
+        self._fetch = fetch
+        self._count = count if fetch else 0
+        self._show_dates = show_dates
+        self._cache.clear()
+        self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._count)
+        if following:
+            self.cursor = -1
+        if following or at_bottom:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        self.refresh()
+
+    def entry_at(self, index: int) -> TimelineEntry | None:
+        if not 0 <= index < self._count or self._fetch is None:
+            return None
+        if index not in self._cache:
+            start = index - index % PAGE
+            for offset, entry in enumerate(self._fetch(start, PAGE), start):
+                self._cache[offset] = entry
+        return self._cache.get(index)
+
+    @property
+    def selected(self) -> TimelineEntry | None:
+        index = self._count - 1 if self.cursor < 0 else self.cursor
+        return self.entry_at(index)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._count)
+
+    def _format_time(self, at: datetime) -> str:
+        return utc(at).strftime("%m-%d %H:%M" if self._show_dates else "%H:%M")
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        entry = self.entry_at(index)
+        base = self.rich_style
+        if entry is None:
+            return Strip.blank(width, base)
+        line = self._line(entry)
+        line.truncate(width, overflow="ellipsis")
+        selected = index == (self._count - 1 if self.cursor < 0 else self.cursor)
+        if selected and self.has_focus or self.cursor == index:
+            line.stylize(self.get_component_rich_style("timeline--cursor"))
+        segments = list(line.render(self.app.console))
+        return Strip(segments).extend_cell_length(width, base).crop(0, width).apply_style(base)
+
+    def _line(self, entry: TimelineEntry) -> Text:
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, end="")
+        text.append(self._format_time(entry.at), style("timeline--time"))
+        text.append(" ")
+        text.append("★ " if entry.pinned else "  ", style("timeline--pin"))
+        tag = _TAGS.get(entry.kind)
+        if tag:
+            text.append(f"{tag} ", style("timeline--tag"))
+        body = entry.text.replace("\n", " ⏎ ")
+        text.append(body, style("timeline--auto") if entry.kind.is_automatic else Style())
+        if entry.author:
+            text.append(f"  @{entry.author}", style("timeline--author"))
+        return text
+
+    def watch_cursor(self, cursor: int) -> None:
+        if cursor >= 0:
+            self.scroll_to_region_y(cursor)
+
+    def scroll_to_region_y(self, index: int) -> None:
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        if not self._count:
+            return
+        current = self._count - 1 if self.cursor < 0 else self.cursor
+        target = max(0, min(self._count - 1, current + delta))
+        self.cursor = -1 if target == self._count - 1 else target
+
+    def action_cursor_to(self, index: int) -> None:
+        if self._count:
+            self.cursor = -1 if index < 0 or index >= self._count - 1 else index
+            if self.cursor < 0:
+                self.scroll_end(animate=False)
+
+    def action_toggle_pin(self) -> None:
+        entry = self.selected
+        if entry is not None:
+            self.post_message(self.PinToggled(entry))
+
+    def action_open_entry(self) -> None:
+        entry = self.selected
+        if entry is not None:
+            self.post_message(self.OpenEntry(entry))
