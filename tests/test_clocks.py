@@ -147,7 +147,9 @@ def test_stakeholder_update_restarts_from_the_last_one_sent(severity: int, minut
     assert c.due_at == t(10, 50) + timedelta(minutes=minutes)
     # The internal clock is not touched by a stakeholder update.
     internal = clock(inc, ClockKind.INTERNAL_UPDATE, t(10, 51))
-    assert internal.due_at == t(10) + timedelta(minutes=PLAYBOOK.severity(severity).internal_update_minutes)
+    assert internal.due_at == t(10) + timedelta(
+        minutes=PLAYBOOK.severity(severity).internal_update_minutes
+    )
 
 
 # --- acknowledge: 5 / 15 / 60 minutes from the start ---------------------------------------

@@ -73,7 +73,9 @@ def entry(kind: EntryKind, at: datetime, text: str = "", **data: Any) -> Timelin
 
 
 def sev_change(at: datetime, old: int, new: int) -> TimelineEntry:
-    return entry(EntryKind.SEVERITY, at, f"Severity SEV-{old} -> SEV-{new}", **{"from": old, "to": new})
+    return entry(
+        EntryKind.SEVERITY, at, f"Severity SEV-{old} -> SEV-{new}", **{"from": old, "to": new}
+    )
 
 
 def status_change(at: datetime, old: Status, new: Status) -> TimelineEntry:
@@ -152,7 +154,9 @@ def test_status_parse_accepts_unique_prefixes(text: str, status: Status) -> None
     assert Status.parse(text) is status
 
 
-@pytest.mark.parametrize("text", ["", "   ", "i", "m", "x", "investigatingx", "done", "in vestigating"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "i", "m", "x", "investigatingx", "done", "in vestigating"]
+)
 def test_status_parse_rejects_empty_ambiguous_and_unknown(text: str) -> None:
     with pytest.raises(ValueError) as info:
         Status.parse(text)
@@ -627,4 +631,3 @@ def test_key_moments_of_a_full_incident_use_the_first_status_change() -> None:
         KeyMoment("Full resolution confirmed", t(11, 30)),
         KeyMoment("Incident closed", t(12)),
     ]
-

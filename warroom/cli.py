@@ -152,10 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
         )
-        # The Store is not closed: Store.close is shadowed by the incident's close (see report);
-        # the process ends right after, which releases the database.
-        run: Command = getattr(args, "run", _war_room)
-        return run(store, args)
+        try:
+            run: Command = getattr(args, "run", _war_room)
+            return run(store, args)
+        finally:
+            store.dispose()
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     except PlaybookError as exc:
@@ -240,8 +241,7 @@ def _list(store: Store, args: argparse.Namespace) -> int:
 def _show(store: Store, args: argparse.Namespace) -> int:
     incident = store.get(_target(store, args.id, "as: warroom show ID"))
     if args.json:
-        json.dump(_incident_json(store, incident), sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print(json.dumps(_incident_json(store, incident), indent=2, ensure_ascii=False))
     else:
         sys.stdout.writelines(line + "\n" for line in _incident_text(store, incident))
     return 0

@@ -149,7 +149,9 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+            raise StoreError(
+                f"database {self.path}: cannot create {self.path.parent}: {exc.strerror}"
+            ) from None
         self._engine = self._make_engine()
         self._writer = self._engine.execution_options(warroom_write=True)
         self._watch: sqlite3.Connection | None = None
@@ -203,7 +205,8 @@ class Store:
         with self._guard("read"), Session(self._engine, expire_on_commit=False) as session:
             yield session
 
-    def close(self) -> None:
+    def dispose(self) -> None:
+        """Release the database connections (`close` is the incident's close)."""
         if self._watch is not None:
             self._watch.close()
             self._watch = None

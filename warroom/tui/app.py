@@ -66,11 +66,15 @@ def _message(error: Exception) -> str:
 class EntryLine(Input):
     """The entry line. `?` on an empty line opens help; anything else is typed."""
 
+    def on_mount(self) -> None:
+        # With animations off (drills, tests, slow links) the cursor does not blink either.
+        self.cursor_blink = self.app.animation_level != "none"
+
     def on_key(self, event: events.Key) -> None:
         if event.character == "?" and not self.value:
             event.prevent_default()
             event.stop()
-            self.run_action("app.help")
+            self.app.action_help()  # type: ignore[attr-defined]
 
 
 class WarRoomApp(App[int]):

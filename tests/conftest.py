@@ -1,0 +1,59 @@
+"""Shared fixtures: a fake clock, a store on a temporary database, a war room app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from warroom.playbook import default_playbook
+from warroom.store.store import Store
+
+# Deterministic looks: no animations, no cursor blink in snapshots.
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "warroom.db"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
+    store = Store(db_path, default_playbook(), clock=clock, author="alice")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., object]:
+    from warroom.tui.app import WarRoomApp
+
+    def factory(**kwargs: object) -> WarRoomApp:
+        return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
+
+    return factory

@@ -1,0 +1,849 @@
+"""The Store on a real SQLite file with a fake clock: state changes, timeline, faults."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from warroom.domain import (
+    ClockKind,
+    ClockState,
+    EntryKind,
+    Incident,
+    Status,
+    UpdateKind,
+    compute_clocks,
+)
+from warroom.playbook import default_playbook
+from warroom.store.store import NotFound, Store, StoreError
+
+PLAYBOOK = default_playbook()
+START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+SEV1_ACTIONS = list(PLAYBOOK.severity(1).actions)
+SEV2_ACTIONS = list(PLAYBOOK.severity(2).actions)
+
+
+class FakeClock:
+    """Moves only when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+def t(hour: int, minute: int = 0, second: int = 0, day: int = 27) -> datetime:
+    return datetime(2026, 11, day, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "warroom.db"
+
+
+@pytest.fixture
+def st(db: Path, fake_clock: FakeClock) -> Iterator[Store]:
+    store = Store(db, PLAYBOOK, clock=fake_clock, author="alice")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def inc(st: Store) -> Incident:
+    return st.declare("Checkout returns 500", 1, impact_users="all", impact_features="payments")
+
+
+def texts(store: Store, incident_id: str) -> list[str]:
+    return [e.text for e in store.timeline(incident_id)]
+
+
+def kinds(store: Store, incident_id: str) -> list[EntryKind]:
+    return [e.kind for e in store.timeline(incident_id)]
+
+
+def section(store: Store, incident_id: str, key: str) -> list[tuple[str, bool]]:
+    return [(i.text, i.done) for i in store.checklist(incident_id) if i.section == key]
+
+
+# --- declare -------------------------------------------------------------------------------
+
+
+def test_declare_numbers_incidents_within_the_day(st: Store, fake_clock: FakeClock) -> None:
+    assert st.declare("First", 1).id == "INC-2026-11-27-1"
+    fake_clock.advance(minutes=5)
+    assert st.declare("Second", 3).id == "INC-2026-11-27-2"
+    fake_clock.advance(days=1)
+    assert st.declare("Next day", 2).id == "INC-2026-11-28-1"
+    fake_clock.advance(minutes=1)
+    assert st.declare("Next day again", 2).id == "INC-2026-11-28-2"
+    assert sorted(i.id for i in st.incidents()) == [
+        "INC-2026-11-27-1",
+        "INC-2026-11-27-2",
+        "INC-2026-11-28-1",
+        "INC-2026-11-28-2",
+    ]
+
+
+def test_declare_numbers_by_the_utc_day(db: Path) -> None:
+    # 00:30 at +02:00 is 22:30 UTC the day before.
+    local = datetime(2026, 11, 28, 0, 30, tzinfo=timezone(timedelta(hours=2)))
+    store = Store(db, PLAYBOOK, clock=lambda: local)
+    try:
+        declared = store.declare("Late night", 2)
+        assert declared.id == "INC-2026-11-27-1"
+        assert declared.declared_at == t(22, 30)
+        assert declared.declared_at.utcoffset() == timedelta(0)
+    finally:
+        store.dispose()
+
+
+def test_declare_stores_the_incident(st: Store, inc: Incident) -> None:
+    assert inc.title == "Checkout returns 500"
+    assert inc.severity == 1
+    assert inc.status is Status.INVESTIGATING
+    assert inc.impact_users == "all"
+    assert inc.impact_features == "payments"
+    assert inc.declared_at == START
+    assert inc.detected_at == START
+    assert inc.acknowledged_at is None
+    assert inc.resolved_at is None
+    # Read back from the database: the same value, timestamps aware UTC.
+    again = st.get(inc.id)
+    assert again == inc
+    assert again.declared_at.tzinfo is not None
+    assert again.declared_at.utcoffset() == timedelta(0)
+    assert st.current() == inc
+
+
+def test_declare_logs_a_declared_entry(st: Store, inc: Incident) -> None:
+    (entry,) = st.timeline(inc.id)
+    assert entry.kind is EntryKind.DECLARED
+    assert entry.at == START
+    assert entry.logged_at == START
+    assert entry.author == "alice"
+    assert "SEV-1" in entry.text
+    assert "Checkout returns 500" in entry.text
+    assert entry.data == {"severity": 1}
+
+
+def test_declare_with_earlier_detection_logs_a_backdated_entry(
+    st: Store, fake_clock: FakeClock
+) -> None:
+    declared = st.declare("DB unreachable", 1, detected_at=t(9, 40), author="bob")
+    assert declared.detected_at == t(9, 40)
+    assert declared.declared_at == START
+    assert declared.started_at == t(9, 40)
+    entries = st.timeline(declared.id)
+    assert [(e.kind, e.at) for e in entries] == [
+        (EntryKind.NOTE, t(9, 40)),
+        (EntryKind.DECLARED, START),
+    ]
+    assert entries[0].text == "Issue first detected"
+    assert entries[0].logged_at == START
+    assert {e.author for e in entries} == {"bob"}
+
+
+def test_declare_detected_now_logs_no_detection_entry(st: Store) -> None:
+    declared = st.declare("Search down", 2, detected_at=START)
+    assert kinds(st, declared.id) == [EntryKind.DECLARED]
+
+
+def test_declare_rejects_bad_input_and_writes_nothing(st: Store) -> None:
+    with pytest.raises(ValueError, match="future"):
+        st.declare("Later", 1, detected_at=START + timedelta(minutes=1))
+    with pytest.raises(ValueError, match="title"):
+        st.declare("  \x1b[31m \n", 1)
+    with pytest.raises(KeyError, match="no severity 4"):
+        st.declare("Bad severity", 4)
+    assert st.incidents() == []
+    assert st.current() is None
+
+
+def test_declare_cleans_the_title(st: Store) -> None:
+    declared = st.declare("\x1b[31mCheckout\x1b[0m\nbroken | `500`", 2)
+    assert declared.title == "Checkout broken | `500`"
+
+
+def test_declare_creates_the_checklist(st: Store, inc: Incident) -> None:
+    items = st.checklist(inc.id)
+    expected = [
+        *(("quick_start", text) for text in PLAYBOOK.checklists[0].items),
+        *(("first_5_minutes", text) for text in PLAYBOOK.checklists[1].items),
+        *(("triage", text) for text in PLAYBOOK.checklists[2].items),
+        *(("severity-1", text) for text in SEV1_ACTIONS),
+    ]
+    assert [(i.section, i.text) for i in items] == expected
+    assert len(items) == 9 + 6 + 5 + 6
+    assert not any(i.done for i in items)
+    assert len({i.id for i in items}) == len(items)
+
+
+def test_each_incident_has_its_own_checklist(st: Store, inc: Incident) -> None:
+    other = st.declare("Minor glitch", 3)
+    assert [i.text for i in st.checklist(other.id) if i.section == "severity-3"] == list(
+        PLAYBOOK.severity(3).actions
+    )
+    assert not {i.id for i in st.checklist(other.id)} & {i.id for i in st.checklist(inc.id)}
+
+
+def test_unknown_incident_is_not_found(st: Store) -> None:
+    with pytest.raises(NotFound, match="INC-2026-11-27-9"):
+        st.get("INC-2026-11-27-9")
+    with pytest.raises(NotFound):
+        st.log("INC-2026-11-27-9", "hello")
+    with pytest.raises(NotFound, match="no open incident"):
+        st.resolve_id(None)
+    assert issubclass(NotFound, StoreError)
+
+
+def test_resolve_id_finds_the_open_incident(st: Store, inc: Incident) -> None:
+    assert st.resolve_id(None) == inc.id
+    assert st.resolve_id(f" {inc.id} ") == inc.id
+
+
+# --- the timeline --------------------------------------------------------------------------
+
+NASTY = "| a | b |\n`rm -rf /` and ```code```\n{{ config.SECRET }} {% if x %}\n\tindented"
+
+
+def test_log_stores_text_verbatim(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=3)
+    entry = st.log(inc.id, NASTY, kind=EntryKind.FINDING, author="bob")
+    assert entry.text == NASTY
+    assert entry.kind is EntryKind.FINDING
+    assert entry.author == "bob"
+    assert entry.at == entry.logged_at == t(10, 3)
+    assert not entry.pinned
+    assert st.timeline(inc.id)[-1] == entry
+    assert st.last_entry(inc.id) == entry
+
+
+def test_log_strips_escape_sequences(st: Store, inc: Incident) -> None:
+    entry = st.log(inc.id, "\x1b[31mred\x1b[0m alert\x07\x1b]0;title\x07 done\r\nnext")
+    assert entry.text == "red alert done\nnext"
+    assert st.timeline(inc.id)[-1].text == "red alert done\nnext"
+
+
+def test_log_defaults_to_the_store_author_and_can_pin(st: Store, inc: Incident) -> None:
+    entry = st.log(inc.id, "Rollback decided", kind=EntryKind.DECISION, pinned=True)
+    assert entry.author == "alice"
+    assert entry.pinned
+    unpinned = st.set_pinned(entry.id, False)
+    assert not unpinned.pinned
+    assert not st.timeline(inc.id)[-1].pinned
+
+
+def test_backdated_entries_sort_by_when_they_happened(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=10)
+    st.log(inc.id, "ten past")
+    fake_clock.advance(minutes=10)
+    late = st.log(inc.id, "remembered: deploy at five past", at=t(10, 5))
+    st.log(inc.id, "twenty past")
+    assert late.at == t(10, 5)
+    assert late.logged_at == t(10, 20)
+    assert texts(st, inc.id)[1:] == [
+        "remembered: deploy at five past",
+        "ten past",
+        "twenty past",
+    ]
+    # Even before the declaration (e.g. the first alert): sorted first.
+    st.log(inc.id, "first alert", at=t(9, 55))
+    assert texts(st, inc.id)[0] == "first alert"
+
+
+def test_logging_into_a_closed_incident_is_refused(st: Store, inc: Incident) -> None:
+    st.close(inc.id)
+    before = st.entry_count(inc.id)
+    with pytest.raises(ValueError, match="closed"):
+        st.log(inc.id, "too late")
+    with pytest.raises(ValueError, match="closed"):
+        st.log_many(inc.id, ["too", "late"])
+    assert st.entry_count(inc.id) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", "\x1b[31m\x1b[0m", "\x00\x07"])
+def test_empty_entry_is_refused(st: Store, inc: Incident, text: str) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        st.log(inc.id, text)
+    assert st.entry_count(inc.id) == 1
+
+
+def test_entry_in_the_future_is_refused(st: Store, inc: Incident) -> None:
+    with pytest.raises(ValueError, match="future"):
+        st.log(inc.id, "from the future", at=START + timedelta(seconds=1))
+    assert st.entry_count(inc.id) == 1
+    # Exactly now is fine.
+    assert st.log(inc.id, "now", at=START).at == START
+
+
+def test_log_many_inserts_rows_and_skips_blanks(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=7)
+    count = st.log_many(inc.id, ["one", "", "  ", "\x1b[1mtwo\x1b[0m", "\n", "three | {{x}}"])
+    assert count == 3
+    assert st.entry_count(inc.id) == 4
+    new = st.timeline(inc.id)[1:]
+    assert [e.text for e in new] == ["one", "two", "three | {{x}}"]
+    assert {(e.kind, e.author, e.at) for e in new} == {(EntryKind.NOTE, "alice", t(10, 7))}
+
+
+def test_log_many_with_nothing_to_log(st: Store, inc: Incident) -> None:
+    assert st.log_many(inc.id, ["", " ", "\x1b[0m"]) == 0
+    assert st.log_many(inc.id, []) == 0
+    assert st.entry_count(inc.id) == 1
+
+
+def test_timeline_windows_over_a_thousand_entries(st: Store, inc: Incident) -> None:
+    assert st.log_many(inc.id, (f"note {n:03d}" for n in range(999))) == 999
+    assert st.entry_count(inc.id) == 1000
+    everything = st.timeline(inc.id)
+    assert len(everything) == 1000
+    assert everything[0].kind is EntryKind.DECLARED
+    assert [e.text for e in everything[1:]] == [f"note {n:03d}" for n in range(999)]
+    window = st.timeline(inc.id, offset=500, limit=10)
+    assert [e.text for e in window] == [f"note {n:03d}" for n in range(499, 509)]
+    tail = st.timeline(inc.id, offset=990, limit=50)
+    assert [e.text for e in tail] == [f"note {n:03d}" for n in range(989, 999)]
+    assert st.timeline(inc.id, offset=1000, limit=10) == []
+    pages = [e for off in range(0, 1000, 128) for e in st.timeline(inc.id, offset=off, limit=128)]
+    assert pages == everything
+
+
+def test_entry_count_is_per_incident(st: Store, inc: Incident) -> None:
+    other = st.declare("Other", 3)
+    st.log(inc.id, "a")
+    st.log(inc.id, "b")
+    st.log(other.id, "c")
+    assert st.entry_count(inc.id) == 3
+    assert st.entry_count(other.id) == 2
+    assert st.entry_count("INC-2026-11-27-99") == 0
+
+
+def test_last_entry_typed_only(st: Store, inc: Incident) -> None:
+    assert st.last_entry(inc.id) is None
+    note = st.log(inc.id, "note")
+    st.acknowledge(inc.id)
+    assert st.last_entry(inc.id) == note
+    last = st.last_entry(inc.id, typed_only=False)
+    assert last is not None
+    assert last.kind is EntryKind.ACK
+
+
+# --- severity ------------------------------------------------------------------------------
+
+
+def test_severity_change_logs_from_and_to(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=12)
+    changed = st.set_severity(inc.id, 2, author="bob")
+    assert changed.severity == 2
+    assert st.get(inc.id).severity == 2
+    entry = st.timeline(inc.id)[-1]
+    assert entry.kind is EntryKind.SEVERITY
+    assert entry.data == {"from": 1, "to": 2}
+    assert entry.at == t(10, 12)
+    assert entry.author == "bob"
+    assert "SEV-1" in entry.text
+    assert "SEV-2" in entry.text
+
+
+def test_same_severity_is_a_no_op(st: Store, inc: Incident) -> None:
+    assert st.set_severity(inc.id, 1) == inc
+    assert st.entry_count(inc.id) == 1
+
+
+def test_unknown_severity_changes_nothing(st: Store, inc: Incident) -> None:
+    with pytest.raises(KeyError):
+        st.set_severity(inc.id, 5)
+    assert st.get(inc.id).severity == 1
+    assert st.entry_count(inc.id) == 1
+
+
+def test_severity_change_swaps_actions_and_keeps_ticked_items(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    page = next(i for i in st.checklist(inc.id) if i.text == SEV1_ACTIONS[0])
+    st.tick(page.id, author="bob")
+    quick = next(i for i in st.checklist(inc.id) if i.section == "quick_start")
+    st.tick(quick.id)
+    fake_clock.advance(minutes=5)
+    st.set_severity(inc.id, 2)
+    after = st.checklist(inc.id)
+    kept = [i for i in after if i.section == "severity-1"]
+    assert [(i.id, i.text, i.done, i.done_by) for i in kept] == [
+        (page.id, SEV1_ACTIONS[0], True, "bob")
+    ]
+    assert section(st, inc.id, "severity-2") == [(text, False) for text in SEV2_ACTIONS]
+    # The playbook's own lists are untouched, ticks included.
+    assert sum(1 for i in after if i.section in ("quick_start", "first_5_minutes", "triage")) == 20
+    assert next(i for i in after if i.id == quick.id).done
+
+
+def test_severity_back_and_forth_does_not_duplicate_actions(st: Store, inc: Incident) -> None:
+    page = next(i for i in st.checklist(inc.id) if i.text == SEV1_ACTIONS[0])
+    st.tick(page.id)
+    st.set_severity(inc.id, 2)
+    st.set_severity(inc.id, 1)
+    assert section(st, inc.id, "severity-1") == [
+        (text, text == SEV1_ACTIONS[0]) for text in SEV1_ACTIONS
+    ]
+    assert section(st, inc.id, "severity-2") == []
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def test_status_moves_forward_and_back(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    path = [Status.IDENTIFIED, Status.MITIGATING, Status.MONITORING, Status.MITIGATING]
+    for status in path:
+        fake_clock.advance(minutes=5)
+        assert st.set_status(inc.id, status).status is status
+    assert st.get(inc.id).status is Status.MITIGATING
+    changes = [e.data for e in st.timeline(inc.id) if e.kind is EntryKind.STATUS]
+    assert changes == [
+        {"from": "investigating", "to": "identified"},
+        {"from": "identified", "to": "mitigating"},
+        {"from": "mitigating", "to": "monitoring"},
+        {"from": "monitoring", "to": "mitigating"},
+    ]
+    assert st.timeline(inc.id)[-1].text == "Status Monitoring -> Mitigating"
+
+
+def test_same_status_is_a_no_op(st: Store, inc: Incident) -> None:
+    st.set_status(inc.id, Status.INVESTIGATING)
+    assert st.entry_count(inc.id) == 1
+
+
+def test_monitoring_sets_mitigated_at_once(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=30)
+    assert st.set_status(inc.id, Status.MONITORING).mitigated_at == t(10, 30)
+    fake_clock.advance(minutes=10)
+    assert st.set_status(inc.id, Status.MITIGATING).mitigated_at == t(10, 30)
+    fake_clock.advance(minutes=10)
+    assert st.set_status(inc.id, Status.MONITORING).mitigated_at == t(10, 30)
+    assert st.get(inc.id).mitigated_at == t(10, 30)
+
+
+def test_resolving_sets_resolved_at_and_reopening_clears_it(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=45)
+    resolved = st.set_status(inc.id, Status.RESOLVED)
+    assert resolved.resolved_at == t(10, 45)
+    assert not resolved.status.is_active
+    fake_clock.advance(minutes=5)
+    reopened = st.set_status(inc.id, Status.MITIGATING)
+    assert reopened.resolved_at is None
+    assert st.get(inc.id).resolved_at is None
+    fake_clock.advance(minutes=30)
+    assert st.set_status(inc.id, Status.RESOLVED).resolved_at == t(11, 20)
+
+
+def test_status_cannot_be_set_to_closed(st: Store, inc: Incident) -> None:
+    with pytest.raises(ValueError, match="close"):
+        st.set_status(inc.id, Status.CLOSED)
+    assert st.get(inc.id).status is Status.INVESTIGATING
+
+
+def test_closed_incident_status_cannot_change(st: Store, inc: Incident) -> None:
+    st.close(inc.id)
+    with pytest.raises(ValueError, match="closed"):
+        st.set_status(inc.id, Status.MITIGATING)
+    assert st.get(inc.id).status is Status.CLOSED
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_assign_and_hand_off(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    bob = st.assign(inc.id, "ic", "bob")
+    assert (bob.role, bob.person, bob.assigned_at, bob.assigned_by) == ("ic", "bob", START, "alice")
+    assert st.timeline(inc.id)[-1].text == "IC assigned to bob"
+    fake_clock.advance(minutes=40)
+    carol = st.assign(inc.id, "IC", "@carol", author="bob")
+    assert carol.person == "carol"
+    history = st.role_history(inc.id)
+    assert [(a.person, a.assigned_at, a.ended_at) for a in history] == [
+        ("bob", START, t(10, 40)),
+        ("carol", t(10, 40), None),
+    ]
+    assert st.roles(inc.id) == {"ic": carol}
+    handoff = st.timeline(inc.id)[-1]
+    assert handoff.kind is EntryKind.ROLE
+    assert handoff.text == "IC handed off from bob to carol"
+    assert handoff.data == {"role": "ic", "person": "carol", "from": "bob"}
+    assert handoff.author == "bob"
+
+
+def test_roles_by_key_short_or_name(st: Store, inc: Incident) -> None:
+    st.assign(inc.id, "ops", "dave")
+    st.assign(inc.id, "Dev", "erin")
+    st.assign(inc.id, "comms lead", "frank")
+    assert {k: a.person for k, a in st.roles(inc.id).items()} == {
+        "ops": "dave",
+        "dev": "erin",
+        "comms": "frank",
+    }
+
+
+def test_assigning_the_same_person_twice_is_a_no_op(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    first = st.assign(inc.id, "ic", "bob")
+    count = st.entry_count(inc.id)
+    fake_clock.advance(minutes=5)
+    again = st.assign(inc.id, "IC", "@bob")
+    assert again == first
+    assert len(st.role_history(inc.id)) == 1
+    assert st.entry_count(inc.id) == count
+
+
+def test_unknown_role_raises_key_error(st: Store, inc: Incident) -> None:
+    with pytest.raises(KeyError, match="no role 'scribe'"):
+        st.assign(inc.id, "scribe", "bob")
+    assert st.role_history(inc.id) == []
+    assert st.entry_count(inc.id) == 1
+
+
+def test_assign_needs_a_person(st: Store, inc: Incident) -> None:
+    with pytest.raises(ValueError):
+        st.assign(inc.id, "ic", " @ ")
+    assert st.role_history(inc.id) == []
+
+
+# --- checklist -----------------------------------------------------------------------------
+
+
+def test_tick_and_untick(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    item = st.checklist(inc.id)[0]
+    fake_clock.advance(minutes=2)
+    done = st.tick(item.id, author="bob")
+    assert done.done
+    assert done.done_at == t(10, 2)
+    assert done.done_by == "bob"
+    assert st.checklist(inc.id)[0] == done
+    entry = st.timeline(inc.id)[-1]
+    assert entry.kind is EntryKind.CHECKLIST
+    assert entry.text == f"Done: {item.text} (Quick Start)"
+    assert entry.data == {"item": item.id, "done": 1}
+    assert entry.author == "bob"
+
+    fake_clock.advance(minutes=1)
+    undone = st.tick(item.id, done=False)
+    assert not undone.done
+    assert undone.done_at is None
+    assert undone.done_by is None
+    entry = st.timeline(inc.id)[-1]
+    assert entry.text == f"Unticked: {item.text} (Quick Start)"
+    assert entry.data == {"item": item.id, "done": 0}
+    assert entry.at == t(10, 3)
+
+
+def test_ticking_twice_logs_once(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    item = st.checklist(inc.id)[3]
+    st.tick(item.id)
+    fake_clock.advance(minutes=1)
+    again = st.tick(item.id, author="bob")
+    assert again.done_at == START
+    assert again.done_by == "alice"
+    assert kinds(st, inc.id).count(EntryKind.CHECKLIST) == 1
+    st.tick(st.checklist(inc.id)[4].id, done=False)  # not ticked: nothing to untick
+    assert kinds(st, inc.id).count(EntryKind.CHECKLIST) == 1
+
+
+def test_ticking_a_severity_action_names_its_section(st: Store, inc: Incident) -> None:
+    action = next(i for i in st.checklist(inc.id) if i.section == "severity-1")
+    st.tick(action.id)
+    assert st.timeline(inc.id)[-1].text == f"Done: {action.text} (SEV-1 actions)"
+
+
+def test_unknown_checklist_item(st: Store, inc: Incident) -> None:
+    with pytest.raises(NotFound):
+        st.tick(99_999)
+
+
+# --- updates and acknowledgement -----------------------------------------------------------
+
+UPDATE_FIELDS = {
+    UpdateKind.INTERNAL: "last_internal_update_at",
+    UpdateKind.STAKEHOLDER: "last_stakeholder_update_at",
+    UpdateKind.CUSTOMER: "last_customer_update_at",
+}
+
+
+@pytest.mark.parametrize("kind", list(UpdateKind))
+def test_record_update_restarts_its_own_clock(
+    st: Store, inc: Incident, fake_clock: FakeClock, kind: UpdateKind
+) -> None:
+    fake_clock.advance(minutes=40)
+    updated = st.record_update(inc.id, kind, "Rolled back | {{ eta }}\nline 2", author="bob")
+    for update_kind, name in UPDATE_FIELDS.items():
+        expected = t(10, 40) if update_kind is kind else None
+        assert getattr(updated, name) == expected
+        assert getattr(st.get(inc.id), name) == expected
+    entry = st.timeline(inc.id)[-1]
+    assert entry.kind is EntryKind.UPDATE
+    assert entry.data == {"update": kind.value}
+    assert entry.text == (
+        f"{kind.value.capitalize()} status update sent: Rolled back | {{{{ eta }}}}\nline 2"
+    )
+
+
+def test_internal_update_moves_the_internal_clock(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=40)
+    updated = st.record_update(inc.id)
+    clocks = {c.kind: c for c in compute_clocks(updated, PLAYBOOK, t(10, 41))}
+    assert clocks[ClockKind.INTERNAL_UPDATE].due_at == t(11, 10)
+    assert clocks[ClockKind.INTERNAL_UPDATE].state is ClockState.OK
+    assert clocks[ClockKind.STAKEHOLDER_UPDATE].due_at == t(11)
+    assert st.timeline(inc.id)[-1].text == "Internal status update sent"
+
+
+def test_acknowledge_once(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=3)
+    first = st.acknowledge(inc.id, author="bob")
+    assert first.acknowledged_at == t(10, 3)
+    fake_clock.advance(minutes=10)
+    again = st.acknowledge(inc.id)
+    assert again.acknowledged_at == t(10, 3)
+    acks = [e for e in st.timeline(inc.id) if e.kind is EntryKind.ACK]
+    assert [(e.at, e.author) for e in acks] == [(t(10, 3), "bob")]
+    ack = {c.kind: c for c in compute_clocks(again, PLAYBOOK, t(11))}[ClockKind.ACKNOWLEDGE]
+    assert (ack.state, ack.note) == (ClockState.MET, "in time")
+
+
+# --- action items and close ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("priority", "delta"),
+    [
+        ("P0", timedelta(hours=48)),
+        ("P1", timedelta(weeks=1)),
+        ("P2", timedelta(weeks=2)),
+        ("P3", timedelta(days=30)),
+        ("p1", timedelta(weeks=1)),
+    ],
+)
+def test_action_item_due_from_priority(
+    st: Store, inc: Incident, fake_clock: FakeClock, priority: str, delta: timedelta
+) -> None:
+    fake_clock.advance(hours=2)
+    item = st.add_action_item(inc.id, "Add alert on 5xx | rate", priority, owner="@bob")
+    assert item.due_at == t(12) + delta
+    assert item.priority == priority.upper()
+    assert item.owner == "bob"
+    assert item.status == "Open"
+    assert item.text == "Add alert on 5xx | rate"
+    assert st.action_items(inc.id) == [item]
+    entry = st.timeline(inc.id)[-1]
+    assert entry.kind is EntryKind.TODO
+    assert entry.text == f"Action item {priority.upper()}: Add alert on 5xx | rate (@bob)"
+
+
+def test_action_items_sorted_by_priority(st: Store, inc: Incident) -> None:
+    st.add_action_item(inc.id, "nice", "P3")
+    st.add_action_item(inc.id, "urgent", "P0")
+    st.add_action_item(inc.id, "soon", "P1")
+    assert [a.text for a in st.action_items(inc.id)] == ["urgent", "soon", "nice"]
+
+
+def test_action_item_rejects_bad_input(st: Store, inc: Incident) -> None:
+    with pytest.raises(KeyError, match="P9"):
+        st.add_action_item(inc.id, "x", "P9")
+    with pytest.raises(ValueError):
+        st.add_action_item(inc.id, "  \n ", "P1")
+    assert st.action_items(inc.id) == []
+
+
+def test_close_resolves_first_and_sets_closed_at(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    st.set_status(inc.id, Status.MITIGATING)
+    fake_clock.advance(minutes=50)
+    closed = st.close(inc.id, author="bob")
+    assert closed.status is Status.CLOSED
+    assert closed.resolved_at == t(10, 50)
+    assert closed.closed_at == t(10, 50)
+    assert not closed.is_open
+    assert st.get(inc.id) == closed
+    tail = st.timeline(inc.id)[-2:]
+    assert [(e.kind, e.data) for e in tail] == [
+        (EntryKind.STATUS, {"from": "mitigating", "to": "resolved"}),
+        (EntryKind.CLOSED, {}),
+    ]
+    assert st.current() is None
+    with pytest.raises(NotFound):
+        st.resolve_id(None)
+
+
+def test_close_keeps_an_earlier_resolution(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=40)
+    st.set_status(inc.id, Status.RESOLVED)
+    fake_clock.advance(hours=20)
+    closed = st.close(inc.id)
+    assert closed.resolved_at == t(10, 40)
+    assert closed.closed_at == t(6, 40, day=28)
+    statuses = [e for e in st.timeline(inc.id) if e.kind is EntryKind.STATUS]
+    assert len(statuses) == 1
+
+
+def test_close_twice_is_a_no_op(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    first = st.close(inc.id)
+    count = st.entry_count(inc.id)
+    fake_clock.advance(minutes=5)
+    assert st.close(inc.id) == first
+    assert st.entry_count(inc.id) == count
+
+
+def test_current_is_the_latest_open_incident(st: Store, fake_clock: FakeClock) -> None:
+    older = st.declare("Older", 2)
+    fake_clock.advance(minutes=1)
+    newer = st.declare("Newer", 1)
+    assert st.current() == newer
+    st.close(newer.id)
+    assert st.current() == older
+    st.close(older.id)
+    assert st.current() is None
+    assert [i.id for i in st.incidents()] == [newer.id, older.id]
+
+
+# --- several processes on one file ---------------------------------------------------------
+
+
+def test_two_stores_on_one_file_see_each_other(db: Path, st: Store, fake_clock: FakeClock) -> None:
+    other = Store(db, PLAYBOOK, clock=fake_clock, author="bob")
+    try:
+        declared = st.declare("Payments failing", 1)
+        assert other.current() == declared
+        fake_clock.advance(minutes=1)
+        entry = other.log(declared.id, "from the other terminal")
+        assert st.timeline(declared.id)[-1] == entry
+        assert entry.author == "bob"
+        other.set_status(declared.id, Status.IDENTIFIED)
+        assert st.get(declared.id).status is Status.IDENTIFIED
+    finally:
+        other.dispose()
+
+
+def test_data_version_changes_when_another_store_writes(
+    db: Path, st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    other = Store(db, PLAYBOOK, clock=fake_clock, author="bob")
+    try:
+        before = st.data_version()
+        assert st.data_version() == before  # nothing written: stable
+        st.timeline(inc.id)  # reading does not count
+        assert st.data_version() == before
+        other.log(inc.id, "a write elsewhere")
+        after = st.data_version()
+        assert after != before
+        assert st.data_version() == after
+        other.acknowledge(inc.id)
+        assert st.data_version() != after
+    finally:
+        other.dispose()
+
+
+def test_dispose_releases_the_database(db: Path, st: Store, inc: Incident) -> None:
+    st.log(inc.id, "before dispose")
+    st.data_version()
+    st.dispose()
+    # The last connection closed cleanly: SQLite checkpoints and removes the WAL file.
+    assert not Path(f"{db}-wal").exists()
+    reopened = Store(db, PLAYBOOK)
+    try:
+        assert reopened.entry_count(inc.id) == 2
+    finally:
+        reopened.dispose()
+
+
+# --- faults --------------------------------------------------------------------------------
+
+
+def _assert_one_line_naming(exc: StoreError, path: Path) -> None:
+    message = str(exc)
+    assert str(path) in message
+    assert "\n" not in message
+    assert "Traceback" not in message
+    assert "sqlalchemy" not in message.casefold()
+
+
+def test_database_path_that_is_a_directory(tmp_path: Path) -> None:
+    path = tmp_path / "adir"
+    path.mkdir()
+    with pytest.raises(StoreError) as info:
+        Store(path, PLAYBOOK)
+    _assert_one_line_naming(info.value, path)
+
+
+@pytest.mark.parametrize("below", ["warroom.db", "sub/warroom.db"])
+def test_database_path_under_a_regular_file(tmp_path: Path, below: str) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("I am a file\n")
+    path = blocker / below
+    with pytest.raises(StoreError) as info:
+        Store(path, PLAYBOOK)
+    _assert_one_line_naming(info.value, path)
+    assert blocker.read_text() == "I am a file\n"
+
+
+def test_missing_parent_directories_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "warroom.db"
+    store = Store(path, PLAYBOOK, clock=FakeClock())
+    try:
+        assert store.declare("Works", 3).id == "INC-2026-11-27-1"
+        assert path.is_file()
+    finally:
+        store.dispose()
+
+
+def test_read_only_database_raises_and_loses_nothing(db: Path, fake_clock: FakeClock) -> None:
+    store = Store(db, PLAYBOOK, clock=fake_clock, author="alice")
+    declared = store.declare("Auth broken", 1)
+    store.log(declared.id, "committed before | {{ x }}")
+    store.assign(declared.id, "ic", "bob")
+    committed = store.timeline(declared.id)
+    store.dispose()
+
+    mode = stat.S_IMODE(db.stat().st_mode)
+    db.chmod(0o444)
+    try:
+        if os.access(db, os.W_OK):
+            pytest.skip("running as root: chmod 0o444 does not prevent writes")
+        with pytest.raises(StoreError) as info:
+            ro = Store(db, PLAYBOOK, clock=fake_clock)
+            try:
+                ro.log(declared.id, "this cannot be written")
+            finally:
+                ro.dispose()
+        _assert_one_line_naming(info.value, db)
+    finally:
+        db.chmod(mode)
+
+    reopened = Store(db, PLAYBOOK, clock=fake_clock)
+    try:
+        assert reopened.timeline(declared.id) == committed
+        assert reopened.get(declared.id).title == "Auth broken"
+        assert reopened.roles(declared.id)["ic"].person == "bob"
+    finally:
+        reopened.dispose()

@@ -1,0 +1,327 @@
+"""The post-incident review: the runbook's Incident Timeline Template, filled from the record.
+
+`load_review_data` reads an incident's record from the Store, `review_context` turns it into
+plain values (pure: no I/O, `now` is given), `render_review` renders the markdown and
+`export_review` writes it atomically and records where it went.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from warroom.comms.render import create_environment
+from warroom.domain.incident import key_moments, section_title, severity_periods
+from warroom.domain.model import (
+    ActionItem,
+    ChecklistItem,
+    EntryKind,
+    Incident,
+    RoleAssignment,
+    TimelineEntry,
+)
+from warroom.domain.timefmt import duration, hhmm, stamp, utc
+from warroom.playbook.models import Playbook
+
+if TYPE_CHECKING:
+    from warroom.store.store import Store
+
+__all__ = [
+    "REVIEW_TEMPLATE",
+    "ReviewData",
+    "export_review",
+    "load_review_data",
+    "render_review",
+    "review_context",
+    "review_filename",
+]
+
+REVIEW_TEMPLATE = "review.md.j2"
+
+# Typed entries other than notes say what they are, unless their text already does
+# (the store logs a new action item as a TODO that starts "Action item P0: ...").
+_PREFIX = {
+    EntryKind.FINDING: ("Finding", ()),
+    EntryKind.ACTION: ("Action", ()),
+    EntryKind.DECISION: ("Decision", ()),
+    EntryKind.TODO: ("TODO", ("Action item",)),
+}
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """Everything the review is made of, read at one moment (`now`)."""
+
+    incident: Incident
+    entries: Sequence[TimelineEntry]
+    role_history: Sequence[RoleAssignment]
+    checklist: Sequence[ChecklistItem]
+    action_items: Sequence[ActionItem]
+    playbook: Playbook
+    now: datetime
+
+
+def load_review_data(store: Store, incident_id: str) -> ReviewData:
+    """The incident's whole record from the Store; `now` is the store's clock."""
+    incident = store.get(incident_id)
+    return ReviewData(
+        incident=incident,
+        entries=tuple(store.timeline(incident.id)),
+        role_history=tuple(store.role_history(incident.id)),
+        checklist=tuple(store.checklist(incident.id)),
+        action_items=tuple(store.action_items(incident.id)),
+        playbook=store.playbook,
+        now=utc(store.clock()),
+    )
+
+
+# -- the context ---------------------------------------------------------------------------
+
+
+def _severity_name(playbook: Playbook, level: int) -> str:
+    try:
+        return playbook.severity(level).name
+    except KeyError:
+        return f"SEV-{level}"
+
+
+def _severity_label(playbook: Playbook, level: int) -> str:
+    try:
+        sev = playbook.severity(level)
+    except KeyError:
+        return f"SEV-{level}"
+    return f"{sev.name} ({sev.title})" if sev.title else sev.name
+
+
+def _role_name(playbook: Playbook, key: str) -> str:
+    try:
+        return playbook.role(key).name
+    except KeyError:
+        return key
+
+
+def _ic_key(playbook: Playbook) -> str:
+    try:
+        return playbook.role("ic").key
+    except KeyError:
+        return "ic"
+
+
+def _event_text(entry: TimelineEntry) -> str:
+    """One timeline row's event, as raw text (the template escapes it)."""
+    text = entry.text
+    if entry.kind.is_automatic:
+        text = text.replace(" -> ", " → ")  # warroom's own wording, not the user's
+    prefix = ""
+    if entry.kind in _PREFIX:
+        label, aliases = _PREFIX[entry.kind]
+        said = text.casefold()
+        if not any(said.startswith(word.casefold()) for word in (f"{label}:", *aliases)):
+            prefix = f"{label}: "
+    pin = "📌 " if entry.pinned else ""
+    by = f" (@{entry.author})" if entry.author else ""
+    return f"{pin}{prefix}{text}{by}"
+
+
+def review_context(data: ReviewData) -> dict[str, object]:
+    """The template's values: raw user text (escaped by the template's filters), times as text."""
+    incident, playbook = data.incident, data.playbook
+    now = utc(data.now)
+    start = utc(incident.started_at)
+    finished = incident.resolved_at or incident.closed_at
+    ongoing = finished is None
+    end = utc(finished) if finished is not None else now
+    length = duration((end - start).total_seconds())
+    moments = key_moments(incident, data.entries)
+
+    # Times carry their date when what the document shows spans more than one UTC day.
+    shown = [start, end]
+    shown += [e.at for e in data.entries]
+    shown += [m.at for m in moments if m.at is not None]
+    shown += [a.assigned_at for a in data.role_history]
+    shown += [a.ended_at for a in data.role_history if a.ended_at is not None]
+    shown += [i.done_at for i in data.checklist if i.done_at is not None]
+    days = {utc(t).date() for t in shown}
+    dated = len(days) > 1
+
+    def when(at: datetime | None) -> str | None:
+        if at is None:
+            return None
+        return utc(at).strftime("%Y-%m-%d %H:%M") if dated else hhmm(at)
+
+    # Header: date, duration, severity.
+    if start.date() == end.date():
+        date_text = start.date().isoformat()
+        span = f"{hhmm(start)} - {hhmm(end)} UTC"
+    else:
+        date_text = f"{start.date().isoformat()} to {end.date().isoformat()}"
+        span = f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
+    downtime = f"{length}, ongoing" if ongoing else length
+
+    periods = severity_periods(incident, data.entries, end)
+    # A change of severity at the very start leaves an empty first period: not worth a mention.
+    periods = [p for p in periods if p.seconds > 0] or periods[-1:]
+    periods_text = ", ".join(
+        f"{_severity_name(playbook, p.level)} {duration(p.seconds)}" for p in periods
+    )
+
+    # The Incident Commander now, and the handoffs that led here.
+    ic_key = _ic_key(playbook)
+    ics = [a for a in data.role_history if a.role == ic_key]
+    current_ic = next((a for a in reversed(ics) if a.ended_at is None), None)
+    handoffs = []
+    if current_ic is not None:
+        previous: RoleAssignment | None = None
+        for assignment in ics:
+            if previous is not None:
+                handoffs.append({"person": previous.person, "at": when(assignment.assigned_at)})
+            if assignment is current_ic:
+                break
+            previous = assignment
+
+    roles = [
+        {
+            "role": _role_name(playbook, a.role),
+            "person": a.person,
+            "start": when(a.assigned_at),
+            "end": when(a.ended_at),
+            "by": a.assigned_by,
+        }
+        for a in data.role_history
+    ]
+
+    timeline = [{"time": when(e.at), "event": _event_text(e)} for e in data.entries]
+
+    actions = [
+        {
+            "text": a.text,
+            "owner": f"@{a.owner}" if a.owner else "",
+            "due": utc(a.due_at).date().isoformat(),
+            "priority": a.priority,
+            "status": a.status,
+        }
+        for a in data.action_items
+    ]
+
+    groups: dict[str, list[ChecklistItem]] = {}
+    for item in data.checklist:
+        groups.setdefault(item.section, []).append(item)
+    checklist = [
+        {
+            "title": section_title(playbook, section),
+            "done": sum(i.done for i in items),
+            "total": len(items),
+            "items": [
+                {"text": i.text, "done": i.done, "by": i.done_by or "", "at": when(i.done_at)}
+                for i in items
+            ],
+        }
+        for section, items in groups.items()
+    ]
+
+    people = {e.author for e in data.entries}
+    people |= {a.person for a in data.role_history} | {a.assigned_by for a in data.role_history}
+    attendees = sorted((p for p in people if p.strip()), key=lambda p: (p.casefold(), p))
+
+    return {
+        # The record itself, for templates that want more than the fields below.
+        "incident": incident,
+        "entries": list(data.entries),
+        "role_history": list(data.role_history),
+        "playbook": playbook,
+        "now": now,
+        # The document's fields.
+        "incident_id": incident.id,
+        "title": incident.title,
+        "is_draft": incident.is_open,
+        "status": incident.status.label,
+        "generated": stamp(now),
+        "date": date_text,
+        "duration": f"{span} ({length}{', ongoing' if ongoing else ''})",
+        "downtime": downtime,
+        "ongoing": ongoing,
+        "severity": _severity_label(playbook, incident.severity),
+        "severity_periods": periods_text,
+        "commander": current_ic.person if current_ic is not None else "",
+        "handoffs": handoffs,
+        "impact_users": incident.impact_users,
+        "impact_features": incident.impact_features,
+        "key_moments": [{"label": m.label, "time": when(m.at)} for m in moments],
+        "roles": roles,
+        "timeline": timeline,
+        "review": incident.review,
+        "action_items": actions,
+        "checklist": checklist,
+        "checklist_done": sum(i.done for i in data.checklist),
+        "checklist_total": len(data.checklist),
+        "attendees": attendees,
+    }
+
+
+def render_review(data: ReviewData, env: jinja2.Environment | None = None) -> str:
+    """The review as markdown; `env` defaults to warroom's (packaged templates only)."""
+    template = (env or create_environment()).get_template(REVIEW_TEMPLATE)
+    return template.render(review_context(data))
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def review_filename(incident: Incident) -> str:
+    """`<ID>-review.md` once closed; `<ID>-review-DRAFT.md` while the incident is open."""
+    suffix = "-review-DRAFT.md" if incident.is_open else "-review.md"
+    return f"{incident.id}{suffix}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)  # the umask decides the mode, as for any new file
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def export_review(
+    store: Store,
+    incident_id: str,
+    reviews_dir: Path | None = None,
+    output: Path | None = None,
+) -> Path:
+    """Render the review and write it; a closed incident's review path is recorded in the store.
+
+    `output` names the file; otherwise it goes to `reviews_dir` (default: `reviews/` beside the
+    database) under `review_filename`. Failing to write raises the OSError as it came.
+    """
+    data = load_review_data(store, incident_id)
+    text = render_review(data)
+    if output is None:
+        directory = reviews_dir if reviews_dir is not None else store.path.parent / "reviews"
+        output = directory / review_filename(data.incident)
+    output = Path(output).absolute()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(output, text)
+    if not data.incident.is_open:
+        store.set_review_path(data.incident.id, str(output))
+    return output
