@@ -176,9 +176,7 @@ async def test_function_keys_open_dialogs(make_app, store):
 
         await pilot.press("f3")
         assert isinstance(app.screen, RoleScreen)
-        assert "Infrastructure investigation" not in str(
-            app.screen.query_one("#role-help").content
-        )
+        assert "Infrastructure investigation" not in str(app.screen.query_one("#role-help").content)
         await pilot.press("down")  # Ops
         await pilot.pause()
         assert "Infrastructure investigation" in str(app.screen.query_one("#role-help").content)
@@ -267,7 +265,7 @@ async def test_countdown_warns_then_alerts_every_minute(make_app, store, clock, 
         await type_line(pilot, "/update")
         app.tick()
         assert not pane.has_class("-overdue")
-        assert "due 11:01" in str(pane.query_one("#due-line").content)
+        assert "due 11:02" in str(pane.query_one("#due-line").content)
 
 
 async def test_clocks_stop_when_resolved(make_app, store, clock):

@@ -15,13 +15,17 @@ class CommandSpec:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("sev", "/sev 1|2|3", "Change severity (its actions join the checklist)", ("severity",)),
+    CommandSpec(
+        "sev", "/sev 1|2|3", "Change severity (its actions join the checklist)", ("severity",)
+    ),
     CommandSpec(
         "status",
         "/status investigating|identified|mitigating|monitoring|resolved",
         "Change status (moving back is allowed)",
     ),
-    CommandSpec("assign", "/assign ic|ops|dev|comms NAME", "Assign a role; replacing someone is a handoff"),
+    CommandSpec(
+        "assign", "/assign ic|ops|dev|comms NAME", "Assign a role; replacing someone is a handoff"
+    ),
     CommandSpec("ack", "/ack", "Acknowledge the incident (stops the response-time clock)"),
     CommandSpec(
         "update",

@@ -6,12 +6,12 @@ from warroom.domain.model import (
     ChecklistItem,
     EntryKind,
     Incident,
+    Now,
     ReviewNotes,
     RoleAssignment,
     Status,
     TimelineEntry,
     UpdateKind,
-    Now,
     system_clock,
 )
 

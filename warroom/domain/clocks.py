@@ -129,9 +129,7 @@ def compute_clocks(incident: Incident, playbook: Playbook, now: datetime) -> lis
         ),
     ]
     if sev.customer_comms_minutes is None:
-        clocks.append(
-            Clock(ClockKind.CUSTOMER_COMMS, None, ClockState.MET, 0.0, "not needed")
-        )
+        clocks.append(Clock(ClockKind.CUSTOMER_COMMS, None, ClockState.MET, 0.0, "not needed"))
     else:
         clock = one_off(
             ClockKind.CUSTOMER_COMMS,

@@ -39,7 +39,7 @@ class SectionPlan:
 
 
 def checklist_plan(playbook: Playbook, severity: int) -> list[SectionPlan]:
-    """The triage checklist for a new incident: the playbook's lists, then the severity's actions."""
+    """A new incident's triage checklist: the playbook's lists, then the severity's actions."""
     plan = [SectionPlan(c.key, c.title, tuple(c.items)) for c in playbook.checklists]
     plan.append(severity_actions(playbook, severity))
     return plan

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, func, insert
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from warroom.domain.incident import (
@@ -35,8 +35,8 @@ from warroom.domain.model import (
     UpdateKind,
     system_clock,
 )
-from warroom.domain.timefmt import utc
 from warroom.domain.text import clean_line, clean_text
+from warroom.domain.timefmt import utc
 from warroom.playbook.models import Playbook
 from warroom.store.tables import ActionItemRow, ChecklistRow, EntryRow, IncidentRow, RoleRow
 
@@ -434,7 +434,10 @@ class Store:
             return _to_incident(row)
 
     def set_impact(
-        self, incident_id: str, users: str | None = None, features: str | None = None,
+        self,
+        incident_id: str,
+        users: str | None = None,
+        features: str | None = None,
         author: str | None = None,
     ) -> Incident:
         who = self._who(author)
@@ -449,7 +452,9 @@ class Store:
                 parts.append(f"features affected: {row.impact_features}")
             session.add(row)
             if parts:
-                self._add_entry(session, incident_id, EntryKind.NOTE, "Impact " + "; ".join(parts), who)
+                self._add_entry(
+                    session, incident_id, EntryKind.NOTE, "Impact " + "; ".join(parts), who
+                )
             return _to_incident(row)
 
     def record_update(
@@ -535,7 +540,9 @@ class Store:
             session.execute(insert(EntryRow), rows)
         return len(rows)
 
-    def set_pinned(self, entry_id: int, pinned: bool = True, author: str | None = None) -> TimelineEntry:
+    def set_pinned(
+        self, entry_id: int, pinned: bool = True, author: str | None = None
+    ) -> TimelineEntry:
         with self._write("pin the entry") as session:
             row = session.get(EntryRow, entry_id)
             if row is None:
@@ -557,9 +564,9 @@ class Store:
         with self._read() as session:
             return int(
                 session.exec(
-                    select(func.count()).select_from(EntryRow).where(
-                        EntryRow.incident_id == incident_id
-                    )
+                    select(func.count())
+                    .select_from(EntryRow)
+                    .where(EntryRow.incident_id == incident_id)
                 ).one()
             )
 
@@ -608,14 +615,24 @@ class Store:
             else:
                 text = f"{spec.short} assigned to {person}"
             row = RoleRow(
-                incident_id=incident_id, role=spec.key, person=person, assigned_at=now,
+                incident_id=incident_id,
+                role=spec.key,
+                person=person,
+                assigned_at=now,
                 assigned_by=who,
             )
             session.add(row)
             self._add_entry(
-                session, incident_id, EntryKind.ROLE, text, who,
-                data={"role": spec.key, "person": person,
-                      "from": current.person if current else None},
+                session,
+                incident_id,
+                EntryKind.ROLE,
+                text,
+                who,
+                data={
+                    "role": spec.key,
+                    "person": person,
+                    "from": current.person if current else None,
+                },
             )
             return _to_role(row)
 
@@ -644,9 +661,7 @@ class Store:
         items.sort(key=lambda i: (order.get(i.section, len(order)), i.section, i.position))
         return items
 
-    def tick(
-        self, item_id: int, done: bool = True, author: str | None = None
-    ) -> ChecklistItem:
+    def tick(self, item_id: int, done: bool = True, author: str | None = None) -> ChecklistItem:
         who = self._who(author)
         with self._write("tick the item") as session:
             row = session.get(ChecklistRow, item_id)
@@ -660,15 +675,23 @@ class Store:
             title = section_title(self.playbook, row.section)
             verb = "Done" if done else "Unticked"
             self._add_entry(
-                session, row.incident_id, EntryKind.CHECKLIST, f"{verb}: {row.text} ({title})",
-                who, data={"item": item_id, "done": int(done)},
+                session,
+                row.incident_id,
+                EntryKind.CHECKLIST,
+                f"{verb}: {row.text} ({title})",
+                who,
+                data={"item": item_id, "done": int(done)},
             )
             return _to_item(row)
 
     # -- close and review --------------------------------------------------------------
 
     def add_action_item(
-        self, incident_id: str, text: str, priority: str, owner: str = "",
+        self,
+        incident_id: str,
+        text: str,
+        priority: str,
+        owner: str = "",
         author: str | None = None,
     ) -> ActionItem:
         prio = self.playbook.priority(priority)
@@ -680,14 +703,21 @@ class Store:
         with self._write("add the action item") as session:
             self._incident_row(session, incident_id)
             row = ActionItemRow(
-                incident_id=incident_id, text=text, owner=clean_line(owner).lstrip("@"),
-                priority=prio.name, due_at=utc(action_due(prio, now)), created_at=utc(now),
+                incident_id=incident_id,
+                text=text,
+                owner=clean_line(owner).lstrip("@"),
+                priority=prio.name,
+                due_at=utc(action_due(prio, now)),
+                created_at=utc(now),
             )
             session.add(row)
             owner_text = f" (@{row.owner})" if row.owner else ""
             self._add_entry(
-                session, incident_id, EntryKind.TODO,
-                f"Action item {prio.name}: {text}{owner_text}", who,
+                session,
+                incident_id,
+                EntryKind.TODO,
+                f"Action item {prio.name}: {text}{owner_text}",
+                who,
             )
             session.flush()
             return _to_action(row)
@@ -725,8 +755,12 @@ class Store:
             if row.resolved_at is None:
                 row.resolved_at = now
                 self._add_entry(
-                    session, incident_id, EntryKind.STATUS, f"Status {old.label} -> Resolved",
-                    who, data={"from": old.value, "to": Status.RESOLVED.value},
+                    session,
+                    incident_id,
+                    EntryKind.STATUS,
+                    f"Status {old.label} -> Resolved",
+                    who,
+                    data={"from": old.value, "to": Status.RESOLVED.value},
                 )
             row.status = Status.CLOSED.value
             row.closed_at = now

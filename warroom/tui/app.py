@@ -29,7 +29,7 @@ from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
 from warroom.domain.timefmt import countdown, duration, parse_when
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
-from warroom.tui.screens.close import Closing, CloseScreen
+from warroom.tui.screens.close import CloseScreen, Closing
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -51,7 +51,7 @@ STATUS_HELP = {
 }
 
 UPDATE_HELP = {
-    UpdateKind.INTERNAL: "Internal status update to the team thread (restarts the Next update clock).",
+    UpdateKind.INTERNAL: "Internal update to the team thread (restarts the Next update clock).",
     UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
@@ -122,10 +122,10 @@ class WarRoomApp(App[int]):
             "assign": self._cmd_assign,
             "ack": lambda _arg: self.action_ack(),
             "update": self._cmd_update,
-            "finding": lambda arg: self._log(arg, EntryKind.FINDING),
-            "action": lambda arg: self._log(arg, EntryKind.ACTION),
-            "decision": lambda arg: self._log(arg, EntryKind.DECISION),
-            "todo": lambda arg: self._log(arg, EntryKind.TODO),
+            "finding": lambda arg: self._log_entry(arg, EntryKind.FINDING),
+            "action": lambda arg: self._log_entry(arg, EntryKind.ACTION),
+            "decision": lambda arg: self._log_entry(arg, EntryKind.DECISION),
+            "todo": lambda arg: self._log_entry(arg, EntryKind.TODO),
             "at": self._cmd_at,
             "pin": lambda _arg: self._pin(True),
             "unpin": lambda _arg: self._pin(False),
@@ -270,7 +270,7 @@ class WarRoomApp(App[int]):
         try:
             command = parse_entry(line)
             if command is None:
-                self._log(note_text(line))
+                self._log_entry(note_text(line))
             else:
                 self._run(command)
         except USER_ERRORS as error:
@@ -289,7 +289,9 @@ class WarRoomApp(App[int]):
     def _error(self, error: Exception) -> None:
         self.notify(_message(error), title="Not done", severity="error", timeout=8)
 
-    def _log(self, text: str, kind: EntryKind = EntryKind.NOTE, at: datetime | None = None) -> None:
+    def _log_entry(
+        self, text: str, kind: EntryKind = EntryKind.NOTE, at: datetime | None = None
+    ) -> None:
         incident = self._require()
         if not text.strip():
             raise CommandError("nothing to log: type the text after the command")
@@ -356,7 +358,7 @@ class WarRoomApp(App[int]):
 
     def _cmd_at(self, arg: str) -> None:
         when, text = split_first(arg, "time: /at HH:MM what happened")
-        self._log(text, at=parse_when(when, self.clock()))
+        self._log_entry(text, at=parse_when(when, self.clock()))
 
     def _cmd_tick(self, arg: str) -> None:
         self._require()
@@ -398,7 +400,7 @@ class WarRoomApp(App[int]):
 
     # -- actions (keys, palette and slash-commands all land here) ------------------------
 
-    def _guarded(self, action: Callable[[], None]) -> None:
+    def _guarded(self, action: Callable[[], object]) -> None:
         try:
             action()
         except USER_ERRORS as error:
@@ -459,9 +461,7 @@ class WarRoomApp(App[int]):
                 (str(s.level), f"{s.emoji} {s.name} {s.title}".strip(), severity_help(s))
                 for s in self.playbook.severities
             ]
-            self.push_screen(
-                ChoiceScreen("Severity", choices, str(incident.severity)), chosen
-            )
+            self.push_screen(ChoiceScreen("Severity", choices, str(incident.severity)), chosen)
 
         self._guarded(open_dialog)
 
@@ -566,19 +566,23 @@ class WarRoomApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Declare incident", "Declare a new incident (F2)", self.action_declare)
-        yield SystemCommand("Assign role", "IC, Ops, Dev, Comms; handoffs logged (F3)",
-                            self.action_assign)
+        yield SystemCommand(
+            "Assign role", "IC, Ops, Dev, Comms; handoffs logged (F3)", self.action_assign
+        )
         yield SystemCommand("Change severity", "SEV-1/2/3 (F4)", self.action_severity)
         yield SystemCommand("Change status", "Investigating ... Resolved (F5)", self.action_status)
-        yield SystemCommand("Record status update", "Restart an update clock (F6)",
-                            self.action_update)
+        yield SystemCommand(
+            "Record status update", "Restart an update clock (F6)", self.action_update
+        )
         yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
         yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
         yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
-        yield SystemCommand("Close incident", "Close and write the review (F10)",
-                            self.action_close_incident)
-        yield SystemCommand("Export review", "Write the review now (draft while open)",
-                            self.action_export)
+        yield SystemCommand(
+            "Close incident", "Close and write the review (F10)", self.action_close_incident
+        )
+        yield SystemCommand(
+            "Export review", "Write the review now (draft while open)", self.action_export
+        )
         yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
 
 

@@ -57,4 +57,3 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "Esc to close"
             with VerticalScroll():
                 yield Static(help_table())
-

@@ -139,7 +139,9 @@ class NextUpdatePane(Vertical):
         }.get(main.state)
         if state_class:
             self.add_class(state_class)
-        digits.update(countdown(main.remaining) if main.state is not ClockState.STOPPED else "--:--")
+        digits.update(
+            countdown(main.remaining) if main.state is not ClockState.STOPPED else "--:--"
+        )
         due_line.update(_due_text(main))
         lines = Text(no_wrap=True, overflow="ellipsis")
         for i, clock in enumerate(rest):

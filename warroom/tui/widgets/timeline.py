@@ -40,7 +40,9 @@ class TimelineView(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(20)", "Page down", show=False),
         Binding("home", "cursor_to(0)", "First", show=False),
         Binding("end", "cursor_to(-1)", "Last", show=False),
-        Binding("p", "toggle_pin", "Pin/unpin", id="timeline.pin", tooltip="Pin the selected entry"),
+        Binding(
+            "p", "toggle_pin", "Pin/unpin", id="timeline.pin", tooltip="Pin the selected entry"
+        ),
         Binding("enter", "open_entry", "Read", id="timeline.read", tooltip="Read the whole entry"),
     ]
 
