@@ -847,3 +847,48 @@ def test_read_only_database_raises_and_loses_nothing(db: Path, fake_clock: FakeC
         assert reopened.roles(declared.id)["ic"].person == "bob"
     finally:
         reopened.dispose()
+
+
+# -- a closed record no longer changes; actions done at one severity are not asked again --------
+
+
+def test_closed_incident_refuses_every_change(tmp_path):
+    store = Store(
+        tmp_path / "c.db", default_playbook(), clock=lambda: datetime(2026, 11, 27, 10, tzinfo=UTC)
+    )
+    incident = store.declare("Closed one", 2)
+    item = store.checklist(incident.id)[0]
+    store.close(incident.id)
+    attempts = {
+        "severity": lambda: store.set_severity(incident.id, 1),
+        "status": lambda: store.set_status(incident.id, Status.MITIGATING),
+        "assign": lambda: store.assign(incident.id, "ic", "zoe"),
+        "ack": lambda: store.acknowledge(incident.id),
+        "update": lambda: store.record_update(incident.id, UpdateKind.INTERNAL),
+        "impact": lambda: store.set_impact(incident.id, users="all"),
+        "tick": lambda: store.tick(item.id),
+        "log": lambda: store.log(incident.id, "late note"),
+        "log_many": lambda: store.log_many(incident.id, ["a", "b"]),
+    }
+    before = store.entry_count(incident.id)
+    for name, attempt in attempts.items():
+        with pytest.raises(ValueError, match="is closed"):
+            attempt()
+        assert store.entry_count(incident.id) == before, name
+    store.dispose()
+
+
+def test_action_done_at_one_severity_is_not_repeated_at_another(tmp_path):
+    store = Store(tmp_path / "d.db", default_playbook())
+    incident = store.declare("Dup", 1)
+    assign_ic = next(
+        i
+        for i in store.checklist(incident.id)
+        if i.section == "severity-1" and i.text == "Assign Incident Commander"
+    )
+    store.tick(assign_ic.id)
+    store.set_severity(incident.id, 2)
+    matching = [i for i in store.checklist(incident.id) if i.text == "Assign Incident Commander"]
+    assert len(matching) == 1 and matching[0].done
+    assert any(i.text == "Team mobilization" for i in store.checklist(incident.id))
+    store.dispose()

@@ -258,6 +258,13 @@ class Store:
             raise NotFound(f"no incident {incident_id}")
         return row
 
+    def _open_row(self, session: Session, incident_id: str) -> IncidentRow:
+        """The incident, which must still be open: a closed record no longer changes."""
+        row = self._incident_row(session, incident_id)
+        if row.status == Status.CLOSED.value:
+            raise ValueError(f"{incident_id} is closed")
+        return row
+
     # -- incidents ---------------------------------------------------------------------
 
     def declare(
@@ -350,7 +357,7 @@ class Store:
         sev = self.playbook.severity(severity)
         who = self._who(author)
         with self._write("change severity") as session:
-            row = self._incident_row(session, incident_id)
+            row = self._open_row(session, incident_id)
             old = row.severity
             if old == sev.level:
                 return _to_incident(row)
@@ -376,11 +383,12 @@ class Store:
             for item in stale:
                 session.delete(item)
             plan = severity_actions(self.playbook, sev.level)
+            # What is left is ticked: an action already done at any severity is not asked again.
             have = set(
                 session.exec(
                     select(ChecklistRow.text).where(
                         ChecklistRow.incident_id == incident_id,
-                        ChecklistRow.section == plan.key,
+                        col(ChecklistRow.section).startswith("severity-"),
                     )
                 ).all()
             )
@@ -399,10 +407,8 @@ class Store:
         who = self._who(author)
         now = self._now()
         with self._write("change status") as session:
-            row = self._incident_row(session, incident_id)
+            row = self._open_row(session, incident_id)
             old = Status(row.status)
-            if old is Status.CLOSED:
-                raise ValueError(f"{incident_id} is closed")
             if old is status:
                 return _to_incident(row)
             row.status = status.value
@@ -426,7 +432,7 @@ class Store:
     def acknowledge(self, incident_id: str, author: str | None = None) -> Incident:
         who = self._who(author)
         with self._write("acknowledge") as session:
-            row = self._incident_row(session, incident_id)
+            row = self._open_row(session, incident_id)
             if row.acknowledged_at is None:
                 row.acknowledged_at = utc(self._now())
                 session.add(row)
@@ -442,7 +448,7 @@ class Store:
     ) -> Incident:
         who = self._who(author)
         with self._write("record impact") as session:
-            row = self._incident_row(session, incident_id)
+            row = self._open_row(session, incident_id)
             parts = []
             if users is not None:
                 row.impact_users = clean_line(users)
@@ -468,7 +474,7 @@ class Store:
         who = self._who(author)
         now = self._now()
         with self._write("record the update") as session:
-            row = self._incident_row(session, incident_id)
+            row = self._open_row(session, incident_id)
             if kind is UpdateKind.INTERNAL:
                 row.last_internal_update_at = utc(now)
             elif kind is UpdateKind.STAKEHOLDER:
@@ -506,9 +512,7 @@ class Store:
             raise ValueError("cannot log an entry in the future")
         who = self._who(author)
         with self._write("log the entry") as session:
-            incident = self._incident_row(session, incident_id)
-            if incident.status == Status.CLOSED.value:
-                raise ValueError(f"{incident_id} is closed")
+            self._open_row(session, incident_id)
             row = self._add_entry(session, incident_id, kind, text, who, at=at, pinned=pinned)
             session.flush()
             return _to_entry(row)
@@ -534,9 +538,7 @@ class Store:
         if not rows:
             return 0
         with self._write("log the entries") as session:
-            incident = self._incident_row(session, incident_id)
-            if incident.status == Status.CLOSED.value:
-                raise ValueError(f"{incident_id} is closed")
+            self._open_row(session, incident_id)
             session.execute(insert(EntryRow), rows)
         return len(rows)
 
@@ -598,7 +600,7 @@ class Store:
         who = self._who(author)
         now = utc(self._now())
         with self._write("assign the role") as session:
-            self._incident_row(session, incident_id)
+            self._open_row(session, incident_id)
             current = session.exec(
                 select(RoleRow).where(
                     RoleRow.incident_id == incident_id,
@@ -667,6 +669,7 @@ class Store:
             row = session.get(ChecklistRow, item_id)
             if row is None:
                 raise NotFound(f"no checklist item {item_id}")
+            self._open_row(session, row.incident_id)
             if (row.done_at is not None) == done:
                 return _to_item(row)
             row.done_at = utc(self._now()) if done else None

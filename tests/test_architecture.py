@@ -1,0 +1,55 @@
+"""The core knows nothing of Textual or the network (DESIGN.md): checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "warroom"
+CORE = ("domain", "playbook", "store", "comms")
+FORBIDDEN = ("textual", "httpx", "warroom.tui", "warroom.integrations", "warroom.cli")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+CORE_FILES = sorted(
+    [p for layer in CORE for p in (PACKAGE / layer).rglob("*.py")]
+    + [PACKAGE / "commands.py"]
+)
+
+
+def test_core_files_are_found():
+    assert len(CORE_FILES) > 10
+
+
+@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_core_does_not_import_ui_or_network(path: Path):
+    bad = {
+        module
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
+    }
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_domain_does_no_io():
+    for path in (PACKAGE / "domain").rglob("*.py"):
+        modules = imported_modules(path)
+        assert not modules & {"sqlite3", "sqlalchemy", "sqlmodel", "os", "pathlib", "jinja2"}, path
+
+
+def test_the_checker_catches_a_forbidden_import(tmp_path: Path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from textual.app import App\nimport httpx\n")
+    assert {"textual.app", "httpx"} <= imported_modules(bad)
