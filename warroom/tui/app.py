@@ -81,6 +81,9 @@ class WarRoomApp(App[int]):
     CSS_PATH = str(styles_path())
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
+    # The screen gets -narrow / -wide and -short / -tall classes; the stylesheet adapts.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="help", tooltip="Keys and slash-commands"),
@@ -458,7 +461,7 @@ class WarRoomApp(App[int]):
         def open_dialog() -> None:
             incident = self._require()
             choices: list[tuple[str, str, Text | str]] = [
-                (str(s.level), f"{s.emoji} {s.name} {s.title}".strip(), severity_help(s))
+                (str(s.level), f"{s.name} {s.title}", severity_help(s))
                 for s in self.playbook.severities
             ]
             self.push_screen(ChoiceScreen("Severity", choices, str(incident.severity)), chosen)

@@ -41,10 +41,10 @@ class CloseScreen(Dialog):
         self.incident_id = incident_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="close-dialog") as box:
+        with Vertical(classes="dialog tall", id="close-dialog") as box:
             box.border_title = f"Close {self.incident_id}: post-incident review"
             box.border_subtitle = "Ctrl+S close and export · Esc cancel · all optional"
-            with VerticalScroll(id="close-form"):
+            with VerticalScroll(id="close-form", classes="form"):
                 for name in (f.name for f in fields(ReviewNotes)):
                     yield Label(QUESTIONS.get(name, name), classes="field")
                     yield TextArea(getattr(self.notes, name), id=name, classes="answer")

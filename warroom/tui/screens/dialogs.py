@@ -92,25 +92,31 @@ class DeclareScreen(Dialog):
         self._initial_error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="declare-dialog") as box:
+        with Vertical(classes="dialog tall", id="declare-dialog") as box:
             box.border_title = "Declare incident"
-            yield Label("Title", classes="field")
-            yield Input(placeholder="What is broken, in a few words", id="title")
-            with Horizontal(id="severity-row"):
-                yield OptionList(
-                    *(
-                        Option(f"{s.emoji} {s.name} {s.title}".strip(), id=str(s.level))
-                        for s in self.playbook.severities
-                    ),
-                    id="severity",
-                )
-                yield Static(id="severity-help")
-            yield Label("Users affected", classes="field")
-            yield Input(placeholder="e.g. all users in EU, ~10% of bookings", id="users")
-            yield Label("Features affected", classes="field")
-            yield Input(placeholder="e.g. payments, sign-in", id="features")
-            yield Label("Detected at (HH:MM UTC, optional)", classes="field")
-            yield Input(placeholder="now", id="detected")
+            box.border_subtitle = "Ctrl+S declare · Esc cancel"
+            with VerticalScroll(classes="form"):
+                yield Label("Title", classes="field")
+                yield Input(placeholder="What is broken, in a few words", id="title")
+                yield Label("Severity", classes="field")
+                with Horizontal(id="severity-row"):
+                    yield OptionList(
+                        *(
+                            Option(f"{s.name} {s.title}", id=str(s.level))
+                            for s in self.playbook.severities
+                        ),
+                        id="severity",
+                    )
+                    yield Static(id="severity-help")
+                with Horizontal(classes="pair"):
+                    with Vertical():
+                        yield Label("Users affected", classes="field")
+                        yield Input(placeholder="e.g. ~10% of bookings", id="users")
+                    with Vertical():
+                        yield Label("Features affected", classes="field")
+                        yield Input(placeholder="e.g. payments, sign-in", id="features")
+                yield Label("Detected at (HH:MM UTC, optional)", classes="field")
+                yield Input(placeholder="now", id="detected")
             yield Label(self._initial_error, id="error")
             yield self.buttons("Declare")
 

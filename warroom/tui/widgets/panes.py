@@ -170,7 +170,7 @@ def _clock_value(clock: Clock) -> Text:
     face = countdown(clock.remaining)
     due = hhmm(clock.due_at)
     if clock.state is ClockState.OVERDUE:
-        return Text(f"LATE {duration(-clock.remaining)} (due {due})", style="bold red")
+        return Text(f"LATE {duration(-clock.remaining)} ({due})", style="bold red")
     if clock.state is ClockState.WARNING:
         return Text(f"{face} (due {due})", style="bold yellow")
     return Text(f"{face} (due {due})")

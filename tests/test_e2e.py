@@ -1,0 +1,328 @@
+"""End to end: the real `warroom` process in a real terminal (tmux on a private socket).
+
+What only this can show: keys typed into a real pty reach the right widget, what the IC saw as
+logged survives `kill -9`, and a bad database path is one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]
+
+WIDTH, HEIGHT = 160, 48
+TIMEOUT = 15.0
+POLL = 0.05
+ID = re.compile(r"INC-\d{4}-\d{2}-\d{2}-\d+")
+
+# A private configuration: no user ~/.tmux.conf, no status line (all 48 rows are the app's),
+# and a dead pane stays so that its exit status can be read.
+TMUX_CONF = """\
+set -g status off
+set -g remain-on-exit on
+set -g history-limit 0
+"""
+
+
+def warroom_command() -> list[str]:
+    """The console script installed beside this Python, else the module."""
+    script = Path(sys.executable).parent / "warroom"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "warroom"]
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env["WARROOM_USER"] = "e2e"
+    return env
+
+
+def cli(db: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`warroom --db DB ARGV...` as a script would run it."""
+    return subprocess.run(
+        [*warroom_command(), "--db", str(db), *argv],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=cli_env(),
+        timeout=30,
+        check=False,
+    )
+
+
+def show_json(db: Path) -> dict[str, Any]:
+    result = cli(db, "show", "--json")
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+class Tmux:
+    """One private tmux server; each war room runs in a session of its own."""
+
+    def __init__(self, socket: str, config: Path) -> None:
+        self.socket = socket
+        self.config = config
+
+    def run(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def start(self, session: str, db: Path) -> str:
+        """Open the war room on DB in a new WIDTHxHEIGHT session; the target to drive it by."""
+        env = {
+            "COLORTERM": "truecolor",
+            "TEXTUAL_ANIMATIONS": "none",
+            "WARROOM_DB": str(db),
+            "WARROOM_USER": "e2e",
+        }
+        options = [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+        command = [*warroom_command(), "--db", str(db)]
+        size = ["-x", str(WIDTH), "-y", str(HEIGHT)]
+        self.run("new-session", "-d", "-s", session, *size, *options, *command)
+        return f"{session}:0.0"
+
+    def screen(self, target: str) -> str:
+        return self.run("capture-pane", "-p", "-t", target)
+
+    def type(self, target: str, text: str) -> None:
+        self.run("send-keys", "-t", target, "-l", text)
+
+    def keys(self, target: str, *keys: str) -> None:
+        self.run("send-keys", "-t", target, *keys)
+
+    def line(self, target: str, text: str) -> None:
+        """Type a line into the entry and press Enter."""
+        self.type(target, text)
+        self.keys(target, "Enter")
+
+    def pane(self, target: str, fmt: str) -> str:
+        return self.run("display-message", "-p", "-t", target, fmt).strip()
+
+    def dead(self, target: str) -> int | None:
+        """The exit status once the pane's process has ended, else None."""
+        dead, _, status = self.pane(target, "#{pane_dead} #{pane_dead_status}").partition(" ")
+        if dead != "1":
+            return None
+        return int(status) if status.lstrip("-").isdigit() else -1
+
+    def kill_server(self) -> None:
+        self.run("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    config = tmp_path / "tmux.conf"
+    config.write_text(TMUX_CONF)
+    server = Tmux(f"warroom-e2e-{secrets.token_hex(4)}", config)
+    try:
+        yield server
+    finally:
+        server.kill_server()
+
+
+Check = Callable[[str], bool]
+
+
+def wait_for(
+    tmux: Tmux, target: str, what: str | re.Pattern[str] | Check, timeout: float = TIMEOUT
+) -> str:
+    """Poll the screen until WHAT (text, regex or predicate) is on it; the screen."""
+    if isinstance(what, str):
+        description = repr(what)
+        check: Check = what.__contains__
+    elif isinstance(what, re.Pattern):
+        description = f"/{what.pattern}/"
+        check = lambda screen: what.search(screen) is not None  # noqa: E731
+    else:
+        description = getattr(what, "__doc__", None) or getattr(what, "__name__", "condition")
+        check = what
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while True:
+        screen = tmux.screen(target)
+        if check(screen):
+            return screen
+        polls += 1
+        # A crashed war room will not draw what we wait for: say so at once.
+        status = tmux.dead(target) if polls % 20 == 0 or time.monotonic() > deadline else None
+        if status is not None:
+            pytest.fail(f"warroom exited ({status}) while waiting for {description}:\n{screen}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {description}:\n{screen}")
+        time.sleep(POLL)
+
+
+def wait_exit(tmux: Tmux, target: str, timeout: float = TIMEOUT) -> int:
+    deadline = time.monotonic() + timeout
+    while (status := tmux.dead(target)) is None:
+        if time.monotonic() > deadline:
+            pytest.fail(f"warroom still running after {timeout:.0f} s:\n{tmux.screen(target)}")
+        time.sleep(POLL)
+    return status
+
+
+def quit_war_room(tmux: Tmux, target: str) -> None:
+    tmux.keys(target, "C-q")
+    status = wait_exit(tmux, target)
+    assert status == 0, f"warroom exited with {status}:\n{tmux.screen(target)}"
+
+
+def _cmdline(pid: int) -> list[str]:
+    raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = task / "children"
+        if children.exists():
+            found += [int(child) for child in children.read_text().split()]
+    return found
+
+
+def _is_warroom(argv: list[str]) -> bool:
+    names = [Path(arg).name for arg in argv[:3]]
+    return "warroom" in names or argv[1:3] == ["-m", "warroom"]
+
+
+def warroom_pid(tmux: Tmux, target: str) -> int:
+    """The warroom process in the pane: the pane's process itself, or a shell's child."""
+    pid = int(tmux.pane(target, "#{pane_pid}"))
+    for _ in range(3):
+        if _is_warroom(_cmdline(pid)):
+            return pid
+        children = _children(pid)
+        if len(children) != 1:
+            break
+        pid = children[0]
+    raise AssertionError(f"no warroom process in the pane (pid {pid}: {_cmdline(pid)})")
+
+
+def gone(pid: int) -> bool:
+    """Ended and reaped (a zombie still has a /proc entry)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+# -- a. what was logged survives kill -9 ----------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_entry_survives_kill_9(tmux: Tmux, tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    declared = cli(db, "declare", "--sev", "1", "--title", "Checkout down")
+    assert declared.returncode == 0, declared.stderr
+    incident_id = declared.stdout.strip()
+    assert ID.fullmatch(incident_id), declared.stdout
+
+    first = tmux.start("before", db)
+    wait_for(tmux, first, lambda s: "Checkout down" in s and "Timeline" in s)
+    tmux.line(first, "db failover started 1234")
+    logged = re.compile(r"\b\d{2}:\d{2}\b\s+db failover started 1234")
+    wait_for(tmux, first, logged)
+
+    pid = warroom_pid(tmux, first)
+    os.kill(pid, 9)
+    status = wait_exit(tmux, first)
+    deadline = time.monotonic() + TIMEOUT
+    while not gone(pid):
+        assert time.monotonic() < deadline, f"warroom pid {pid} still there after kill -9"
+        time.sleep(POLL)
+    assert status != 0
+
+    entries = [(e["text"], e["author"]) for e in show_json(db)["timeline"]]
+    assert ("db failover started 1234", "e2e") in entries
+
+    again = tmux.start("after", db)
+    wait_for(tmux, again, logged)
+    header = wait_for(
+        tmux, again, lambda s: "SEV-1" in s.splitlines()[0] and incident_id in s.splitlines()[0]
+    ).splitlines()[0]
+    assert "Checkout down" in header
+    quit_war_room(tmux, again)
+
+
+# -- b. an incident from declaration to review, all through the keyboard --------------------
+
+
+def test_incident_commander_flow(tmux: Tmux, tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    room = tmux.start("ic", db)
+
+    def header(screen: str) -> str:
+        return screen.splitlines()[0] if screen else ""
+
+    wait_for(tmux, room, "Declare incident")
+    tmux.type(room, "Login fails for EU users")
+    wait_for(tmux, room, "Login fails for EU users")
+    tmux.keys(room, "C-s")
+    wait_for(tmux, room, lambda s: "Login fails for EU users" in header(s))
+
+    tmux.line(room, "auth-service 5xx since deploy 4411")
+    wait_for(tmux, room, re.compile(r"\d{2}:\d{2}\s+auth-service 5xx since deploy 4411"))
+    tmux.line(room, "/assign ic alice")
+    wait_for(tmux, room, re.compile(r"IC\s+@alice"))
+    tmux.line(room, "/sev 2")
+    wait_for(tmux, room, lambda s: "SEV-2" in header(s))
+    tmux.line(room, "/status mitigating")
+    wait_for(tmux, room, lambda s: "MITIGATING" in header(s))
+
+    tmux.keys(room, "F9")
+    tmux.keys(room, "Space")
+    wait_for(tmux, room, re.compile(r"Checklist 1/\d+"))
+    tmux.keys(room, "Escape")
+
+    tmux.line(room, "/close")
+    wait_for(tmux, room, "post-incident review")
+    tmux.keys(room, "C-s")
+    wait_for(tmux, room, "Review written")
+
+    reviews = sorted((db.parent / "reviews").glob("*.md"))
+    assert len(reviews) == 1, reviews
+    assert reviews[0].read_text().startswith("# Incident Review:")
+    data = show_json(db)
+    assert data["status"] == "closed"
+    assert data["severity"] == 2
+    assert data["roles"] == {"ic": "alice"}
+    assert [item["done_by"] for item in data["checklist"] if item["done"]] == ["e2e"]
+    texts = [e["text"] for e in data["timeline"]]
+    assert "auth-service 5xx since deploy 4411" in texts
+    quit_war_room(tmux, room)
+
+
+# -- c. a path that cannot be a database ----------------------------------------------------
+
+
+def test_directory_as_database_is_one_clear_error(tmp_path: Path) -> None:
+    result = cli(tmp_path)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("warroom: error: ")
+    assert str(tmp_path) in lines[0]
