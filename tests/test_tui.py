@@ -102,6 +102,7 @@ async def test_slash_commands(make_app, store, clock):
         await type_line(pilot, "/status mitigating")
         await type_line(pilot, "/assign ic carol")
         await type_line(pilot, "/assign IC dave")
+        await type_line(pilot, "/assign comms me")
         await type_line(pilot, "/finding callback URL changed in last deploy")
         await type_line(pilot, "/at 09:55 first user report")
         await type_line(pilot, "/ack")
@@ -117,6 +118,7 @@ async def test_slash_commands(make_app, store, clock):
         assert current.last_stakeholder_update_at == clock.now
         assert current.impact_users == "all EU users"
         assert store.roles(incident.id)["ic"].person == "dave"
+        assert store.roles(incident.id)["comms"].person == "alice"  # "me" is who types
         entries = store.timeline(incident.id)
         all_text = [e.text for e in entries]
         assert "IC handed off from carol to dave" in all_text

@@ -96,6 +96,7 @@ class WarRoomApp(App[int]):
         Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge the incident"),
         Binding("f9", "checklist", "Checklist", id="checklist", tooltip="Go to the checklist"),
         Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
+        Binding("ctrl+e", "export", "Export review", id="export", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
         Binding("question_mark", "help", "Help", show=False),
     ]
@@ -338,6 +339,8 @@ class WarRoomApp(App[int]):
 
     def _assign(self, role: str, person: str) -> None:
         incident = self._require()
+        if person.casefold() in ("me", "@me") and self.store.author:
+            person = self.store.author  # "/assign ic me"
         self.store.assign(incident.id, role, person)
         self.reload()
 
