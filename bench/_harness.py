@@ -52,13 +52,43 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 def bench_env(home: Path) -> dict[str, str]:
-    """The environment for the processes under test: no user config or data leaks in."""
+    """The environment for the processes under test: no user config or data leaks in.
+
+    They get a private bytecode cache in HOME (filled by each script's warm-up run), as a
+    user's install has: with PYTHONDONTWRITEBYTECODE set (CI images, some sandboxes) an
+    editable warroom would otherwise be compiled from source at every start, and nothing
+    is written beside the sources.
+    """
     env = dict(os.environ)
     for name in ("WARROOM_DB", "WARROOM_PLAYBOOK", "TEXTUAL", "TEXTUAL_ANIMATIONS"):
         env.pop(name, None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
     env["WARROOM_USER"] = "bench"
     env["XDG_DATA_HOME"] = str(home / "data")
     return env
+
+
+def make_incident(db: Path, title: str, entries: int = 0, last: str = "", batch: int = 5000) -> str:
+    """Declare a SEV-2 incident in DB, add ENTRIES bulk notes (Store.log_many in batches)
+    and then LAST as the newest entry; return the incident's ID."""
+    from warroom.playbook import default_playbook
+    from warroom.store.store import Store
+
+    store = Store(db, default_playbook(), author="bench")
+    try:
+        incident = store.declare(title, 2)
+        for start in range(0, entries, batch):
+            count = min(batch, entries - start)
+            store.log_many(
+                incident.id,
+                (f"bulk entry {n:06d}: p99 latency 2.3s on checkout-api" for n in range(count)),
+            )
+        if last:
+            store.log(incident.id, last)
+        return incident.id
+    finally:
+        store.dispose()
 
 
 @contextmanager
@@ -139,6 +169,7 @@ class Tmux:
         self._count = 0
         self._pids: dict[str, int] = {}
         self._tmux("new-session", "-d", "-s", "holder", "-x", "80", "-y", "24", "sleep 3600")
+        self._socket_path = self._tmux("display-message", "-p", "#{socket_path}").strip()
         self._tmux("set-option", "-g", "remain-on-exit", "on")
         self._tmux("set-option", "-g", "history-limit", "0")
 
@@ -219,6 +250,9 @@ class Tmux:
         for session in list(self._pids):
             self.stop(session)
         self._tmux("kill-server", check=False)
+        if self._socket_path:  # tmux 3.3 leaves the socket file behind
+            with suppress(OSError):
+                os.unlink(self._socket_path)
 
     def __enter__(self) -> Tmux:
         return self

@@ -73,7 +73,6 @@ def tmux_runs(db: Path, env: dict[str, str], runs: int) -> dict[str, list[float]
 
 
 def in_process_runs(db: Path, runs: int) -> dict[str, list[float]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _baseline_app import BaselineApp
 
     from warroom.playbook import default_playbook
@@ -112,6 +111,7 @@ def import_time(module: str, env: dict[str, str]) -> float:
 def import_times(env: dict[str, str], runs: int) -> dict[str, list[float]]:
     modules = {"(python -c pass)": "", "textual.app": "textual.app"}
     modules |= {"warroom.tui.app": "warroom.tui.app", "warroom.cli": "warroom.cli"}
+    modules |= {"sqlmodel (the Store's ORM)": "sqlmodel"}
     times: dict[str, list[float]] = {name: [] for name in modules}
     for i in range(runs + 1):
         for name, module in modules.items():

@@ -892,3 +892,16 @@ def test_action_done_at_one_severity_is_not_repeated_at_another(tmp_path):
     assert len(matching) == 1 and matching[0].done
     assert any(i.text == "Team mobilization" for i in store.checklist(incident.id))
     store.dispose()
+
+
+def test_timeline_windows_read_backwards_match_forwards(tmp_path):
+    store = Store(tmp_path / "w.db", default_playbook())
+    incident = store.declare("Windows", 3)
+    store.log_many(incident.id, (f"line {i}" for i in range(1_000)))
+    total = store.entry_count(incident.id)
+    everything = store.timeline(incident.id)
+    assert len(everything) == total == 1_001
+    for offset, limit in ((0, 200), (400, 200), (600, 200), (900, 200), (1_000, 200), (999, 5)):
+        window = store.timeline(incident.id, offset, limit, total=total)
+        assert window == everything[offset : offset + limit], (offset, limit)
+    store.dispose()

@@ -355,9 +355,9 @@ async def test_large_timeline_reads_only_what_is_shown(make_app, store, monkeypa
     calls: list[tuple[int, int]] = []
     original = store.timeline
 
-    def spy(incident_id, offset=0, limit=None):
+    def spy(incident_id, offset=0, limit=None, total=None):
         calls.append((offset, limit))
-        return original(incident_id, offset, limit)
+        return original(incident_id, offset, limit, total)
 
     monkeypatch.setattr(store, "timeline", spy)
     app = make_app()

@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert
+from sqlalchemy import Engine, Row, event, func, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
@@ -82,7 +83,7 @@ def _to_incident(row: IncidentRow) -> Incident:
     )
 
 
-def _to_entry(row: EntryRow) -> TimelineEntry:
+def _to_entry(row: EntryRow | Row[Any]) -> TimelineEntry:
     assert row.id is not None
     return TimelineEntry(
         id=row.id,
@@ -93,7 +94,7 @@ def _to_entry(row: EntryRow) -> TimelineEntry:
         text=row.text,
         author=row.author,
         pinned=row.pinned,
-        data=json.loads(row.data_json or "{}"),
+        data=json.loads(row.data_json) if row.data_json not in ("", "{}") else {},
     )
 
 
@@ -573,19 +574,38 @@ class Store:
             )
 
     def timeline(
-        self, incident_id: str, offset: int = 0, limit: int | None = None
+        self,
+        incident_id: str,
+        offset: int = 0,
+        limit: int | None = None,
+        total: int | None = None,
     ) -> list[TimelineEntry]:
-        """Entries in time order (`at`, then insertion); a window of them for large incidents."""
-        with self._read() as session:
+        """Entries in time order (`at`, then insertion); a window of them for large incidents.
+
+        Given the `total` count, a window in the newer half is read backwards from the end,
+        so showing the newest entries of a 100,000-entry incident skips nothing.
+        """
+        table = SQLModel.metadata.tables[EntryRow.__tablename__]
+        forward = (table.c.at, table.c.id)
+        query = core_select(table).where(table.c.incident_id == incident_id)
+        backwards = limit is not None and total is not None and offset > total // 2
+        if backwards:
+            assert limit is not None and total is not None
+            end = min(total, offset + limit)
             query = (
-                select(EntryRow)
-                .where(EntryRow.incident_id == incident_id)
-                .order_by(col(EntryRow.at), col(EntryRow.id))
-                .offset(offset)
+                query.order_by(*(c.desc() for c in forward))
+                .offset(total - end)
+                .limit(max(0, end - offset))
             )
+        else:
+            query = query.order_by(*forward).offset(offset)
             if limit is not None:
                 query = query.limit(limit)
-            return [_to_entry(r) for r in session.exec(query)]
+        with self._read() as session:
+            entries = [_to_entry(r) for r in session.execute(query)]
+        if backwards:
+            entries.reverse()
+        return entries
 
     # -- roles -------------------------------------------------------------------------
 

@@ -204,9 +204,10 @@ class WarRoomApp(App[int]):
         else:
             now = self.clock()
             spans_days = incident.started_at.date() != (incident.closed_at or now).date()
+            count = self.store.entry_count(incident.id)
             timeline.load(
-                lambda offset, limit: self.store.timeline(incident.id, offset, limit),
-                self.store.entry_count(incident.id),
+                lambda offset, limit: self.store.timeline(incident.id, offset, limit, count),
+                count,
                 show_dates=spans_days,
             )
             timeline.border_subtitle = f"{timeline.count} entries"

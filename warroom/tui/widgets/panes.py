@@ -81,6 +81,8 @@ class ChecklistPane(OptionList):
         """Item number as shown (1-based) -> item id, for `/tick N`."""
 
     def show(self, playbook: Playbook, items: list[ChecklistItem]) -> None:
+        if list(self._items.values()) == items and self.option_count:
+            return  # unchanged: rebuilding would cost a full layout on every Enter
         highlighted = self.highlighted
         self._items = {str(item.id): item for item in items}
         self.numbers = {}

@@ -100,8 +100,16 @@ class TimelineView(ScrollView, can_focus=True):
         if following:
             self.cursor = -1
         if following or at_bottom:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+            self._show_newest()
         self.refresh()
+
+    def _show_newest(self) -> None:
+        """Scroll so the newest entry is on the bottom line, in this frame if laid out."""
+        height = self.scrollable_content_region.height
+        if height:
+            self.scroll_to(y=max(0, self._count - height), animate=False, immediate=True)
+        else:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def entry_at(self, index: int) -> TimelineEntry | None:
         if not 0 <= index < self._count or self._fetch is None:
@@ -119,6 +127,8 @@ class TimelineView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._count)
+        if self.cursor < 0:
+            self._show_newest()
 
     def _format_time(self, at: datetime) -> str:
         return utc(at).strftime("%m-%d %H:%M" if self._show_dates else "%H:%M")
