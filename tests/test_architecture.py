@@ -24,8 +24,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 CORE_FILES = sorted(
-    [p for layer in CORE for p in (PACKAGE / layer).rglob("*.py")]
-    + [PACKAGE / "commands.py"]
+    [p for layer in CORE for p in (PACKAGE / layer).rglob("*.py")] + [PACKAGE / "commands.py"]
 )
 
 
