@@ -30,8 +30,8 @@ TIMEOUT = 15.0
 POLL = 0.05
 ID = re.compile(r"INC-\d{4}-\d{2}-\d{2}-\d+")
 
-# A private configuration: no user ~/.tmux.conf, no status line (all 48 rows are the app's),
-# and a dead pane stays so that its exit status can be read.
+# A private configuration: no user ~/.tmux.conf; no status line, so that all the rows are the
+# app's; a dead pane stays, so that its exit status can be read.
 TMUX_CONF = """\
 set -g status off
 set -g remain-on-exit on
@@ -47,10 +47,21 @@ def warroom_command() -> list[str]:
     return [sys.executable, "-m", "warroom"]
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment, passed explicitly, without what would change the outcome.
+
+    Explicitly, because with `env=None` a child inherits the C-level environment, where GNU
+    readline (imported early by pytest's capture plugin) has put COLUMNS=80 and LINES=24:
+    Textual believes those over the terminal, and would draw 80x24 in a 160x48 pane.
+    """
+    unwanted = ("COLUMNS", "LINES", "TMUX", "TMUX_PANE")
+    return {
+        k: v for k, v in os.environ.items() if k not in unwanted and not k.startswith("WARROOM_")
+    }
+
+
 def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-    env["WARROOM_USER"] = "e2e"
-    return env
+    return {**clean_env(), "WARROOM_USER": "e2e"}
 
 
 def cli(db: Path, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -66,8 +77,8 @@ def cli(db: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def show_json(db: Path) -> dict[str, Any]:
-    result = cli(db, "show", "--json")
+def show_json(db: Path, incident_id: str) -> dict[str, Any]:
+    result = cli(db, "show", incident_id, "--json")
     assert result.returncode == 0, result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -79,12 +90,14 @@ class Tmux:
     def __init__(self, socket: str, config: Path) -> None:
         self.socket = socket
         self.config = config
+        self.socket_path: Path | None = None
 
     def run(self, *args: str, check: bool = True) -> str:
         result = subprocess.run(
             ["tmux", "-L", self.socket, "-f", str(self.config), *args],
             capture_output=True,
             text=True,
+            env=clean_env(),
             timeout=10,
             check=False,
         )
@@ -104,7 +117,9 @@ class Tmux:
         command = [*warroom_command(), "--db", str(db)]
         size = ["-x", str(WIDTH), "-y", str(HEIGHT)]
         self.run("new-session", "-d", "-s", session, *size, *options, *command)
-        return f"{session}:0.0"
+        target = f"{session}:0.0"
+        self.socket_path = self.socket_path or Path(self.pane(target, "#{socket_path}"))
+        return target
 
     def screen(self, target: str) -> str:
         return self.run("capture-pane", "-p", "-t", target)
@@ -123,15 +138,18 @@ class Tmux:
     def pane(self, target: str, fmt: str) -> str:
         return self.run("display-message", "-p", "-t", target, fmt).strip()
 
-    def dead(self, target: str) -> int | None:
-        """The exit status once the pane's process has ended, else None."""
-        dead, _, status = self.pane(target, "#{pane_dead} #{pane_dead_status}").partition(" ")
-        if dead != "1":
-            return None
-        return int(status) if status.lstrip("-").isdigit() else -1
+    def ended(self, target: str) -> tuple[bool, str]:
+        """Whether the pane's process has ended, and how ("status 0", "signal 9" or "")."""
+        dead, status, signal = self.pane(
+            target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"
+        ).split(":")
+        how = f"status {status}" if status else f"signal {signal}" if signal else ""
+        return dead == "1", how
 
     def kill_server(self) -> None:
         self.run("kill-server", check=False)
+        if self.socket_path is not None:  # not always removed by the server as it goes
+            self.socket_path.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -149,17 +167,25 @@ Check = Callable[[str], bool]
 
 
 def wait_for(
-    tmux: Tmux, target: str, what: str | re.Pattern[str] | Check, timeout: float = TIMEOUT
+    tmux: Tmux,
+    target: str,
+    what: str | re.Pattern[str] | Check,
+    timeout: float = TIMEOUT,
+    label: str = "",
 ) -> str:
-    """Poll the screen until WHAT (text, regex or predicate) is on it; the screen."""
+    """Poll the screen until WHAT (text, regex or predicate) is on it; the screen.
+
+    LABEL says what a predicate waits for, for the failure message.
+    """
     if isinstance(what, str):
-        description = repr(what)
-        check: Check = what.__contains__
+        text = what
+        description = repr(text)
+        check: Check = lambda screen: text in screen  # noqa: E731
     elif isinstance(what, re.Pattern):
         description = f"/{what.pattern}/"
         check = lambda screen: what.search(screen) is not None  # noqa: E731
     else:
-        description = getattr(what, "__doc__", None) or getattr(what, "__name__", "condition")
+        description = label or getattr(what, "__name__", "a condition")
         check = what
     deadline = time.monotonic() + timeout
     polls = 0
@@ -169,27 +195,44 @@ def wait_for(
             return screen
         polls += 1
         # A crashed war room will not draw what we wait for: say so at once.
-        status = tmux.dead(target) if polls % 20 == 0 or time.monotonic() > deadline else None
-        if status is not None:
-            pytest.fail(f"warroom exited ({status}) while waiting for {description}:\n{screen}")
+        if polls % 20 == 0 or time.monotonic() > deadline:
+            dead, how = tmux.ended(target)
+            if dead:
+                pytest.fail(f"warroom exited ({how}) while waiting for {description}:\n{screen}")
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {description}:\n{screen}")
         time.sleep(POLL)
 
 
-def wait_exit(tmux: Tmux, target: str, timeout: float = TIMEOUT) -> int:
+def full_size(screen: str) -> bool:
+    """The app fills the pane: the row under the header is a border from edge to edge."""
+    lines = screen.splitlines()
+    return len(lines) == HEIGHT and len(lines[1]) == WIDTH
+
+
+def wait_exit(tmux: Tmux, target: str, timeout: float = TIMEOUT) -> str:
+    """Wait for the pane's process to end; how it ended, "" when tmux did not see that."""
     deadline = time.monotonic() + timeout
-    while (status := tmux.dead(target)) is None:
+    while True:
+        dead, how = tmux.ended(target)
+        if dead:
+            # tmux marks the pane dead on the pty's EOF and learns the status a moment later.
+            if not how and time.monotonic() < deadline:
+                time.sleep(POLL)
+                dead, how = tmux.ended(target)
+            return how
         if time.monotonic() > deadline:
             pytest.fail(f"warroom still running after {timeout:.0f} s:\n{tmux.screen(target)}")
         time.sleep(POLL)
-    return status
 
 
 def quit_war_room(tmux: Tmux, target: str) -> None:
+    """Ctrl+Q, and the war room leaves cleanly: status 0 and no traceback."""
     tmux.keys(target, "C-q")
-    status = wait_exit(tmux, target)
-    assert status == 0, f"warroom exited with {status}:\n{tmux.screen(target)}"
+    how = wait_exit(tmux, target)
+    screen = tmux.screen(target)
+    assert how in ("status 0", ""), f"warroom exited with {how}:\n{screen}"
+    assert "Traceback" not in screen and "Error" not in screen, screen
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -224,9 +267,17 @@ def warroom_pid(tmux: Tmux, target: str) -> int:
     raise AssertionError(f"no warroom process in the pane (pid {pid}: {_cmdline(pid)})")
 
 
-def gone(pid: int) -> bool:
-    """Ended and reaped (a zombie still has a /proc entry)."""
-    return not Path(f"/proc/{pid}").exists()
+def running(pid: int) -> bool:
+    """Still there and not a zombie.
+
+    tmux 3.3 sometimes leaves a killed pane's process unreaped (a zombie keeps its /proc entry
+    but runs no code and holds no files), and then has no exit status for the pane either.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 # -- a. what was logged survives kill -9 ----------------------------------------------------
@@ -241,27 +292,33 @@ def test_entry_survives_kill_9(tmux: Tmux, tmp_path: Path) -> None:
     assert ID.fullmatch(incident_id), declared.stdout
 
     first = tmux.start("before", db)
-    wait_for(tmux, first, lambda s: "Checkout down" in s and "Timeline" in s)
+    screen = wait_for(
+        tmux, first, lambda s: "Checkout down" in s and "Timeline" in s, label="title, Timeline"
+    )
+    assert full_size(screen), screen
     tmux.line(first, "db failover started 1234")
     logged = re.compile(r"\b\d{2}:\d{2}\b\s+db failover started 1234")
     wait_for(tmux, first, logged)
 
     pid = warroom_pid(tmux, first)
     os.kill(pid, 9)
-    status = wait_exit(tmux, first)
+    how = wait_exit(tmux, first)
+    assert how in ("signal 9", ""), how
     deadline = time.monotonic() + TIMEOUT
-    while not gone(pid):
+    while running(pid):
         assert time.monotonic() < deadline, f"warroom pid {pid} still there after kill -9"
         time.sleep(POLL)
-    assert status != 0
 
-    entries = [(e["text"], e["author"]) for e in show_json(db)["timeline"]]
+    entries = [(e["text"], e["author"]) for e in show_json(db, incident_id)["timeline"]]
     assert ("db failover started 1234", "e2e") in entries
 
     again = tmux.start("after", db)
     wait_for(tmux, again, logged)
     header = wait_for(
-        tmux, again, lambda s: "SEV-1" in s.splitlines()[0] and incident_id in s.splitlines()[0]
+        tmux,
+        again,
+        lambda s: "SEV-1" in s.splitlines()[0] and incident_id in s.splitlines()[0],
+        label=f"SEV-1 and {incident_id} in the header",
     ).splitlines()[0]
     assert "Checkout down" in header
     quit_war_room(tmux, again)
@@ -277,35 +334,51 @@ def test_incident_commander_flow(tmux: Tmux, tmp_path: Path) -> None:
     def header(screen: str) -> str:
         return screen.splitlines()[0] if screen else ""
 
-    wait_for(tmux, room, "Declare incident")
+    # The severity's definition shows once the dialog has mounted and its title has focus.
+    screen = wait_for(
+        tmux,
+        room,
+        lambda s: "Declare incident" in s and "Complete service outage" in s,
+        label="the declare dialog, mounted",
+    )
+    assert full_size(screen), screen
     tmux.type(room, "Login fails for EU users")
     wait_for(tmux, room, "Login fails for EU users")
     tmux.keys(room, "C-s")
-    wait_for(tmux, room, lambda s: "Login fails for EU users" in header(s))
+    declared = wait_for(
+        tmux, room, lambda s: "Login fails for EU users" in header(s), label="title in header"
+    )
+    found = ID.search(header(declared))
+    assert found, declared
+    incident_id = found[0]
 
     tmux.line(room, "auth-service 5xx since deploy 4411")
     wait_for(tmux, room, re.compile(r"\d{2}:\d{2}\s+auth-service 5xx since deploy 4411"))
     tmux.line(room, "/assign ic alice")
     wait_for(tmux, room, re.compile(r"IC\s+@alice"))
     tmux.line(room, "/sev 2")
-    wait_for(tmux, room, lambda s: "SEV-2" in header(s))
+    wait_for(tmux, room, lambda s: "SEV-2" in header(s), label="SEV-2 in the header")
     tmux.line(room, "/status mitigating")
-    wait_for(tmux, room, lambda s: "MITIGATING" in header(s))
+    wait_for(tmux, room, lambda s: "MITIGATING" in header(s), label="MITIGATING in the header")
 
     tmux.keys(room, "F9")
-    tmux.keys(room, "Space")
+    wait_for(tmux, room, "space Tick")  # the footer: the checklist has focus
+    # Nothing is highlighted when the checklist takes focus: Down to the first item first.
+    tmux.keys(room, "Down", "Space")
     wait_for(tmux, room, re.compile(r"Checklist 1/\d+"))
+    # Escape alone: what follows at once would read as Alt+key. Wait for the entry to have focus.
     tmux.keys(room, "Escape")
+    wait_for(tmux, room, lambda s: "space Tick" not in s, label="focus back on the entry")
 
     tmux.line(room, "/close")
-    wait_for(tmux, room, "post-incident review")
+    wait_for(tmux, room, f"Close {incident_id}: post-incident review")
     tmux.keys(room, "C-s")
     wait_for(tmux, room, "Review written")
 
     reviews = sorted((db.parent / "reviews").glob("*.md"))
     assert len(reviews) == 1, reviews
     assert reviews[0].read_text().startswith("# Incident Review:")
-    data = show_json(db)
+    data = show_json(db, incident_id)
     assert data["status"] == "closed"
     assert data["severity"] == 2
     assert data["roles"] == {"ic": "alice"}
