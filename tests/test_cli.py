@@ -355,3 +355,18 @@ def test_scripts_do_not_import_textual() -> None:
         timeout=60,
     ).stdout
     assert out.strip() == "False"
+
+
+def test_show_and_export_default_to_the_last_incident_once_closed(env, capsys):
+    assert main(["declare", "--sev", "2", "--title", "Closed soon"]) == 0
+    incident_id = capsys.readouterr().out.strip()
+    from warroom.playbook import default_playbook
+    from warroom.store.store import Store
+
+    store = Store(env, default_playbook())
+    store.close(incident_id)
+    store.dispose()
+    assert main(["show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == incident_id
+    assert main(["log", "too late"]) == 1
+    assert "no open incident" in capsys.readouterr().err

@@ -210,6 +210,15 @@ def full_size(screen: str) -> bool:
     return len(lines) == HEIGHT and len(lines[1]) == WIDTH
 
 
+def centred_in_full_width(screen: str, title: str) -> bool:
+    """A dialog drawn in the middle of the whole pane (not of a stale 80x24 one)."""
+    lines = screen.splitlines()
+    border = next((line for line in lines if title in line), "")
+    left = len(border) - len(border.lstrip())
+    right = WIDTH - len(border)
+    return len(lines) == HEIGHT and left > 0 and abs(left - right) <= 2
+
+
 def wait_exit(tmux: Tmux, target: str, timeout: float = TIMEOUT) -> str:
     """Wait for the pane's process to end; how it ended, "" when tmux did not see that."""
     deadline = time.monotonic() + timeout
@@ -341,7 +350,7 @@ def test_incident_commander_flow(tmux: Tmux, tmp_path: Path) -> None:
         lambda s: "Declare incident" in s and "Complete service outage" in s,
         label="the declare dialog, mounted",
     )
-    assert full_size(screen), screen
+    assert centred_in_full_width(screen, "Declare incident"), screen
     tmux.type(room, "Login fails for EU users")
     wait_for(tmux, room, "Login fails for EU users")
     tmux.keys(room, "C-s")

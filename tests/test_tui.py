@@ -46,6 +46,7 @@ async def test_declare_dialog_on_start_and_entry_has_focus(make_app, store):
         incident = store.current()
         assert incident is not None
         assert (incident.title, incident.severity) == ("Checkout returns 500", 2)
+        assert incident.acknowledged_at is not None  # declaring from the war room is responding
         assert incident.impact_users == "about 30% of bookings"
         assert app.focused is app.query_one("#entry")
 
@@ -197,7 +198,7 @@ async def test_function_keys_open_dialogs(make_app, store):
 
         await pilot.press("f9")
         assert isinstance(app.focused, ChecklistPane)
-        await pilot.press("down", "space")  # first item under the first heading
+        await pilot.press("space")  # F9 highlights the first open item
         await pilot.pause()
         first = store.checklist(incident.id)[0]
         assert first.done and first.done_by == "alice"

@@ -239,7 +239,7 @@ def _list(store: Store, args: argparse.Namespace) -> int:
 
 
 def _show(store: Store, args: argparse.Namespace) -> int:
-    incident = store.get(_target(store, args.id, "as: warroom show ID"))
+    incident = store.get(_target(store, args.id, "as: warroom show ID", closed_too=True))
     if args.json:
         print(json.dumps(_incident_json(store, incident), indent=2, ensure_ascii=False))
     else:
@@ -250,7 +250,7 @@ def _show(store: Store, args: argparse.Namespace) -> int:
 def _export(store: Store, args: argparse.Namespace) -> int:
     from warroom.comms.review import export_review  # templates load only when exporting
 
-    incident_id = _target(store, args.id, "as: warroom export ID")
+    incident_id = _target(store, args.id, "as: warroom export ID", closed_too=True)
     output = Path(args.output).expanduser() if args.output else None
     path = export_review(store, incident_id, reviews_dir=_reviews_dir(store, args), output=output)
     print(path)
@@ -260,14 +260,17 @@ def _export(store: Store, args: argparse.Namespace) -> int:
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _target(store: Store, incident_id: str | None, how: str) -> str:
-    """The named incident (checked), else the open one."""
+def _target(store: Store, incident_id: str | None, how: str, closed_too: bool = False) -> str:
+    """The named incident (checked), else the open one; to read, else the one declared last."""
     if incident_id:
         return store.resolve_id(incident_id)
     current = store.current()
-    if current is None:
-        raise NotFound(f"no open incident (declare one, or name one {how})")
-    return current.id
+    if current is not None:
+        return current.id
+    latest = store.incidents() if closed_too else []
+    if latest:
+        return latest[0].id
+    raise NotFound(f"no open incident (declare one, or name one {how})")
 
 
 def _reviews_dir(store: Store, args: argparse.Namespace) -> Path:

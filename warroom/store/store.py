@@ -144,6 +144,8 @@ class Store:
         author: str = "",
     ) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"database {self.path}: is a directory, not a database file")
         self.playbook = playbook
         self.clock = clock
         self.author = author

@@ -91,10 +91,10 @@ class WarRoomApp(App[int]):
         Binding("f3", "assign", "Assign", id="assign", tooltip="Assign a role"),
         Binding("f4", "severity", "Sev", id="severity", tooltip="Change severity"),
         Binding("f5", "status", "Status", id="status", tooltip="Change status"),
-        Binding("f6", "update", "Update sent", id="update", tooltip="Record a status update"),
-        Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected or last entry"),
-        Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge the incident"),
-        Binding("f9", "checklist", "Checklist", id="checklist", tooltip="Go to the checklist"),
+        Binding("f6", "update", "Update", id="update", tooltip="Record a status update"),
+        Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected entry", show=False),
+        Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge", show=False),
+        Binding("f9", "checklist", "List", id="checklist", tooltip="Go to the checklist"),
         Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
         Binding("ctrl+e", "export", "Export review", id="export", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
@@ -168,7 +168,7 @@ class WarRoomApp(App[int]):
                 checklist = ChecklistPane(id="checklist")
                 checklist.border_title = "Checklist"
                 yield checklist
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -421,7 +421,9 @@ class WarRoomApp(App[int]):
         self.query_one("#entry", Input).focus()
 
     def action_checklist(self) -> None:
-        self.query_one(ChecklistPane).focus()
+        checklist = self.query_one(ChecklistPane)
+        checklist.focus()
+        checklist.highlight_next_open()
 
     def action_declare(self, error: str = "") -> None:
         def declared(result: object) -> None:
@@ -439,6 +441,9 @@ class WarRoomApp(App[int]):
             declaration.impact_features,
             detected_at=detected,
         )
+        # Whoever declares from the war room is responding: that is the acknowledgement.
+        # (`warroom declare` from an alert hook leaves it to a person.)
+        incident = self.store.acknowledge(incident.id)
         self.incident = incident
         self._warned.clear()
         self._last_alert = None

@@ -41,7 +41,7 @@ class CloseScreen(Dialog):
         self.incident_id = incident_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog tall", id="close-dialog") as box:
+        with Vertical(classes="dialog", id="close-dialog") as box:
             box.border_title = f"Close {self.incident_id}: post-incident review"
             box.border_subtitle = "Ctrl+S close and export · Esc cancel · all optional"
             with VerticalScroll(id="close-form", classes="form"):

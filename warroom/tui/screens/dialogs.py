@@ -92,7 +92,7 @@ class DeclareScreen(Dialog):
         self._initial_error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog tall", id="declare-dialog") as box:
+        with Vertical(classes="dialog", id="declare-dialog") as box:
             box.border_title = "Declare incident"
             box.border_subtitle = "Ctrl+S declare · Esc cancel"
             with VerticalScroll(classes="form"):
@@ -185,6 +185,7 @@ class ChoiceScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="choice-dialog") as box:
             box.border_title = self.title_text
+            box.border_subtitle = "Enter choose · Esc cancel"
             with Horizontal(id="choice-row"):
                 yield OptionList(
                     *(Option(label, id=key) for key, label, _ in self.choices), id="choices"
@@ -244,16 +245,20 @@ class RoleScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="role-dialog") as box:
             box.border_title = "Assign role"
+            box.border_subtitle = "Ctrl+S assign · Esc cancel"
             with Horizontal(id="role-row"):
-                yield OptionList(
-                    *(Option(f"{r.short:<6} {r.name}", id=r.key) for r in self.playbook.roles),
-                    id="role",
-                )
+                yield OptionList(*(self._option(r) for r in self.playbook.roles), id="role")
                 yield Static(id="role-help")
             yield Label("Name", classes="field")
             yield Input(placeholder="who takes the role", id="person")
             yield Label("", id="error")
             yield self.buttons("Assign")
+
+    def _option(self, role: Role) -> Option:
+        holder = self.roles.get(role.key)
+        label = Text(f"{role.short:<6}", style="bold")
+        label.append(f"@{holder.person}" if holder else "unassigned", style="" if holder else "dim")
+        return Option(label, id=role.key)
 
     def on_mount(self) -> None:
         keys = [r.key for r in self.playbook.roles]

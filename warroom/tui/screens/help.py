@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,19 +33,23 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def help_table() -> Table:
-    table = Table.grid(padding=(0, 2))
+def _table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    table.add_row(Text("Keys", style="bold underline"), "")
-    for key, what in KEYS:
-        table.add_row(key, what)
-    table.add_row("", "")
-    table.add_row(Text("Commands", style="bold underline"), "Type in the entry line")
-    for spec in COMMANDS:
-        table.add_row(spec.usage, spec.help)
-    table.add_row("//text", "Log a note that starts with /")
+    table.add_column(ratio=1)
+    for left, right in rows:
+        table.add_row(left, right)
     return table
+
+
+def help_tables() -> Group:
+    commands = [(spec.usage, spec.help) for spec in COMMANDS]
+    commands.append(("//text", "Log a note that starts with /"))
+    return Group(
+        _table("Keys", list(KEYS)),
+        Text(""),
+        _table("Commands, typed in the entry line", commands),
+    )
 
 
 class HelpScreen(ModalScreen[None]):
@@ -57,4 +62,4 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "warroom help"
             box.border_subtitle = "Esc to close"
             with VerticalScroll():
-                yield Static(help_table())
+                yield Static(help_tables())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -94,12 +95,17 @@ class ChecklistPane(OptionList):
                 title = Text(section_title(playbook, section), style="bold underline")
                 options.append(Option(title, id=f"section:{section}", disabled=True))
             self.numbers[number] = item.id
-            prompt = Text()
-            prompt.append(f"{number:>2} ", style="dim")
-            prompt.append("[x] " if item.done else "[ ] ", style="bold green" if item.done else "")
-            prompt.append(item.text, style="dim" if item.done else "")
+            mark = Text()
+            mark.append(f"{number:>2} ", style="dim")
+            mark.append("[x]" if item.done else "[ ]", style="bold green" if item.done else "")
+            body = Text(item.text, style="dim" if item.done else "")
             if item.done and item.done_at:
-                prompt.append(f"  {item.done_by or '?'} {hhmm(item.done_at)}", style="dim italic")
+                body.append(f"  {item.done_by or '?'} {hhmm(item.done_at)}", style="italic")
+            # A grid gives wrapped lines a hanging indent under the item's text.
+            prompt = Table.grid(padding=(0, 1), expand=True)
+            prompt.add_column(no_wrap=True)
+            prompt.add_column(ratio=1)
+            prompt.add_row(mark, body)
             options.append(Option(prompt, id=str(item.id)))
         self.clear_options()
         self.add_options(options)
@@ -107,6 +113,18 @@ class ChecklistPane(OptionList):
             self.highlighted = highlighted
         done = sum(item.done for item in items)
         self.border_title = f"Checklist {done}/{len(items)}" if items else "Checklist"
+
+    def highlight_next_open(self) -> None:
+        """Highlight the first unticked item (headings cannot be highlighted)."""
+        current = self.highlighted
+        if current is not None and not self.get_option_at_index(current).disabled:
+            return
+        for index in range(self.option_count):
+            option = self.get_option_at_index(index)
+            item = self._items.get(option.id or "")
+            if item is not None and not item.done:
+                self.highlighted = index
+                return
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -160,7 +178,7 @@ def _due_text(clock: Clock) -> Text:
     assert clock.due_at is not None
     if clock.state is ClockState.OVERDUE:
         late = duration(-clock.remaining)
-        return Text(f"OVERDUE by {late} · due {hhmm(clock.due_at)} UTC · F6", style="bold")
+        return Text(f"Internal update OVERDUE by {late} · F6", style="bold")
     return Text(f"Internal update due {hhmm(clock.due_at)} UTC")
 
 
