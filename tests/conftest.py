@@ -54,6 +54,7 @@ def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., ob
     from warroom.tui.app import WarRoomApp
 
     def factory(**kwargs: object) -> WarRoomApp:
+        kwargs.setdefault("watch_files", False)  # deterministic: tests call check_database()
         return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
 
     return factory

@@ -324,7 +324,7 @@ async def test_other_writers_show_up(make_app, store, db_path, clock):
         clock.advance(seconds=5)
         other.log(incident.id, "deploy 4412 finished")
         other.dispose()
-        app.tick()
+        app.tick()  # without a file watcher, the tick looks
         await pilot.pause()
         timeline = app.query_one(TimelineView)
         last = timeline.entry_at(timeline.count - 1)

@@ -32,6 +32,7 @@ from warroom.config import (
     APP_NAME,
     current_user,
     default_reviews_dir,
+    playbook_path,
     resolve_db_path,
     resolve_playbook,
 )
@@ -103,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
         prog=APP_NAME,
         description="A war room for production incidents. Without a command: open the war room.",
         parents=[_global_options(in_subcommand=False)],
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the war room as an observer: everything live, nothing changes",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub_globals = [_global_options(in_subcommand=True)]
@@ -196,7 +202,14 @@ def _silence_stdout() -> None:
 def _war_room(store: Store, args: argparse.Namespace) -> int:
     from warroom.tui.app import run_app  # Textual is imported only for the war room itself
 
-    return int(run_app(store=store, reviews_dir=_reviews_dir(store, args)))
+    return int(
+        run_app(
+            store=store,
+            reviews_dir=_reviews_dir(store, args),
+            playbook_path=playbook_path(args.playbook),
+            read_only=args.read_only,
+        )
+    )
 
 
 def _declare(store: Store, args: argparse.Namespace) -> int:

@@ -37,12 +37,16 @@ def default_reviews_dir(db: Path) -> Path:
     return db.parent / "reviews"
 
 
+def playbook_path(arg: str | os.PathLike[str] | None) -> Path | None:
+    """The playbook file chosen by `--playbook` or `WARROOM_PLAYBOOK`; None for the default."""
+    chosen = arg or _env("WARROOM_PLAYBOOK")
+    return Path(chosen).expanduser() if chosen else None
+
+
 def resolve_playbook(arg: str | os.PathLike[str] | None) -> Playbook:
     """`--playbook`, else `WARROOM_PLAYBOOK`, else the packaged default (raises PlaybookError)."""
-    chosen = arg or _env("WARROOM_PLAYBOOK")
-    if chosen:
-        return load_playbook(Path(chosen).expanduser())
-    return default_playbook()
+    path = playbook_path(arg)
+    return load_playbook(path) if path else default_playbook()
 
 
 def current_user() -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,6 +27,7 @@ from warroom.commands import (
 from warroom.domain.clocks import Clock, ClockState, compute_clocks
 from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
 from warroom.domain.timefmt import countdown, duration, parse_when
+from warroom.playbook import PlaybookError, load_playbook
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
 from warroom.tui.screens.close import CloseScreen, Closing
@@ -107,6 +108,9 @@ class WarRoomApp(App[int]):
         reviews_dir: Path | None = None,
         clock: Callable[[], datetime] | None = None,
         tick_seconds: float = 1.0,
+        playbook_path: Path | None = None,
+        read_only: bool = False,
+        watch_files: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
@@ -114,6 +118,11 @@ class WarRoomApp(App[int]):
         self.reviews_dir = reviews_dir
         self.clock = clock or store.clock
         self.tick_seconds = tick_seconds
+        self.playbook_path = playbook_path
+        self.read_only = read_only
+        self.watch_files = watch_files
+        self._watching = False
+        """True while watchfiles reports changes; otherwise the tick checks the database."""
         self.incident: Incident | None = None
         self.clocks: list[Clock] = []
         self._version = -1
@@ -171,10 +180,18 @@ class WarRoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        entry = self.query_one("#entry", Input)
+        if self.read_only:
+            entry.placeholder = "Read-only observer: everything is live, nothing can be changed"
+            entry.disabled = True
+            self.query_one(TimelineView).focus()
+        else:
+            entry.focus()
         self.reload()
         self._timer = self.set_interval(self.tick_seconds, self.tick)
-        self.query_one("#entry", Input).focus()
-        if self.incident is None:
+        if self.watch_files:
+            self._watch_files()
+        if self.incident is None and not self.read_only:
             self.action_declare()
 
     # -- reading the store ---------------------------------------------------------------
@@ -221,22 +238,74 @@ class WarRoomApp(App[int]):
     def _render_clocks(self) -> None:
         now = self.clock()
         incident = self.incident
-        self.query_one(IncidentHeader).show(incident, self.playbook, now)
+        self.query_one(IncidentHeader).show(incident, self.playbook, now, self.read_only)
         if incident is None:
             self.clocks = []
         else:
             self.clocks = compute_clocks(incident, self.playbook, now)
         self.query_one(NextUpdatePane).show(self.clocks)
 
-    def tick(self) -> None:
-        """Once a second: pick up other writers' changes, recompute clocks, raise alerts."""
+    def check_database(self) -> None:
+        """Reload if anyone (another war room, `warroom log`) committed since the last read."""
         try:
             if self.store.data_version() != self._version:
                 self.reload()
         except StoreError as error:
             self._error(error)
+
+    def tick(self) -> None:
+        """Once a second: recompute clocks and raise alerts (clocks come from timestamps)."""
+        if not self._watching:
+            self.check_database()  # no file watcher (e.g. a network filesystem): look instead
         self._render_clocks()
         self._alert(self.clock())
+
+    @work(exclusive=True, group="watch-files", exit_on_error=False)
+    async def _watch_files(self) -> None:
+        """Other writers and playbook edits arrive as file events: no busy polling."""
+        from watchfiles import awatch
+
+        db = self.store.path.resolve()
+        db_names = {db.name, f"{db.name}-wal", f"{db.name}-shm"}
+        folders = {db.parent}
+        playbook = self.playbook_path.resolve() if self.playbook_path else None
+        if playbook is not None:
+            folders.add(playbook.parent)
+        try:
+            watcher = awatch(*folders, debounce=40, step=20, recursive=False)
+            self._watching = True
+            async for changes in watcher:
+                changed = {Path(path) for _, path in changes}
+                if any(path.name in db_names and path.parent == db.parent for path in changed):
+                    self.check_database()
+                if playbook is not None and playbook in changed:
+                    self.reload_playbook()
+        except Exception as error:  # the fallback is the tick's check: say so, keep going
+            self.notify(f"Not watching files ({error}); checking every second instead")
+        finally:
+            self._watching = False
+
+    def reload_playbook(self) -> None:
+        """Pick up a saved playbook; a broken edit is reported and the last good one stays."""
+        path = self.playbook_path
+        if path is None or not path.exists():
+            return  # mid atomic-rename: the new file is on its way
+        try:
+            playbook = load_playbook(path)
+        except PlaybookError as error:
+            self.notify(
+                f"{error}\nKeeping the last good playbook.",
+                title="Playbook not reloaded",
+                severity="error",
+                timeout=15,
+            )
+            return
+        if playbook == self.playbook:
+            return
+        self.store.playbook = playbook
+        self.playbook = playbook
+        self.reload()
+        self.notify(f"{path.name}: {playbook.name} {playbook.version}", title="Playbook reloaded")
 
     def _alert(self, now: datetime) -> None:
         for clock in self.clocks:
@@ -287,9 +356,14 @@ class WarRoomApp(App[int]):
         self._commands[command.name](command.arg)
 
     def _require(self) -> Incident:
+        self._require_writable()
         if self.incident is None or not self.incident.is_open:
             raise CommandError("no open incident: F2 declares one")
         return self.incident
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise CommandError("read-only: this war room observes, it changes nothing")
 
     def _error(self, error: Exception) -> None:
         self.notify(_message(error), title="Not done", severity="error", timeout=8)
@@ -426,6 +500,10 @@ class WarRoomApp(App[int]):
         checklist.highlight_next_open()
 
     def action_declare(self, error: str = "") -> None:
+        if self.read_only:
+            self._error(CommandError("read-only: declare from a war room that is not read-only"))
+            return
+
         def declared(result: object) -> None:
             if isinstance(result, Declaration):
                 self._guarded(lambda: self._declare(result))
@@ -541,6 +619,7 @@ class WarRoomApp(App[int]):
         from warroom.comms.review import export_review
 
         def export() -> None:
+            self._require_writable()
             if self.incident is None:
                 raise CommandError("no incident to export")
             try:
@@ -557,6 +636,7 @@ class WarRoomApp(App[int]):
         self._guarded(lambda: self._toggle_pin(event.entry.id, not event.entry.pinned))
 
     def _toggle_pin(self, entry_id: int, pinned: bool) -> None:
+        self._require_writable()
         self.store.set_pinned(entry_id, pinned)
         self.reload()
 
@@ -598,7 +678,12 @@ class WarRoomApp(App[int]):
         yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
 
 
-def run_app(store: Store, reviews_dir: Path | None = None) -> int:
-    app = WarRoomApp(store, reviews_dir)
+def run_app(
+    store: Store,
+    reviews_dir: Path | None = None,
+    playbook_path: Path | None = None,
+    read_only: bool = False,
+) -> int:
+    app = WarRoomApp(store, reviews_dir, playbook_path=playbook_path, read_only=read_only)
     app.run()
     return app.return_code or 0

@@ -26,10 +26,13 @@ _SEVERITY_CLASSES = ("-sev1", "-sev2", "-sev3")
 class IncidentHeader(Static):
     """ID, title, severity, status and elapsed time: the one line everyone reads first."""
 
-    def show(self, incident: Incident | None, playbook: Playbook, now: datetime) -> None:
+    def show(
+        self, incident: Incident | None, playbook: Playbook, now: datetime, read_only: bool = False
+    ) -> None:
         self.remove_class(*_SEVERITY_CLASSES)
         if incident is None:
-            self.update(Text(" warroom  ·  no open incident  ·  F2 declares one", style="bold"))
+            hint = "waiting for one" if read_only else "F2 declares one"
+            self.update(Text(f" warroom  ·  no open incident  ·  {hint}", style="bold"))
             return
         sev = playbook.severity(incident.severity)
         self.add_class(f"-sev{min(sev.level, 3)}")
@@ -39,6 +42,8 @@ class IncidentHeader(Static):
         text.append(f" {sev.name} ", style="bold reverse")
         text.append(f" {incident.status.value.upper()} ", style="bold")
         text.append(f" T+{countdown(incident.elapsed(now))} ")
+        if read_only:
+            text.append(" READ-ONLY ", style="bold reverse")
         text.append(" ")
         text.append(incident.title)
         self.update(text)

@@ -1,0 +1,121 @@
+"""Live: another process's writes and playbook edits reach an open war room through file events."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import Input
+
+from warroom.playbook import default_playbook
+from warroom.playbook.loader import load_playbook
+from warroom.tui.widgets.timeline import TimelineView
+
+DEFAULT_TOML = Path(__file__).resolve().parent.parent / "warroom" / "playbook" / "default.toml"
+
+
+async def wait_until(pilot, predicate, seconds: float = 5.0) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    return predicate()
+
+
+def last_text(app) -> str:
+    timeline = app.query_one(TimelineView)
+    entry = timeline.entry_at(timeline.count - 1)
+    return entry.text if entry else ""
+
+
+def shown_texts(app) -> list[str]:
+    timeline = app.query_one(TimelineView)
+    return [e.text for i in range(timeline.count) if (e := timeline.entry_at(i))]
+
+
+async def test_entry_from_another_process_appears(make_app, store, db_path):
+    incident = store.declare("Shared incident", 2)
+    app = make_app(watch_files=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: app._watching)
+        env = {**os.environ, "WARROOM_DB": str(db_path), "WARROOM_USER": "deploy-bot"}
+        subprocess.run(
+            [sys.executable, "-m", "warroom", "log", "--incident", incident.id, "deploy 4413 done"],
+            check=True,
+            env=env,
+        )
+        # No tick is called here: only the file event can bring it in. (The other process
+        # uses the real clock, this app a fake one: so look for the entry, not at the end.)
+        assert await wait_until(pilot, lambda: "deploy 4413 done" in shown_texts(app))
+
+
+def write_playbook(path: Path, text: str, atomic: bool) -> None:
+    if atomic:  # how editors save: a new file renamed over the old one
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    else:
+        path.write_text(text)
+
+
+async def test_playbook_reload_valid_invalid_and_atomic(make_app, store, tmp_path):
+    path = tmp_path / "playbook.toml"
+    original = DEFAULT_TOML.read_text()
+    path.write_text(original)
+    store.playbook = load_playbook(path)
+    store.declare("Reload", 3)
+    app = make_app(watch_files=True, playbook_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: app._watching)
+        assert app.playbook.roles[0].name == "Incident Commander"
+
+        # A valid edit, written in place.
+        write_playbook(path, original.replace('"Incident Commander"', '"Incident Lead"', 1), False)
+        assert await wait_until(pilot, lambda: app.playbook.roles[0].name == "Incident Lead")
+        assert store.playbook.roles[0].name == "Incident Lead"
+
+        # An invalid edit: reported with file and line, the last good playbook stays.
+        broken = original.replace("acknowledge_minutes = 5", "acknowledge_minutes = 0", 1)
+        write_playbook(path, broken, False)
+        assert await wait_until(
+            pilot,
+            lambda: any("Playbook not reloaded" in (n.title or "") for n in app._notifications),
+        )
+        problem = next(n for n in app._notifications if n.title == "Playbook not reloaded")
+        assert "acknowledge_minutes" in problem.message and "playbook.toml:" in problem.message
+        assert app.playbook.roles[0].name == "Incident Lead"
+
+        # A valid edit saved the way editors do: atomic rename.
+        renamed = original.replace('"Incident Commander"', '"Incident Boss"', 1)
+        write_playbook(path, renamed, True)
+        assert await wait_until(pilot, lambda: app.playbook.roles[0].name == "Incident Boss")
+        # Typing still works after all that.
+        app.query_one("#entry", Input).value = "still here"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert last_text(app) == "still here"
+
+
+async def test_read_only_observer_changes_nothing(make_app, store):
+    incident = store.declare("Observed", 2)
+    before = store.entry_count(incident.id)
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.query_one("#entry", Input).disabled
+        for key in ("f4", "f5", "f3", "f6", "f7", "f8", "f10", "f2"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.screen is app.screen_stack[0]  # no dialog opened
+        assert store.entry_count(incident.id) == before
+        assert store.get(incident.id) == incident
+        assert any("read-only" in n.message for n in app._notifications)
+        header = str(app.query_one("#header").content)
+        assert "READ-ONLY" in header
+
+
+def test_default_playbook_file_matches_packaged():
+    assert load_playbook(DEFAULT_TOML) == default_playbook()
