@@ -369,3 +369,18 @@ async def test_large_timeline_reads_only_what_is_shown(make_app, store, monkeypa
         assert calls and all(limit is not None and limit <= 200 for _, limit in calls)
         last = timeline.entry_at(timeline.count - 1)
         assert last is not None and last.text == "line 4999"
+
+
+async def test_timeline_follows_the_newest_entry_past_a_full_pane(make_app, store, clock):
+    incident = store.declare("Busy", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        timeline = app.query_one(TimelineView)
+        height = timeline.scrollable_content_region.height
+        for i in range(height + 3):  # across the moment the scrollbar appears
+            clock.advance(seconds=1)
+            await type_line(pilot, f"entry {i}")
+            await pilot.pause()
+            bottom = timeline.scroll_offset.y + timeline.scrollable_content_region.height
+            assert bottom >= timeline.count, (i, timeline.scroll_offset.y, timeline.count)
+        assert timeline.entry_at(timeline.count - 1).text == f"entry {height + 2}"

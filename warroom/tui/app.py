@@ -278,6 +278,10 @@ class WarRoomApp(App[int]):
                 changed = {Path(path) for _, path in changes}
                 if any(path.name in db_names and path.parent == db.parent for path in changed):
                     self.check_database()
+                    # The event can precede the commit's visibility (WAL frames land before
+                    # the commit mark): look again shortly, so a write is never missed.
+                    self.set_timer(0.1, self.check_database)
+                    self.set_timer(0.4, self.check_database)
                 if playbook is not None and playbook in changed:
                     self.reload_playbook()
         except Exception as error:  # the fallback is the tick's check: say so, keep going

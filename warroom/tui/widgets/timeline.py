@@ -56,7 +56,7 @@ class TimelineView(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    TimelineView { height: 1fr; }
+    TimelineView { height: 1fr; overflow-x: hidden; }
     TimelineView > .timeline--time { color: $text-muted; }
     TimelineView > .timeline--auto { color: $text-muted; text-style: italic; }
     TimelineView > .timeline--tag { color: $accent; text-style: bold; }
@@ -96,7 +96,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._count = count if fetch else 0
         self._show_dates = show_dates
         self._cache.clear()
-        self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._count)
+        self.virtual_size = Size(0, self._count)  # one line an entry; never scrolls sideways
         if following:
             self.cursor = -1
         if following or at_bottom:
@@ -108,8 +108,9 @@ class TimelineView(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         if height:
             self.scroll_to(y=max(0, self._count - height), animate=False, immediate=True)
-        else:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        # Once laid out again (the first entry past the pane's height brings the scrollbar,
+        # and with it a new maximum), make sure: a no-op when already at the end.
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def entry_at(self, index: int) -> TimelineEntry | None:
         if not 0 <= index < self._count or self._fetch is None:
@@ -126,7 +127,6 @@ class TimelineView(ScrollView, can_focus=True):
         return self.entry_at(index)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(max(1, self.scrollable_content_region.width), self._count)
         if self.cursor < 0:
             self._show_newest()
 
