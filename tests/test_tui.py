@@ -372,7 +372,7 @@ async def test_large_timeline_reads_only_what_is_shown(make_app, store, monkeypa
 
 
 async def test_timeline_follows_the_newest_entry_past_a_full_pane(make_app, store, clock):
-    incident = store.declare("Busy", 2)
+    store.declare("Busy", 2)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         timeline = app.query_one(TimelineView)
