@@ -183,7 +183,7 @@ def _due_text(clock: Clock) -> Text:
     assert clock.due_at is not None
     if clock.state is ClockState.OVERDUE:
         late = duration(-clock.remaining)
-        return Text(f"Internal update OVERDUE by {late} · F6", style="bold")
+        return Text(f"Internal update {late} LATE · F6", style="bold")
     return Text(f"Internal update due {hhmm(clock.due_at)} UTC")
 
 
