@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import __version__
+from warroom import __version__, cli_deps
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -144,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export", _export, "write the post-incident review and print its path")
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
+
+    cli_deps.add_parsers(commands, sub_globals)
     return parser
 
 
@@ -153,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
+        if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
+            return int(args.run(None, args))
         store = Store(
             resolve_db_path(args.db),
             resolve_playbook(args.playbook),
