@@ -55,6 +55,7 @@ def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., ob
 
     def factory(**kwargs: object) -> WarRoomApp:
         kwargs.setdefault("watch_files", False)  # deterministic: tests call check_database()
+        kwargs.setdefault("radar", False)  # no network in tests; radar tests feed statuses in
         return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
 
     return factory

@@ -119,3 +119,36 @@ async def test_read_only_observer_changes_nothing(make_app, store):
 
 def test_default_playbook_file_matches_packaged():
     assert load_playbook(DEFAULT_TOML) == default_playbook()
+
+
+def fixture_status(name: str, fixture: str, now):
+    import json
+
+    from warroom.domain.dependencies import parse_summary
+
+    path = Path(__file__).resolve().parent / "fixtures" / "statuspage" / f"{fixture}.json"
+    return parse_summary(name, json.loads(path.read_text()), now)
+
+
+async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock):
+    from warroom.tui.widgets.dependencies import DependenciesPane, DependenciesScreen
+
+    incident = store.declare("Payments failing", 1)
+    statuses = [
+        fixture_status("Stripe", "major_incident", clock.now),
+        fixture_status("Vercel", "operational", clock.now),
+    ]
+    line = "Stripe: API major outage"
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app._radar_polled(statuses, [line])
+        app._radar_polled(statuses, [line])  # a second war room saw the same change
+        await pilot.pause()
+        pane = app.query_one(DependenciesPane)
+        shown = str(pane.content)
+        assert "Stripe" in shown and "Vercel" in shown and "operational" in shown
+        assert pane.has_class("-degraded")
+        logged = [e for e in store.timeline(incident.id) if e.text == line]
+        assert len(logged) == 1 and logged[0].author == "radar"
+        await pilot.press("f11")
+        assert isinstance(app.screen, DependenciesScreen)

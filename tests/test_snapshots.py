@@ -44,8 +44,20 @@ def story(store, clock):
     return incident
 
 
-def test_main_screen_160x48(snap_compare, make_app, story):
-    assert snap_compare(make_app(), terminal_size=(160, 48))
+def test_main_screen_160x48(snap_compare, make_app, story, clock):
+    from test_live import fixture_status
+
+    statuses = [
+        fixture_status("Stripe", "major_incident", clock.now),
+        fixture_status("Supabase", "operational", clock.now),
+        fixture_status("Vercel", "minor_degraded", clock.now),
+    ]
+
+    async def run_before(pilot) -> None:
+        pilot.app._radar_polled(statuses, [])
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
 
 def test_main_screen_80x24(snap_compare, make_app, story):

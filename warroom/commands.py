@@ -47,6 +47,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("declare", "/declare", "Declare a new incident"),
     CommandSpec("close", "/close", "Close the incident and write the post-incident review"),
     CommandSpec("export", "/export", "Write the review now (a draft while open)"),
+    CommandSpec("deps", "/deps", "Third-party status pages in full"),
     CommandSpec("help", "/help", "Keys and commands", ("?",)),
     CommandSpec("quit", "/quit", "Leave warroom (everything is already saved)", ("q",)),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,6 +26,7 @@ from warroom.commands import (
     split_first,
 )
 from warroom.domain.clocks import Clock, ClockState, compute_clocks
+from warroom.domain.dependencies import DependencyStatus
 from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
 from warroom.domain.timefmt import countdown, duration, parse_when
 from warroom.playbook import PlaybookError, load_playbook
@@ -40,6 +42,7 @@ from warroom.tui.screens.dialogs import (
     severity_help,
 )
 from warroom.tui.screens.help import HelpScreen
+from warroom.tui.widgets.dependencies import DependenciesPane, DependenciesScreen
 from warroom.tui.widgets.panes import ChecklistPane, IncidentHeader, NextUpdatePane, RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 
@@ -56,6 +59,11 @@ UPDATE_HELP = {
     UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
+
+if TYPE_CHECKING:  # the network edge is imported only when the radar runs
+    import httpx
+
+    from warroom.integrations.statuspage import Radar
 
 USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
 
@@ -98,6 +106,7 @@ class WarRoomApp(App[int]):
         Binding("f9", "checklist", "List", id="checklist", tooltip="Go to the checklist"),
         Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
         Binding("ctrl+e", "export", "Export review", id="export", show=False),
+        Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
         Binding("question_mark", "help", "Help", show=False),
     ]
@@ -111,6 +120,7 @@ class WarRoomApp(App[int]):
         playbook_path: Path | None = None,
         read_only: bool = False,
         watch_files: bool = True,
+        radar: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
@@ -121,6 +131,8 @@ class WarRoomApp(App[int]):
         self.playbook_path = playbook_path
         self.read_only = read_only
         self.watch_files = watch_files
+        self.radar_enabled = radar
+        self.dependencies: list[DependencyStatus] = []
         self._watching = False
         """True while watchfiles reports changes; otherwise the tick checks the database."""
         self.incident: Incident | None = None
@@ -129,6 +141,7 @@ class WarRoomApp(App[int]):
         self._last_alert: datetime | None = None
         self._warned: set[tuple[str, datetime | None]] = set()
         self._timer: Timer | None = None
+        self._radar: tuple[Radar, httpx.Client] | None = None
         self._commands: dict[str, Callable[[str], None]] = {
             "sev": self._cmd_severity,
             "status": self._cmd_status,
@@ -149,6 +162,7 @@ class WarRoomApp(App[int]):
             "close": lambda _arg: self.action_close_incident(),
             "export": lambda _arg: self.action_export(),
             "help": lambda _arg: self.action_help(),
+            "deps": lambda _arg: self.action_dependencies(),
             "quit": lambda _arg: self.exit(0),
         }
 
@@ -174,6 +188,9 @@ class WarRoomApp(App[int]):
                 roles = RolesPane(id="roles")
                 roles.border_title = "Roles"
                 yield roles
+                deps = DependenciesPane(id="dependencies")
+                deps.border_title = "Dependencies"
+                yield deps
                 checklist = ChecklistPane(id="checklist")
                 checklist.border_title = "Checklist"
                 yield checklist
@@ -191,6 +208,8 @@ class WarRoomApp(App[int]):
         self._timer = self.set_interval(self.tick_seconds, self.tick)
         if self.watch_files:
             self._watch_files()
+        if self.radar_enabled:
+            self.poll_radar()
         if self.incident is None and not self.read_only:
             self.action_declare()
 
@@ -288,6 +307,52 @@ class WarRoomApp(App[int]):
             self.notify(f"Not watching files ({error}); checking every second instead")
         finally:
             self._watching = False
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="radar")
+    def poll_radar(self) -> None:
+        """Check the status pages in a thread; the next poll is set once this one is done."""
+        from warroom.integrations.statuspage import (
+            POLL_INTERVAL,
+            Radar,
+            new_client,
+            playbook_status_pages,
+            status_pages_from_env,
+        )
+
+        try:
+            if self._radar is None:
+                pages = status_pages_from_env(default=playbook_status_pages(self.playbook))
+                self._radar = (Radar(pages), new_client())
+            radar, client = self._radar
+            statuses, lines = radar.poll(client, self.clock())
+            self.call_from_thread(self._radar_polled, statuses, lines)
+        except Exception as error:  # a bad WARROOM_STATUS_PAGES, say: report, try later
+            self.call_from_thread(self.notify, f"Status radar: {error}", severity="warning")
+        finally:
+            self.call_from_thread(self.set_timer, POLL_INTERVAL, self.poll_radar)
+
+    def on_unmount(self) -> None:
+        if self._radar is not None:
+            self._radar[1].close()
+
+    def _radar_polled(self, statuses: list[DependencyStatus], lines: list[str]) -> None:
+        self.dependencies = statuses
+        self.query_one(DependenciesPane).show(statuses)
+        incident = self.incident
+        if not lines or self.read_only or incident is None or not incident.is_open:
+            return
+        # Several war rooms may watch the same incident: log each change once.
+        count = self.store.entry_count(incident.id)
+        recent = {e.text for e in self.store.timeline(incident.id, max(0, count - 200), 200)}
+        fresh = [line for line in lines if line not in recent]
+        if fresh:
+            from warroom.integrations.statuspage import record
+
+            self._guarded(lambda: record(self.store, incident.id, fresh))
+            self.reload()
+
+    def action_dependencies(self) -> None:
+        self.push_screen(DependenciesScreen(self.dependencies))
 
     def reload_playbook(self) -> None:
         """Pick up a saved playbook; a broken edit is reported and the last good one stays."""
@@ -678,6 +743,9 @@ class WarRoomApp(App[int]):
         )
         yield SystemCommand(
             "Export review", "Write the review now (draft while open)", self.action_export
+        )
+        yield SystemCommand(
+            "Dependencies", "Third-party status pages (F11)", self.action_dependencies
         )
         yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
 

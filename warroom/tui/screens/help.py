@@ -25,6 +25,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("F8", "Acknowledge"),
     ("F9", "Go to the checklist (Space/Enter ticks)"),
     ("F10", "Close the incident and write the review"),
+    ("F11", "Third-party status pages (Stripe, Supabase, Vercel) in full"),
     ("Ctrl+E", "Write the review now (a draft while the incident is open)"),
     ("Tab / Shift+Tab", "Move between entry line, timeline and checklist"),
     ("Esc", "Back to the entry line"),
