@@ -8,19 +8,29 @@ from typing import Any
 import pytest
 
 from warroom.domain import ChecklistItem, EntryKind, Incident, Status, TimelineEntry, UpdateKind
+from warroom.domain.clocks import ClockKind, clock_values, compute_clocks, next_update_due
 from warroom.domain.incident import (
+    AttachedScenario,
     KeyMoment,
+    MitigationUse,
+    SectionPlan,
     SeverityPeriod,
     action_due,
     checklist_plan,
     incident_id,
     key_moments,
+    mitigation_plan,
+    mitigations_used,
     next_incident_id,
+    order_checklist,
+    scenario_plan,
+    scenarios_attached,
     section_title,
     severity_actions,
     severity_periods,
     severity_section,
 )
+from warroom.domain.model import ClockValues
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import (
     countdown,
@@ -631,3 +641,193 @@ def test_key_moments_of_a_full_incident_use_the_first_status_change() -> None:
         KeyMoment("Full resolution confirmed", t(11, 30)),
         KeyMoment("Incident closed", t(12)),
     ]
+
+
+# --- issue #4: scenario and mitigation sections, their order, their moments -----------------
+
+
+def test_scenario_and_mitigation_plans() -> None:
+    payments = PLAYBOOK.scenario("payments_failing")
+    assert scenario_plan(payments) == [
+        SectionPlan(
+            "scenario:payments_failing:diagnosis",
+            "Payment processing failures: diagnosis",
+            tuple(payments.diagnosis),
+        ),
+        SectionPlan(
+            "scenario:payments_failing:resolution",
+            "Payment processing failures: resolution",
+            tuple(payments.resolution),
+        ),
+    ]
+    rollback = PLAYBOOK.mitigation("rollback")
+    assert [(s.key, s.title, s.items) for s in mitigation_plan(rollback)] == [
+        ("mitigation:rollback", "Rollback deployment: steps", tuple(rollback.steps)),
+        (
+            "mitigation:rollback:verify",
+            "Rollback deployment: verification",
+            tuple(rollback.verification),
+        ),
+    ]
+    assert [s.key for s in mitigation_plan(PLAYBOOK.mitigation("scale"))] == ["mitigation:scale"]
+    no_diagnosis = payments.model_copy(update={"diagnosis": []})
+    assert [s.key for s in scenario_plan(no_diagnosis)] == ["scenario:payments_failing:resolution"]
+
+
+@pytest.mark.parametrize(
+    ("key", "title"),
+    [
+        ("scenario:payments_failing:diagnosis", "Payment processing failures: diagnosis"),
+        ("scenario:site_outage:resolution", "Complete site outage: resolution"),
+        ("mitigation:rollback", "Rollback deployment: steps"),
+        ("mitigation:migration_rollback:verify", "Database migration rollback: verification"),
+        # No longer in the playbook (edited while the incident was open): still readable.
+        ("scenario:old_one:diagnosis", "Old one: diagnosis"),
+        ("mitigation:old_fix", "Old fix: steps"),
+        ("mitigation:old_fix:verify", "Old fix: verification"),
+        ("scenario:x:other", "Scenario:x:other"),
+    ],
+)
+def test_section_titles_of_scenarios_and_mitigations(key: str, title: str) -> None:
+    assert section_title(PLAYBOOK, key) == title
+
+
+def item(item_id: int, section: str, position: int = 0) -> ChecklistItem:
+    return ChecklistItem(
+        id=item_id, section=section, position=position, text=f"{section} {item_id}"
+    )
+
+
+def test_order_checklist() -> None:
+    items = [
+        item(50, "mitigation:rollback", 1),
+        item(49, "mitigation:rollback", 0),
+        item(51, "mitigation:rollback:verify"),
+        item(40, "scenario:site_outage:diagnosis"),
+        item(41, "scenario:site_outage:resolution"),
+        item(60, "severity-2"),
+        item(30, "mitigation:feature_flag"),
+        item(20, "scenario:payments_failing:diagnosis"),
+        item(21, "scenario:payments_failing:resolution"),
+        item(5, "severity-1"),
+        item(3, "retired_list"),
+        item(2, "triage"),
+        item(1, "quick_start"),
+        item(4, "first_5_minutes"),
+    ]
+    ordered = order_checklist(PLAYBOOK, items)
+    assert [i.id for i in ordered] == [1, 4, 2, 3, 5, 60, 20, 21, 40, 41, 30, 49, 50, 51]
+    assert order_checklist(PLAYBOOK, []) == []
+
+
+def mitigation(at: datetime, key: str, phase: str, name: str = "") -> TimelineEntry:
+    data: dict[str, Any] = {"mitigation": key, "phase": phase}
+    if name:
+        data["name"] = name
+    return entry(EntryKind.MITIGATION, at, f"Mitigation {phase}", **data)
+
+
+def test_mitigations_used() -> None:
+    entries = [
+        mitigation(t(10, 41), "rollback", "applied", "Rollback deployment"),
+        mitigation(t(10, 35), "rollback", "started", "Rollback deployment"),
+        mitigation(t(10, 20), "feature_flag", "started", "Feature flag disable"),
+        mitigation(t(10, 50), "hotfix", "applied"),  # applied without a start: started then
+        mitigation(t(10, 55), "rollback", "applied", "Rollback deployment"),  # again: ignored
+        mitigation(t(10, 56), "scale", "thinking about it"),  # not a phase
+        entry(EntryKind.NOTE, t(10, 57), "rollback", mitigation="rollback", phase="started"),
+    ]
+    assert mitigations_used(entries) == [
+        MitigationUse("feature_flag", "Feature flag disable", t(10, 20)),
+        MitigationUse("rollback", "Rollback deployment", t(10, 35), t(10, 41)),
+        MitigationUse("hotfix", "Hotfix", t(10, 50), t(10, 50)),
+    ]
+    assert mitigations_used([]) == []
+
+
+def test_scenarios_attached() -> None:
+    entries = [
+        entry(EntryKind.SCENARIO, t(10, 5), scenario="site_outage", name="Complete site outage"),
+        entry(EntryKind.SCENARIO, t(10, 2), scenario="payments_failing", name="Payments"),
+        entry(EntryKind.SCENARIO, t(10, 9), scenario="site_outage", name="Again"),
+        entry(EntryKind.SCENARIO, t(10, 9), scenario="db_performance"),
+        entry(EntryKind.NOTE, t(10, 9), scenario="third_party"),
+    ]
+    assert scenarios_attached(entries) == [
+        AttachedScenario("payments_failing", "Payments", t(10, 2)),
+        AttachedScenario("site_outage", "Complete site outage", t(10, 5)),
+        AttachedScenario("db_performance", "Db performance", t(10, 9)),
+    ]
+
+
+def test_key_moments_name_the_mitigations() -> None:
+    inc = incident()
+    entries = [
+        status_change(t(10, 30), Status.INVESTIGATING, Status.IDENTIFIED),
+        mitigation(t(10, 35), "rollback", "started", "Rollback deployment"),
+        status_change(t(10, 35), Status.IDENTIFIED, Status.MITIGATING),
+        mitigation(t(10, 20), "feature_flag", "started", "Feature flag disable"),
+        mitigation(t(10, 41), "rollback", "applied", "Rollback deployment"),
+        status_change(t(10, 50), Status.MITIGATING, Status.MONITORING),
+    ]
+    moments = [(m.label, m.at) for m in key_moments(inc, entries)]
+    assert moments == [
+        ("Issue first detected", t(10)),
+        ("Incident declared", t(10)),
+        ("Acknowledged", None),
+        ("Root cause identified", t(10, 30)),
+        ("Mitigation started (Feature flag disable)", t(10, 20)),
+        ("Mitigation started (Rollback deployment)", t(10, 35)),
+        ("Mitigation applied (Rollback deployment)", t(10, 41)),
+        ("Service partially restored (monitoring)", t(10, 50)),
+        ("Full resolution confirmed", None),
+        ("Incident closed", None),
+    ]
+
+
+def test_key_moments_fall_back_to_the_mitigating_status() -> None:
+    entries = [status_change(t(10, 35), Status.IDENTIFIED, Status.MITIGATING)]
+    labels = {m.label: m.at for m in key_moments(incident(), entries)}
+    assert labels["Mitigation started"] == t(10, 35)
+    assert not any(label.startswith("Mitigation applied") for label in labels)
+
+
+# --- issue #4: captured clock values -------------------------------------------------------
+
+
+def internal_due_of(inc: Incident, playbook: Any = PLAYBOOK) -> datetime | None:
+    clocks = {c.kind: c for c in compute_clocks(inc, playbook, t(10))}
+    return clocks[ClockKind.INTERNAL_UPDATE].due_at
+
+
+def test_clock_values_of_a_severity() -> None:
+    assert clock_values(PLAYBOOK.severity(3)) == ClockValues(60, 1440, 1440, 1440, None)
+    assert clock_values(PLAYBOOK.severity(1)) == ClockValues(5, 60, 30, 60, 60)
+
+
+def test_captured_clock_values_win_over_the_playbook() -> None:
+    captured = ClockValues(
+        acknowledge_minutes=7,
+        resolve_minutes=70,
+        internal_update_minutes=17,
+        stakeholder_update_minutes=27,
+        customer_comms_minutes=None,
+    )
+    inc = incident(severity=1, clock_values=captured)
+    clocks = {c.kind: c for c in compute_clocks(inc, PLAYBOOK, t(10))}
+    assert clocks[ClockKind.INTERNAL_UPDATE].due_at == t(10, 17)
+    assert clocks[ClockKind.STAKEHOLDER_UPDATE].due_at == t(10, 27)
+    assert clocks[ClockKind.ACKNOWLEDGE].due_at == t(10, 7)
+    assert clocks[ClockKind.RESOLVE].due_at == t(11, 10)
+    assert clocks[ClockKind.CUSTOMER_COMMS].note == "not needed"
+    assert next_update_due(inc, PLAYBOOK.severity(1)) == t(10, 17)
+    # Without captured values (recorded before they existed): the playbook's.
+    assert internal_due_of(incident(severity=1)) == t(10, 30)
+    assert next_update_due(incident(severity=1), PLAYBOOK.severity(1)) == t(10, 30)
+
+
+def test_captured_clock_values_need_no_severity_in_the_playbook() -> None:
+    inc = incident(severity=7, clock_values=ClockValues(5, 60, 30, 60, 60))
+    assert internal_due_of(inc) == t(10, 30)
+    with pytest.raises(KeyError, match="no severity 7"):
+        internal_due_of(incident(severity=7))

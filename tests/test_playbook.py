@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from warroom.playbook import PlaybookError, default_playbook, load_playbook
 from warroom.playbook.loader import dotted, locate
+from warroom.playbook.models import Playbook, Templates
 
 DEFAULT_TOML = (Path(__file__).parent.parent / "warroom" / "playbook" / "default.toml").read_text(
     encoding="utf-8"
@@ -174,11 +176,58 @@ def test_top_level_errors(tmp_path: Path) -> None:
     assert f"{path}:1: priorities: Field required" in lines
 
 
-def test_model_level_error(tmp_path: Path) -> None:
+def test_duplicate_key_points_at_the_repeat(tmp_path: Path) -> None:
     text = DEFAULT_TOML.replace('key = "dev"', 'key = "ops"')
     path = _write(tmp_path, text)
-    with pytest.raises(PlaybookError, match=r"my\.toml:1: Value error, duplicate roles\.key"):
+    with pytest.raises(PlaybookError) as info:
         load_playbook(path)
+    line = _line_of(text, 'key = "ops"', 1)
+    assert str(info.value) == (
+        f"{path}:{line}: roles[2].key: duplicate 'ops' (already used by roles[1])"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "first"),
+    [
+        ("level = 3", "level = 1", "severities[2].level", "severities[0]"),
+        ('name = "P2"', 'name = "P1"', "priorities[2].name", "priorities[1]"),
+        ('key = "hotfix"', 'key = "rollback"', "mitigations[3].key", "mitigations[0]"),
+        ('key = "db_performance"', 'key = "site_outage"', "scenarios[3].key", "scenarios[0]"),
+        ('key = "security"', 'key = "database"', "root_causes[5].key", "root_causes[1]"),
+        (
+            'name = "Vercel Status"',
+            'name = "Stripe Status"',
+            "quick_links[5].name",
+            "quick_links[3]",
+        ),
+        ('name = "Vercel"\n', 'name = "Stripe"\n', "status_pages[2].name", "status_pages[0]"),
+    ],
+)
+def test_duplicates_in_every_list(
+    tmp_path: Path, old: str, new: str, field: str, first: str
+) -> None:
+    """The problem is reported on the line that repeats the key, naming the first user."""
+    assert DEFAULT_TOML.count(old) == 1, old
+    line = _line_of(DEFAULT_TOML, old.strip())
+    path = _write(tmp_path, DEFAULT_TOML.replace(old, new))
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    (problem,) = info.value.problems
+    (value,) = tomllib.loads(new).values()
+    assert problem == f"{path}:{line}: {field}: duplicate {value!r} (already used by {first})"
+
+
+def test_no_severity_at_all(tmp_path: Path) -> None:
+    text = re.sub(r"(?ms)^\[\[severities\]\].*?(?=^# -{10})", "", DEFAULT_TOML)
+    text = text.replace("# Minutes before", "severities = []\n# Minutes before")
+    path = _write(tmp_path, text)
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    line = _line_of(text, "severities = []")
+    assert str(info.value) == (
+        f"{path}:{line}: severities: List should have at least 1 item after validation, not 0"
+    )
 
 
 def test_toml_syntax_error_names_line(tmp_path: Path) -> None:
@@ -256,3 +305,369 @@ def test_dotted() -> None:
 def test_directory_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match=r": cannot read: "):
         load_playbook(tmp_path)
+
+
+# --- issue #4: root causes, mitigations, scenarios, links, status pages, templates ----------
+
+
+def test_root_causes_match_the_runbook() -> None:
+    causes = default_playbook().root_causes
+    assert [(c.key, c.name, c.next_step) for c in causes] == [
+        ("recent_deployment", "Recent Deployment", "Consider rollback"),
+        ("database", "Database Issues", "Check Supabase health, recent migrations"),
+        ("third_party", "Third-Party Service", "Check status pages"),
+        ("environment", "Environment Configuration", "Check Vercel environment settings"),
+        ("traffic_spike", "Traffic Spike", "Check analytics, scale resources"),
+        ("security", "Security Incident", "Check access logs, IP patterns"),
+    ]
+    assert causes[1].signs == [
+        "Migration failed/incomplete",
+        "Connection pool exhausted",
+        "Query performance degradation",
+    ]
+
+
+def test_mitigations_match_the_runbook() -> None:
+    playbook = default_playbook()
+    assert [(m.key, m.name) for m in playbook.mitigations] == [
+        ("rollback", "Rollback deployment"),
+        ("feature_flag", "Feature flag disable"),
+        ("migration_rollback", "Database migration rollback"),
+        ("hotfix", "Hotfix deployment"),
+        ("scale", "Scale resources"),
+    ]
+    rollback = playbook.mitigation("rollback")
+    assert rollback.when_to_use[1] == "No data migration involved"
+    assert "Find last known good deployment (green check, before errors)" in rollback.steps
+    assert rollback.verification == [
+        "Check Better Stack for error rate drop",
+        "Test affected functionality manually",
+        "Monitor for 10-15 minutes",
+    ]
+    assert playbook.mitigation("migration_rollback").cautions == [
+        "Database rollbacks can cause data loss. Assess carefully."
+    ]
+    assert "Make minimal fix (ONE THING ONLY)" in playbook.mitigation("hotfix").steps
+    assert all(m.steps and m.when_to_use for m in playbook.mitigations)
+
+
+def test_scenarios_match_the_runbook() -> None:
+    playbook = default_playbook()
+    assert [(s.key, s.name, len(s.diagnosis), len(s.resolution)) for s in playbook.scenarios] == [
+        ("site_outage", "Complete site outage", 3, 4),
+        ("auth_broken", "Authentication broken", 3, 5),
+        ("payments_failing", "Payment processing failures", 3, 5),
+        ("db_performance", "Database performance degradation", 3, 5),
+        ("third_party", "Third-party service outage", 2, 6),
+    ]
+    payments = playbook.scenario("payments_failing")
+    assert payments.symptoms == [
+        "Users cannot complete bookings",
+        "Stripe webhook failures",
+        "Payment intents failing",
+    ]
+    assert payments.resolution[0] == "Check Stripe status page (status.stripe.com)"
+
+
+def test_links_status_pages_and_templates() -> None:
+    playbook = default_playbook()
+    assert [(q.name, q.url) for q in playbook.quick_links][:3] == [
+        ("Better Stack Dashboard", "https://logs.betterstack.com"),
+        ("Vercel Dashboard", "https://vercel.com/dashboard"),
+        ("Supabase Dashboard", "https://supabase.com/dashboard"),
+    ]
+    assert {q.group for q in playbook.quick_links} == {"Monitoring & Logs", "Status Pages"}
+    assert [(s.name, s.url) for s in playbook.status_pages] == [
+        ("Stripe", "https://status.stripe.com/api/v2/summary.json"),
+        ("Supabase", "https://status.supabase.com/api/v2/summary.json"),
+        ("Vercel", "https://www.vercel-status.com/api/v2/summary.json"),
+    ]
+    assert playbook.templates.model_dump() == {
+        "declaration": "declaration.md.j2",
+        "status_update": "status_update.md.j2",
+        "resolved": "resolved.md.j2",
+        "customer": "customer.md.j2",
+        "customer_resolved": "customer_resolved.md.j2",
+        "review": "review.md.j2",
+    }
+
+
+def test_the_packaged_default_fills_every_section() -> None:
+    """New sections are optional in user files, so the default must not rely on that."""
+    data = tomllib.loads(DEFAULT_TOML)
+    assert set(data) == set(Playbook.model_fields)
+    for name in ("root_causes", "mitigations", "scenarios", "quick_links", "status_pages"):
+        assert data[name], name
+    assert set(data["templates"]) == set(Templates.model_fields)
+
+
+def test_every_list_item_is_one_line() -> None:
+    playbook = default_playbook()
+    lines = [
+        *(line for c in playbook.root_causes for line in c.signs),
+        *(
+            line
+            for m in playbook.mitigations
+            for line in (*m.when_to_use, *m.steps, *m.verification, *m.cautions)
+        ),
+        *(line for s in playbook.scenarios for line in (*s.symptoms, *s.diagnosis, *s.resolution)),
+    ]
+    assert len(lines) > 100
+    assert all(line.strip() == line and "\n" not in line for line in lines)
+
+
+def _without_new_sections(text: str) -> str:
+    """The default as an earlier release wrote it: everything from root causes on removed."""
+    cut = text.index("# Triage, Step 3: common root causes")
+    return text[: text.rindex("\n# ---", 0, cut)] + "\n"
+
+
+def test_an_older_playbook_still_loads(tmp_path: Path) -> None:
+    older = _without_new_sections(DEFAULT_TOML)
+    assert "[[mitigations]]" not in older and "[[priorities]]" in older
+    playbook = load_playbook(_write(tmp_path, older))
+    assert playbook.severities == default_playbook().severities
+    assert (playbook.root_causes, playbook.mitigations, playbook.scenarios) == ([], [], [])
+    assert (playbook.quick_links, playbook.status_pages) == ([], [])
+    assert playbook.templates == default_playbook().templates
+    with pytest.raises(KeyError, match=r"no mitigation 'rollback' \(known: none in the playbook\)"):
+        playbook.mitigation("rollback")
+
+
+def test_templates_may_be_named_in_part(tmp_path: Path) -> None:
+    text = _without_new_sections(DEFAULT_TOML) + '[templates]\nreview = "our-review.md.j2"\n'
+    templates = load_playbook(_write(tmp_path, text)).templates
+    assert templates.review == "our-review.md.j2"
+    assert templates.declaration == "declaration.md.j2"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "key"),
+    [
+        ("payments_failing", "payments_failing"),
+        ("PAYMENTS_FAILING", "payments_failing"),
+        ("Payment processing failures", "payments_failing"),
+        ("payment", "payments_failing"),
+        ("  Payment Proc ", "payments_failing"),
+        ("auth", "auth_broken"),
+        ("third", "third_party"),
+        ("db", "db_performance"),
+        ("Database performance", "db_performance"),
+    ],
+)
+def test_scenario_lookup(wanted: str, key: str) -> None:
+    assert default_playbook().scenario(wanted).key == key
+
+
+@pytest.mark.parametrize(
+    ("wanted", "key"),
+    [
+        ("rollback", "rollback"),
+        ("Rollback deployment", "rollback"),
+        ("feature", "feature_flag"),
+        ("migration", "migration_rollback"),
+        ("Database migration", "migration_rollback"),
+        ("hot", "hotfix"),
+        ("SCALE RESOURCES", "scale"),
+    ],
+)
+def test_mitigation_lookup(wanted: str, key: str) -> None:
+    assert default_playbook().mitigation(wanted).key == key
+
+
+@pytest.mark.parametrize(
+    ("wanted", "key"),
+    [
+        ("recent", "recent_deployment"),
+        ("Recent Deployment", "recent_deployment"),
+        ("database", "database"),  # the key, although "Database Issues" also starts so
+        ("traffic", "traffic_spike"),
+        ("security incident", "security"),
+        ("env", "environment"),
+    ],
+)
+def test_root_cause_lookup(wanted: str, key: str) -> None:
+    assert default_playbook().root_cause(wanted).key == key
+
+
+def test_lookups_name_the_known_keys() -> None:
+    playbook = default_playbook()
+    with pytest.raises(KeyError) as info:
+        playbook.scenario("ddos")
+    assert info.value.args[0] == (
+        "no scenario 'ddos' (known: site_outage, auth_broken, payments_failing, "
+        "db_performance, third_party)"
+    )
+    with pytest.raises(KeyError, match=r"no mitigation 'revert' \(known: rollback, feature_flag,"):
+        playbook.mitigation("revert")
+    with pytest.raises(KeyError, match=r"no root cause '  ' \(known: recent_deployment, "):
+        playbook.root_cause("  ")
+
+
+def test_an_ambiguous_prefix_is_refused() -> None:
+    with pytest.raises(KeyError) as info:
+        default_playbook().root_cause("t")
+    assert info.value.args[0] == "root cause 't' is ambiguous (matches: third_party, traffic_spike)"
+    # A key and a name of the same entry are one match, not two.
+    assert default_playbook().scenario("d").key == "db_performance"
+
+
+# --- problems in the new sections name file, line and field --------------------------------
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    path = _write(tmp_path, text)
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    prefix = f"{path}:"
+    assert all(p.startswith(prefix) for p in info.value.problems)
+    return [p.removeprefix(prefix) for p in info.value.problems]
+
+
+def test_an_empty_step_names_its_own_line(tmp_path: Path) -> None:
+    old = '    "Apply it: Supabase dashboard'
+    text = DEFAULT_TOML.replace(old, '    "  ",\n' + old)
+    line = _line_of(text, '    "  ",')
+    assert _problems(tmp_path, text) == [
+        f"{line}: mitigations[2].steps[2]: String should have at least 1 character"
+    ]
+
+
+def test_a_mitigation_needs_steps(tmp_path: Path) -> None:
+    text = re.sub(r'(?s)(key = "scale".*?)steps = \[.*?\]\n', r"\1steps = []\n", DEFAULT_TOML)
+    line = _line_of(text, "steps = []")
+    assert _problems(tmp_path, text) == [
+        f"{line}: mitigations[4].steps: List should have at least 1 item after validation, not 0"
+    ]
+
+
+def test_a_scenario_needs_some_steps(tmp_path: Path) -> None:
+    text = DEFAULT_TOML + '\n[[scenarios]]\nkey = "empty"\nname = "E"\nsymptoms = []\n'
+    text += "diagnosis = []\nresolution = []\n"
+    header = _line_of(text, "[[scenarios]]", 5)
+    assert _problems(tmp_path, text) == [
+        f"{header}: scenarios[5]: Value error, a scenario needs diagnosis or resolution steps"
+    ]
+
+
+@pytest.mark.parametrize("key", ["Rollback", "roll back", "scenario:x", "", "_x"])
+def test_keys_are_plain(tmp_path: Path, key: str) -> None:
+    text = DEFAULT_TOML.replace('key = "rollback"', f'key = "{key}"')
+    line = text.splitlines().index(f'key = "{key}"') + 1
+    (problem,) = _problems(tmp_path, text)
+    assert problem.startswith(f"{line}: mitigations[0].key: String should match pattern ")
+
+
+@pytest.mark.parametrize("url", ["status.stripe.com", "ftp://x.y", "https://", "https:// x"])
+def test_urls_must_be_http(tmp_path: Path, url: str) -> None:
+    old = 'url = "https://www.vercel-status.com/api/v2/summary.json"'
+    text = DEFAULT_TOML.replace(old, f'url = "{url}"')
+    line = text.splitlines().index(f'url = "{url}"') + 1
+    (problem,) = _problems(tmp_path, text)
+    assert problem.startswith(f"{line}: status_pages[2].url: String should match pattern ")
+
+
+@pytest.mark.parametrize("name", ["../review.md.j2", "sub/review.md.j2", "", ".hidden"])
+def test_template_names_are_file_names(tmp_path: Path, name: str) -> None:
+    text = DEFAULT_TOML.replace('review = "review.md.j2"', f'review = "{name}"')
+    line = _line_of(text, f'review = "{name}"')
+    (problem,) = _problems(tmp_path, text)
+    assert problem.startswith(f"{line}: templates.review: String should match pattern ")
+
+
+def test_an_unknown_template_is_reported(tmp_path: Path) -> None:
+    text = DEFAULT_TOML.replace("[templates]\n", '[templates]\npostmortem = "pm.md.j2"\n')
+    line = _line_of(text, "postmortem =")
+    assert _problems(tmp_path, text) == [
+        f"{line}: templates.postmortem: Extra inputs are not permitted"
+    ]
+
+
+def test_inline_tables_are_located_by_element(tmp_path: Path) -> None:
+    links = (
+        "quick_links = [\n"
+        '    { name = "Dash", url = "https://dash.example" },\n'
+        '    { name = "Logs", url = "logs.example" },\n'
+        "]\n"
+    )
+    older = _without_new_sections(DEFAULT_TOML)
+    text = older.replace('version = "2.0.0"\n', 'version = "2.0.0"\n' + links)
+    line = _line_of(text, '    { name = "Logs"')
+    (problem,) = _problems(tmp_path, text)
+    assert problem.startswith(f"{line}: quick_links[1].url: String should match pattern ")
+
+
+NESTED = """\
+name = "x"
+links = [ { name = "a" },
+  { name = "b" }, # [not] a header, "nor a string
+  "x,]", 'y"', \"\"\"multi
+line\"\"\", [1,
+2], 3
+]
+[[mitigations]]
+key = "a"
+[[mitigations]]
+key = "b"
+steps = [
+  "one", # [comment], "two"
+  "two",
+  '''three,
+  still three''',
+  "four \\" ] ,",
+]
+verification = ["v0", "v1"]
+[templates]
+review = 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("loc", "line"),
+    [
+        (("links", 0), 2),
+        (("links", 1, "name"), 3),
+        (("links", 2), 4),
+        (("links", 3), 4),
+        (("links", 4), 4),
+        (("links", 5), 5),
+        (("links", 6), 6),
+        (("links", 7), 2),  # no such element: the key's line
+        (("name", 0), 1),  # not an array
+        (("mitigations", 1, "steps"), 12),
+        (("mitigations", 1, "steps", 0), 13),
+        (("mitigations", 1, "steps", 1), 14),
+        (("mitigations", 1, "steps", 2), 15),
+        (("mitigations", 1, "steps", 3), 17),
+        (("mitigations", 1, "steps", 4), 12),
+        (("mitigations", 1, "verification", 1), 19),
+        (("mitigations", 0, "steps", 1), 8),  # no steps key: the entry's header
+        (("templates", "review"), 21),
+        (("templates", "declaration"), 20),  # a missing key: the table's header
+        (("templates",), 20),
+    ],
+)
+def test_locate_nested(loc: tuple[int | str, ...], line: int) -> None:
+    assert locate(NESTED, loc) == line
+
+
+def test_only_what_makes_an_entry_useful_is_required(tmp_path: Path) -> None:
+    """Adding a scenario, mitigation or root cause in a hurry takes a key, a name and steps."""
+    text = _without_new_sections(DEFAULT_TOML) + (
+        '[[root_causes]]\nkey = "cert"\nname = "Expired certificate"\n'
+        '[[mitigations]]\nkey = "renew"\nname = "Renew the certificate"\n'
+        'steps = ["certbot renew"]\n'
+        '[[scenarios]]\nkey = "tls"\nname = "TLS errors"\nresolution = ["Renew"]\n'
+    )
+    playbook = load_playbook(_write(tmp_path, text))
+    assert playbook.root_cause("cert").signs == [] and playbook.root_cause("cert").next_step == ""
+    assert playbook.mitigation("renew").when_to_use == []
+    assert playbook.mitigation("renew").verification == playbook.mitigation("renew").cautions == []
+    assert playbook.scenario("tls").symptoms == playbook.scenario("tls").diagnosis == []
+    missing = text.replace('steps = ["certbot renew"]\n', "").replace('name = "TLS errors"\n', "")
+    header = _line_of(missing, "[[mitigations]]")
+    scenario = _line_of(missing, "[[scenarios]]")
+    assert _problems(tmp_path, missing) == [
+        f"{header}: mitigations[0].steps: Field required",
+        f"{scenario}: scenarios[0].name: Field required",
+    ]

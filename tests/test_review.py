@@ -120,12 +120,15 @@ def build_full_incident(tmp_path: Path) -> tuple[Store, FakeClock, str]:
         kind=EntryKind.FINDING,
         author="bob",
     )
+    clock.at("10:14")
+    store.attach_scenario(iid, "payments_failing", author="alice")
     clock.at("10:20")
     store.set_severity(iid, 1, author="alice")
     clock.at("10:25")
     store.assign(iid, "ic", "carol", author="alice")
     clock.at("10:30")
     store.set_status(iid, Status.IDENTIFIED, author="carol")
+    store.set_root_cause(iid, "recent_deployment", author="carol")
     store.record_update(iid, text="Root cause: deploy 1234. Rolling back.", author="carol")
     clock.at("10:33")
     store.log(
@@ -136,9 +139,12 @@ def build_full_incident(tmp_path: Path) -> tuple[Store, FakeClock, str]:
         pinned=True,
     )
     clock.at("10:35")
-    store.set_status(iid, Status.MITIGATING, author="carol")
+    store.start_mitigation(iid, "rollback", author="carol")
+    clock.at("10:37")
+    _tick(store, iid, "Find last known good deployment", "bob")
     clock.at("10:41")
     store.log(iid, "Rollback to deploy 1233 finished\nerror rate falling", author="bob")
+    store.apply_mitigation(iid, "rollback", author="bob")
     clock.at("10:50")
     store.set_status(iid, Status.MONITORING, author="carol")
     clock.at("11:05")
@@ -241,7 +247,8 @@ def test_full_review_content(tmp_path: Path) -> None:
         ("Incident declared", "10:00"),
         ("Acknowledged", "10:01"),
         ("Root cause identified", "10:30"),
-        ("Mitigation started", "10:35"),
+        ("Mitigation started (Rollback deployment)", "10:35"),
+        ("Mitigation applied (Rollback deployment)", "10:41"),
         ("Service partially restored (monitoring)", "10:50"),
         ("Full resolution confirmed", "11:05"),
         ("Incident closed", "11:10"),
@@ -662,3 +669,100 @@ def test_typed_entries_are_labelled_once(tmp_path: Path) -> None:
         "| 10:00 | just a note |",
     ]:
         assert row in events
+
+
+# -- issue #4: root cause category, scenarios, mitigations -----------------------------------
+
+
+def test_category_scenario_and_mitigation_in_the_review(tmp_path: Path) -> None:
+    store, _, iid = build_full_incident(tmp_path)
+    text = render_review(load_review_data(store, iid))
+    root_cause = section(text, "## Root Cause")
+    assert root_cause.startswith("\n**Category:** Recent Deployment\n\nDeploy 1234 changed")
+    resolution = section(text, "## Resolution")
+    assert resolution.startswith(
+        "\n**Scenario:** Payment processing failures\n\n"
+        "**Mitigation:** Rollback deployment (started 10:35, applied 10:41)\n\n"
+        "Rolled back to deploy 1233"
+    )
+    context = review_context(load_review_data(store, iid))
+    assert context["root_cause_category"] == "Recent Deployment"
+    assert context["scenarios"] == ["Payment processing failures"]
+    assert context["mitigations"] == [
+        {"name": "Rollback deployment", "started": "10:35", "applied": "10:41"}
+    ]
+
+
+def test_nothing_chosen_says_not_recorded(tmp_path: Path) -> None:
+    clock = FakeClock(DAY + timedelta(hours=10))
+    store = _store(tmp_path, clock)
+    iid = store.declare("Search is slow", severity=3).id
+    store.set_status(iid, Status.MITIGATING)
+    text = render_review(load_review_data(store, iid))
+    assert section(text, "## Root Cause").startswith("\n**Category:** _Not recorded_\n\n")
+    resolution = section(text, "## Resolution")
+    assert resolution.startswith("\n**Mitigation:** _Not recorded_\n\n_Not recorded_\n")
+    assert "**Scenario:**" not in text
+    assert "| Mitigation started | 10:00 |" in section(text, "### Key moments")
+
+
+def test_several_mitigations_and_scenarios_over_two_days(tmp_path: Path) -> None:
+    clock = FakeClock(DAY + timedelta(hours=23))
+    store = _store(tmp_path, clock)
+    iid = store.declare("Payments and auth", severity=1).id
+    store.attach_scenario(iid, "payments")
+    store.attach_scenario(iid, "auth")
+    clock.at("23:20")
+    store.start_mitigation(iid, "feature_flag")
+    clock.at("00:10", day=1)
+    store.apply_mitigation(iid, "hotfix")
+    text = render_review(load_review_data(store, iid))
+    resolution = section(text, "## Resolution")
+    assert (
+        "**Scenario:** Payment processing failures\n\n"
+        "**Scenario:** Authentication broken\n\n"
+        "**Mitigation:** Feature flag disable (started 2026-11-27 23:20, not applied)\n\n"
+        "**Mitigation:** Hotfix deployment (started 2026-11-28 00:10, applied 2026-11-28 00:10)\n"
+    ) in resolution
+    moments = section(text, "### Key moments")
+    assert "| Mitigation started (Feature flag disable) | 2026-11-27 23:20 |" in moments
+    assert "| Mitigation applied (Hotfix deployment) | 2026-11-28 00:10 |" in moments
+
+
+def test_the_review_keeps_the_names_recorded_when_chosen(tmp_path: Path) -> None:
+    """A playbook edited (or swapped) after the fact does not rewrite the record."""
+    store, _, iid = build_full_incident(tmp_path)
+    store.playbook = default_playbook().model_copy(
+        update={"root_causes": [], "mitigations": [], "scenarios": []}
+    )
+    text = render_review(load_review_data(store, iid))
+    assert "**Category:** Recent Deployment\n" in text
+    assert "**Scenario:** Payment processing failures\n" in text
+    assert "**Mitigation:** Rollback deployment (started 10:35, applied 10:41)\n" in text
+    assert "#### Payment processing failures: diagnosis (0/3)" not in text  # titles: playbook's
+    assert "#### Payments failing: diagnosis (0/3)" in text
+
+
+def test_playbook_names_are_escaped_like_user_text(tmp_path: Path) -> None:
+    playbook = default_playbook()
+    hostile = "Roll | back <script>alert(1)</script> `x` # {{ 7*7 }} {% if %}"
+    playbook = playbook.model_copy(
+        update={
+            "mitigations": [playbook.mitigations[0].model_copy(update={"name": hostile})],
+            "root_causes": [playbook.root_causes[0].model_copy(update={"name": hostile})],
+            "scenarios": [playbook.scenarios[0].model_copy(update={"name": hostile})],
+        }
+    )
+    clock = FakeClock(DAY + timedelta(hours=10))
+    store = Store(tmp_path / "p.db", playbook, clock=clock)
+    iid = store.declare("Hostile playbook", severity=2).id
+    store.attach_scenario(iid, "site_outage")
+    store.set_root_cause(iid, "recent_deployment")
+    store.apply_mitigation(iid, "rollback")
+    text = render_review(load_review_data(store, iid))
+    _assert_markdown_intact(text)
+    escaped = "Roll \\| back &lt;script&gt;alert(1)&lt;/script&gt; \\`x\\` # {{ 7*7 }} {% if %}"
+    assert f"**Category:** {escaped}\n" in text
+    assert f"**Scenario:** {escaped}\n" in text
+    assert f"**Mitigation:** {escaped} (started 10:00, applied 10:00)\n" in text
+    assert f"| Mitigation applied ({escaped}) | 10:00 |" in section(text, "### Key moments")

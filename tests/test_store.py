@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine
 
 from warroom.domain import (
     ClockKind,
@@ -19,8 +22,10 @@ from warroom.domain import (
     UpdateKind,
     compute_clocks,
 )
-from warroom.playbook import default_playbook
-from warroom.store.store import NotFound, Store, StoreError
+from warroom.domain.model import ClockValues
+from warroom.playbook import Playbook, default_playbook
+from warroom.store.store import NotFound, Store, StoreError, add_missing_columns
+from warroom.store.tables import SCHEMA_VERSION
 
 PLAYBOOK = default_playbook()
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -905,3 +910,573 @@ def test_timeline_windows_read_backwards_match_forwards(tmp_path):
         window = store.timeline(incident.id, offset, limit, total=total)
         assert window == everything[offset : offset + limit], (offset, limit)
     store.dispose()
+
+
+# --- issue #4: scenarios -------------------------------------------------------------------
+
+
+PAYMENTS = PLAYBOOK.scenario("payments_failing")
+ROLLBACK = PLAYBOOK.mitigation("rollback")
+
+
+def sections(store: Store, incident_id: str) -> list[str]:
+    """The checklist's section keys, in the order shown, each once."""
+    return list(dict.fromkeys(i.section for i in store.checklist(incident_id)))
+
+
+def test_attach_scenario_adds_its_sections_and_logs(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=4)
+    added = st.attach_scenario(inc.id, "payments_failing", author="bob")
+    diagnosis = "scenario:payments_failing:diagnosis"
+    resolution = "scenario:payments_failing:resolution"
+    assert [(i.section, i.text) for i in added] == [
+        *((diagnosis, text) for text in PAYMENTS.diagnosis),
+        *((resolution, text) for text in PAYMENTS.resolution),
+    ]
+    assert section(st, inc.id, diagnosis) == [(text, False) for text in PAYMENTS.diagnosis]
+    assert section(st, inc.id, resolution) == [(text, False) for text in PAYMENTS.resolution]
+    entry = st.timeline(inc.id)[-1]
+    assert (entry.kind, entry.text, entry.author, entry.at) == (
+        EntryKind.SCENARIO,
+        "Scenario attached: Payment processing failures",
+        "bob",
+        t(10, 4),
+    )
+    assert entry.data == {"scenario": "payments_failing", "name": "Payment processing failures"}
+
+
+def test_attaching_a_scenario_twice_is_a_no_op(st: Store, inc: Incident) -> None:
+    st.attach_scenario(inc.id, "payments_failing")
+    before = (st.checklist(inc.id), st.entry_count(inc.id))
+    assert st.attach_scenario(inc.id, "Payment processing failures") == []
+    assert st.attach_scenario(inc.id, "pay") == []
+    assert (st.checklist(inc.id), st.entry_count(inc.id)) == before
+
+
+def test_attach_scenario_by_name_prefix(st: Store, inc: Incident) -> None:
+    st.attach_scenario(inc.id, "auth")
+    assert st.timeline(inc.id)[-1].text == "Scenario attached: Authentication broken"
+    assert "scenario:auth_broken:diagnosis" in sections(st, inc.id)
+
+
+def test_unknown_scenario_changes_nothing(st: Store, inc: Incident) -> None:
+    before = (st.checklist(inc.id), st.entry_count(inc.id))
+    with pytest.raises(KeyError, match=r"no scenario 'ddos' \(known: site_outage, auth_broken"):
+        st.attach_scenario(inc.id, "ddos")
+    assert (st.checklist(inc.id), st.entry_count(inc.id)) == before
+
+
+def test_ticking_a_scenario_step_names_the_scenario(st: Store, inc: Incident) -> None:
+    first, *_ = st.attach_scenario(inc.id, "payments_failing")
+    st.tick(first.id)
+    assert st.timeline(inc.id)[-1].text == (
+        f"Done: {PAYMENTS.diagnosis[0]} (Payment processing failures: diagnosis)"
+    )
+
+
+# --- issue #4: mitigations -----------------------------------------------------------------
+
+
+def test_start_mitigation_adds_steps_and_verification(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=35)
+    started = st.start_mitigation(inc.id, "rollback", author="carol")
+    assert section(st, inc.id, "mitigation:rollback") == [(s, False) for s in ROLLBACK.steps]
+    assert section(st, inc.id, "mitigation:rollback:verify") == [
+        (s, False) for s in ROLLBACK.verification
+    ]
+    mitigation, status = st.timeline(inc.id)[-2:]
+    assert (mitigation.kind, mitigation.text, mitigation.author, mitigation.at) == (
+        EntryKind.MITIGATION,
+        "Mitigation started: Rollback deployment",
+        "carol",
+        t(10, 35),
+    )
+    assert mitigation.data == {
+        "mitigation": "rollback",
+        "name": "Rollback deployment",
+        "phase": "started",
+    }
+    # Investigating -> mitigating, logged as any status change.
+    assert started.status is Status.MITIGATING
+    assert (status.kind, status.text, status.author) == (
+        EntryKind.STATUS,
+        "Status Investigating -> Mitigating",
+        "carol",
+    )
+    assert status.data == {"from": "investigating", "to": "mitigating"}
+    assert started.mitigated_at is None
+
+
+def test_start_mitigation_from_identified(st: Store, inc: Incident) -> None:
+    st.set_status(inc.id, Status.IDENTIFIED)
+    assert st.start_mitigation(inc.id, "hotfix").status is Status.MITIGATING
+    assert st.timeline(inc.id)[-1].data == {"from": "identified", "to": "mitigating"}
+
+
+@pytest.mark.parametrize("status", [Status.MITIGATING, Status.MONITORING, Status.RESOLVED])
+def test_start_mitigation_leaves_a_later_status(st: Store, inc: Incident, status: Status) -> None:
+    st.set_status(inc.id, status)
+    statuses = kinds(st, inc.id).count(EntryKind.STATUS)
+    assert st.start_mitigation(inc.id, "scale").status is status
+    assert kinds(st, inc.id).count(EntryKind.STATUS) == statuses
+    assert st.timeline(inc.id)[-1].text == "Mitigation started: Scale resources"
+
+
+def test_a_mitigation_without_verification_adds_one_section(st: Store, inc: Incident) -> None:
+    assert PLAYBOOK.mitigation("feature_flag").verification == []
+    st.start_mitigation(inc.id, "feature")
+    assert [s for s in sections(st, inc.id) if s.startswith("mitigation:")] == [
+        "mitigation:feature_flag"
+    ]
+
+
+def test_starting_a_mitigation_twice_is_a_no_op(st: Store, inc: Incident) -> None:
+    st.start_mitigation(inc.id, "rollback")
+    before = (st.checklist(inc.id), st.timeline(inc.id))
+    st.start_mitigation(inc.id, "Rollback deployment")
+    assert (st.checklist(inc.id), st.timeline(inc.id)) == before
+
+
+def test_apply_mitigation_logs_and_sets_mitigated_at(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=35)
+    st.start_mitigation(inc.id, "rollback")
+    fake_clock.advance(minutes=6)
+    applied = st.apply_mitigation(inc.id, "rollback", author="bob")
+    assert applied.mitigated_at == t(10, 41)
+    assert applied.status is Status.MITIGATING  # monitoring is the IC's call
+    entry = st.timeline(inc.id)[-1]
+    assert (entry.kind, entry.text, entry.author, entry.at) == (
+        EntryKind.MITIGATION,
+        "Mitigation applied: Rollback deployment",
+        "bob",
+        t(10, 41),
+    )
+    assert entry.data == {
+        "mitigation": "rollback",
+        "name": "Rollback deployment",
+        "phase": "applied",
+    }
+    # Again: nothing new.
+    fake_clock.advance(minutes=1)
+    count = st.entry_count(inc.id)
+    assert st.apply_mitigation(inc.id, "rollback").mitigated_at == t(10, 41)
+    assert st.entry_count(inc.id) == count
+
+
+def test_a_second_mitigation_keeps_the_first_mitigated_at(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    st.apply_mitigation(inc.id, "feature_flag")
+    fake_clock.advance(minutes=20)
+    assert st.apply_mitigation(inc.id, "rollback").mitigated_at == START
+
+
+def test_applying_without_starting_starts_it_first(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    fake_clock.advance(minutes=10)
+    applied = st.apply_mitigation(inc.id, "migration_rollback")
+    assert applied.status is Status.MITIGATING
+    assert applied.mitigated_at == t(10, 10)
+    tail = [(e.kind, e.text) for e in st.timeline(inc.id)[1:]]
+    assert tail == [
+        (EntryKind.MITIGATION, "Mitigation started: Database migration rollback"),
+        (EntryKind.STATUS, "Status Investigating -> Mitigating"),
+        (EntryKind.MITIGATION, "Mitigation applied: Database migration rollback"),
+    ]
+    assert "mitigation:migration_rollback:verify" in sections(st, inc.id)
+
+
+def test_unknown_mitigation_changes_nothing(st: Store, inc: Incident) -> None:
+    before = (st.checklist(inc.id), st.timeline(inc.id), st.get(inc.id))
+    for attempt in (st.start_mitigation, st.apply_mitigation):
+        with pytest.raises(KeyError, match=r"no mitigation 'revert' \(known: rollback, "):
+            attempt(inc.id, "revert")
+    assert (st.checklist(inc.id), st.timeline(inc.id), st.get(inc.id)) == before
+
+
+def test_ticking_a_verification_step_names_the_mitigation(st: Store, inc: Incident) -> None:
+    st.start_mitigation(inc.id, "rollback")
+    check = next(i for i in st.checklist(inc.id) if i.section == "mitigation:rollback:verify")
+    st.tick(check.id)
+    assert st.timeline(inc.id)[-1].text == (
+        f"Done: {ROLLBACK.verification[0]} (Rollback deployment: verification)"
+    )
+
+
+# --- issue #4: root cause category ---------------------------------------------------------
+
+
+def test_set_root_cause_stores_and_logs(st: Store, inc: Incident, fake_clock: FakeClock) -> None:
+    fake_clock.advance(minutes=30)
+    chosen = st.set_root_cause(inc.id, "recent", author="dave")
+    assert chosen.root_cause_category == "recent_deployment"
+    assert st.get(inc.id).root_cause_category == "recent_deployment"
+    entry = st.timeline(inc.id)[-1]
+    assert (entry.kind, entry.text, entry.author, entry.at) == (
+        EntryKind.ROOT_CAUSE,
+        "Root cause category: Recent Deployment",
+        "dave",
+        t(10, 30),
+    )
+    assert entry.data == {
+        "root_cause": "recent_deployment",
+        "name": "Recent Deployment",
+        "from": None,
+    }
+
+
+def test_changing_the_root_cause_logs_from_and_to(st: Store, inc: Incident) -> None:
+    st.set_root_cause(inc.id, "database")
+    count = st.entry_count(inc.id)
+    st.set_root_cause(inc.id, "Database Issues")  # the same: nothing
+    assert st.entry_count(inc.id) == count
+    assert st.set_root_cause(inc.id, "third").root_cause_category == "third_party"
+    assert st.timeline(inc.id)[-1].data["from"] == "database"
+    assert st.timeline(inc.id)[-1].text == "Root cause category: Third-Party Service"
+
+
+def test_unknown_root_cause_changes_nothing(st: Store, inc: Incident) -> None:
+    with pytest.raises(KeyError, match=r"no root cause 'aliens' \(known: recent_deployment, "):
+        st.set_root_cause(inc.id, "aliens")
+    with pytest.raises(KeyError, match="ambiguous"):
+        st.set_root_cause(inc.id, "t")
+    assert st.get(inc.id).root_cause_category is None
+    assert st.entry_count(inc.id) == 1
+
+
+def test_closed_incident_refuses_playbook_actions(st: Store, inc: Incident) -> None:
+    st.close(inc.id)
+    before = (st.checklist(inc.id), st.timeline(inc.id), st.get(inc.id))
+    for attempt in (st.attach_scenario, st.start_mitigation, st.apply_mitigation):
+        with pytest.raises(ValueError, match="is closed"):
+            attempt(inc.id, "site_outage" if attempt == st.attach_scenario else "rollback")
+    with pytest.raises(ValueError, match="is closed"):
+        st.set_root_cause(inc.id, "security")
+    assert (st.checklist(inc.id), st.timeline(inc.id), st.get(inc.id)) == before
+
+
+def test_playbook_actions_on_an_unknown_incident(st: Store) -> None:
+    with pytest.raises(NotFound):
+        st.attach_scenario("INC-2026-11-27-9", "site_outage")
+    with pytest.raises(NotFound):
+        st.start_mitigation("INC-2026-11-27-9", "rollback")
+    with pytest.raises(NotFound):
+        st.apply_mitigation("INC-2026-11-27-9", "rollback")
+    with pytest.raises(NotFound):
+        st.set_root_cause("INC-2026-11-27-9", "security")
+
+
+# --- issue #4: checklist order -------------------------------------------------------------
+
+
+def test_checklist_order_playbook_severity_scenarios_mitigations(st: Store, inc: Incident) -> None:
+    st.start_mitigation(inc.id, "rollback")
+    st.attach_scenario(inc.id, "payments_failing")
+    st.start_mitigation(inc.id, "feature_flag")
+    st.attach_scenario(inc.id, "site_outage")
+    st.set_severity(inc.id, 2)  # new severity rows come after everything else in the table
+    assert sections(st, inc.id) == [
+        "quick_start",
+        "first_5_minutes",
+        "triage",
+        "severity-2",
+        "scenario:payments_failing:diagnosis",
+        "scenario:payments_failing:resolution",
+        "scenario:site_outage:diagnosis",
+        "scenario:site_outage:resolution",
+        "mitigation:rollback",
+        "mitigation:rollback:verify",
+        "mitigation:feature_flag",
+    ]
+    # Within a section, items keep their playbook order.
+    assert [i.text for i in st.checklist(inc.id) if i.section == "mitigation:rollback"] == list(
+        ROLLBACK.steps
+    )
+
+
+# --- issue #4: a playbook swapped while incidents are open ---------------------------------
+
+
+def _with_sev1_internal(minutes: int) -> Playbook:
+    sev1 = PLAYBOOK.severity(1).model_copy(update={"internal_update_minutes": minutes})
+    return PLAYBOOK.model_copy(update={"severities": [sev1, *PLAYBOOK.severities[1:]]})
+
+
+def internal_due(store: Store, incident_id: str) -> datetime | None:
+    clocks = compute_clocks(store.get(incident_id), store.playbook, store.clock())
+    return {c.kind: c for c in clocks}[ClockKind.INTERNAL_UPDATE].due_at
+
+
+def test_declaring_captures_the_clock_values(st: Store, inc: Incident) -> None:
+    sev = PLAYBOOK.severity(1)
+    assert inc.clock_values == ClockValues(
+        acknowledge_minutes=sev.acknowledge_minutes,
+        resolve_minutes=sev.resolve_minutes,
+        internal_update_minutes=sev.internal_update_minutes,
+        stakeholder_update_minutes=sev.stakeholder_update_minutes,
+        customer_comms_minutes=sev.customer_comms_minutes,
+    )
+    assert st.get(inc.id).clock_values == inc.clock_values
+    assert st.declare("Minor", 3).clock_values.customer_comms_minutes is None  # type: ignore[union-attr]
+
+
+def test_an_open_incident_keeps_its_clocks_until_its_severity_changes(
+    st: Store, inc: Incident
+) -> None:
+    assert internal_due(st, inc.id) == t(10, 30)
+    st.playbook = _with_sev1_internal(10)
+    assert internal_due(st, inc.id) == t(10, 30)  # still 30 minutes: announced already
+    assert st.declare("New one", 1).clock_values.internal_update_minutes == 10  # type: ignore[union-attr]
+    st.set_severity(inc.id, 2)
+    assert internal_due(st, inc.id) == t(11)  # SEV-2: 60 minutes
+    st.set_severity(inc.id, 1)
+    assert internal_due(st, inc.id) == t(10, 10)  # back at SEV-1: the new playbook's 10
+
+
+def test_an_incident_whose_severity_left_the_playbook_still_has_clocks(
+    st: Store, inc: Incident
+) -> None:
+    st.playbook = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[1:]})
+    assert internal_due(st, inc.id) == t(10, 30)
+
+
+def test_attached_sections_keep_their_texts_after_a_playbook_change(
+    st: Store, inc: Incident
+) -> None:
+    st.attach_scenario(inc.id, "payments_failing")
+    st.start_mitigation(inc.id, "rollback")
+    before = st.checklist(inc.id)
+    changed = PLAYBOOK.model_copy(
+        update={
+            "scenarios": [PAYMENTS.model_copy(update={"diagnosis": ["Look at Stripe"]})],
+            "mitigations": [ROLLBACK.model_copy(update={"steps": ["Press the button"]})],
+            "checklists": [],
+        }
+    )
+    st.playbook = changed
+    assert st.playbook is changed
+    assert sorted(st.checklist(inc.id), key=lambda i: i.id) == sorted(before, key=lambda i: i.id)
+    # Future actions follow the new playbook.
+    other = st.declare("Another", 2)
+    st.attach_scenario(other.id, "payments_failing")
+    st.start_mitigation(other.id, "rollback")
+    assert section(st, other.id, "scenario:payments_failing:diagnosis") == [
+        ("Look at Stripe", False)
+    ]
+    assert section(st, other.id, "mitigation:rollback") == [("Press the button", False)]
+    with pytest.raises(KeyError, match=r"no scenario 'site_outage' \(known: payments_failing\)"):
+        st.attach_scenario(other.id, "site_outage")
+
+
+# --- issue #4: a database written by the previous release ----------------------------------
+
+SCHEMA_1 = """
+CREATE TABLE incident (
+    id VARCHAR NOT NULL, title VARCHAR NOT NULL, severity INTEGER NOT NULL,
+    status VARCHAR NOT NULL, impact_users VARCHAR NOT NULL, impact_features VARCHAR NOT NULL,
+    detected_at DATETIME NOT NULL, declared_at DATETIME NOT NULL, acknowledged_at DATETIME,
+    mitigated_at DATETIME, resolved_at DATETIME, closed_at DATETIME,
+    last_internal_update_at DATETIME, last_stakeholder_update_at DATETIME,
+    last_customer_update_at DATETIME, review_json VARCHAR NOT NULL, review_path VARCHAR,
+    PRIMARY KEY (id)
+);
+CREATE INDEX ix_incident_status ON incident (status);
+CREATE TABLE timeline_entry (
+    id INTEGER NOT NULL, incident_id VARCHAR NOT NULL, at DATETIME NOT NULL,
+    logged_at DATETIME NOT NULL, kind VARCHAR NOT NULL, text VARCHAR NOT NULL,
+    author VARCHAR NOT NULL, pinned BOOLEAN NOT NULL, data_json VARCHAR NOT NULL,
+    PRIMARY KEY (id), FOREIGN KEY(incident_id) REFERENCES incident (id)
+);
+CREATE INDEX ix_entry_incident_at ON timeline_entry (incident_id, at, id);
+CREATE TABLE role_assignment (
+    id INTEGER NOT NULL, incident_id VARCHAR NOT NULL, role VARCHAR NOT NULL,
+    person VARCHAR NOT NULL, assigned_at DATETIME NOT NULL, assigned_by VARCHAR NOT NULL,
+    ended_at DATETIME, PRIMARY KEY (id), FOREIGN KEY(incident_id) REFERENCES incident (id)
+);
+CREATE INDEX ix_role_assignment_incident_id ON role_assignment (incident_id);
+CREATE TABLE checklist_item (
+    id INTEGER NOT NULL, incident_id VARCHAR NOT NULL, section VARCHAR NOT NULL,
+    position INTEGER NOT NULL, text VARCHAR NOT NULL, done_at DATETIME, done_by VARCHAR,
+    PRIMARY KEY (id), FOREIGN KEY(incident_id) REFERENCES incident (id)
+);
+CREATE INDEX ix_checklist_item_incident_id ON checklist_item (incident_id);
+CREATE TABLE action_item (
+    id INTEGER NOT NULL, incident_id VARCHAR NOT NULL, text VARCHAR NOT NULL,
+    owner VARCHAR NOT NULL, priority VARCHAR NOT NULL, due_at DATETIME NOT NULL,
+    status VARCHAR NOT NULL, created_at DATETIME NOT NULL,
+    PRIMARY KEY (id), FOREIGN KEY(incident_id) REFERENCES incident (id)
+);
+CREATE INDEX ix_action_item_incident_id ON action_item (incident_id);
+INSERT INTO incident VALUES ('INC-2026-11-27-1', 'Old one', 1, 'identified', 'all', 'payments',
+    '2026-11-27 09:50:00.000000', '2026-11-27 10:00:00.000000', '2026-11-27 10:02:00.000000',
+    NULL, NULL, NULL, NULL, NULL, NULL, '{"root_cause": "deploy"}', NULL);
+INSERT INTO timeline_entry VALUES (1, 'INC-2026-11-27-1', '2026-11-27 10:00:00.000000',
+    '2026-11-27 10:00:00.000000', 'declared', 'Incident declared', 'alice', 0,
+    '{"severity": 1}');
+INSERT INTO role_assignment VALUES (1, 'INC-2026-11-27-1', 'ic', 'alice',
+    '2026-11-27 10:01:00.000000', 'alice', NULL);
+INSERT INTO checklist_item VALUES (1, 'INC-2026-11-27-1', 'triage', 0, 'Is it real?',
+    '2026-11-27 10:03:00.000000', 'bob');
+INSERT INTO action_item VALUES (1, 'INC-2026-11-27-1', 'Add alert', 'bob', 'P0',
+    '2026-11-29 10:00:00.000000', 'Open', '2026-11-27 10:00:00.000000');
+"""
+
+
+def _columns(db: Path, table: str) -> list[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _user_version(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: FakeClock) -> None:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executescript(SCHEMA_1)
+    assert "root_cause_category" not in _columns(db, "incident")
+    assert _user_version(db) == 0
+
+    store = Store(db, PLAYBOOK, clock=fake_clock, author="alice")
+    try:
+        assert _columns(db, "incident")[-6:] == [
+            "root_cause_category",
+            "clock_acknowledge_minutes",
+            "clock_resolve_minutes",
+            "clock_internal_update_minutes",
+            "clock_stakeholder_update_minutes",
+            "clock_customer_comms_minutes",
+        ]
+        assert _user_version(db) == SCHEMA_VERSION == 2
+        # The data is intact.
+        old = store.get("INC-2026-11-27-1")
+        assert (old.title, old.severity, old.status) == ("Old one", 1, Status.IDENTIFIED)
+        assert (old.detected_at, old.acknowledged_at) == (t(9, 50), t(10, 2))
+        assert old.review.root_cause == "deploy"
+        assert (old.root_cause_category, old.clock_values) == (None, None)
+        assert [e.text for e in store.timeline(old.id)] == ["Incident declared"]
+        assert store.roles(old.id)["ic"].person == "alice"
+        (item,) = store.checklist(old.id)
+        assert (item.text, item.done_by, item.done_at) == ("Is it real?", "bob", t(10, 3))
+        assert [a.text for a in store.action_items(old.id)] == ["Add alert"]
+        # Without captured values, the playbook decides its clocks, as before.
+        assert internal_due(store, old.id) == t(10, 30)
+        # The new columns are usable.
+        assert store.set_root_cause(old.id, "recent").root_cause_category == "recent_deployment"
+        assert store.set_severity(old.id, 2).clock_values is not None
+        new = store.declare("New one", 3)
+        assert store.get(new.id).clock_values == new.clock_values
+    finally:
+        store.dispose()
+
+    reopened = Store(db, PLAYBOOK, clock=fake_clock)
+    try:
+        assert reopened.get("INC-2026-11-27-1").root_cause_category == "recent_deployment"
+        assert len(reopened.incidents()) == 2
+    finally:
+        reopened.dispose()
+
+
+def test_an_up_to_date_database_is_not_written_on_open(db: Path, st: Store, inc: Incident) -> None:
+    before = st.data_version()
+    other = Store(db, PLAYBOOK)
+    try:
+        assert other.get(inc.id) == inc
+    finally:
+        other.dispose()
+    assert st.data_version() == before
+
+
+def test_add_missing_columns_refuses_a_not_null_column(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata = MetaData()
+    Table(
+        "t",
+        metadata,
+        Column("a", Integer),
+        Column("b", Integer),
+        Column("c", Integer, nullable=False),
+    )
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (a INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        refused = pytest.raises(StoreError, match=r"cannot add column t\.c: NOT NULL, no default")
+        with refused, engine.begin() as conn:
+            add_missing_columns(conn, metadata)
+        with engine.connect() as conn:  # nothing was added, not even the nullable b
+            assert [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(t)")] == ["a"]
+        metadata.remove(metadata.tables["t"])
+        Table("t", metadata, Column("a", Integer), Column("b", Integer))
+        with engine.begin() as conn:
+            assert add_missing_columns(conn, metadata) == ["t.b"]
+            assert add_missing_columns(conn, metadata) == []
+            assert conn.exec_driver_sql("SELECT a, b FROM t").fetchall() == [(1, None)]
+    finally:
+        engine.dispose()
+
+
+def test_an_old_read_only_database_is_a_clear_error(db: Path) -> None:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executescript(SCHEMA_1)
+        conn.execute("PRAGMA journal_mode=WAL")
+    mode = stat.S_IMODE(db.stat().st_mode)
+    db.chmod(0o444)
+    try:
+        if os.access(db, os.W_OK):
+            pytest.skip("running as root: chmod 0o444 does not prevent writes")
+        with pytest.raises(StoreError) as info:
+            Store(db, PLAYBOOK).dispose()
+        _assert_one_line_naming(info.value, db)
+    finally:
+        db.chmod(mode)
+    assert "root_cause_category" not in _columns(db, "incident")
+
+
+def test_an_old_database_locked_by_another_writer_is_a_clear_error(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade needs the write lock; if it cannot get it, the open fails in one line."""
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executescript(SCHEMA_1)
+    monkeypatch.setattr("warroom.store.store.BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="cannot open: database is locked") as info:
+            Store(db, PLAYBOOK).dispose()
+        _assert_one_line_naming(info.value, db)
+    finally:
+        holder.close()
+    assert "root_cause_category" not in _columns(db, "incident")
+    store = Store(db, PLAYBOOK)  # once the other writer is done, the upgrade goes through
+    try:
+        assert store.get("INC-2026-11-27-1").title == "Old one"
+        assert "root_cause_category" in _columns(db, "incident")
+    finally:
+        store.dispose()
+
+
+def test_playbook_conflicts_name_open_incidents_it_cannot_show(
+    st: Store, inc: Incident, fake_clock: FakeClock
+) -> None:
+    minor = st.declare("Minor", 3)
+    no_sev1 = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[1:]})
+    assert st.playbook_conflicts(PLAYBOOK) == []
+    assert st.playbook_conflicts(no_sev1) == [
+        f"{inc.id} is SEV-1, which the playbook does not define"
+    ]
+    st.close(inc.id)  # a closed incident no longer needs its severity on screen
+    assert st.playbook_conflicts(no_sev1) == []
+    only_sev1 = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[:1]})
+    assert st.playbook_conflicts(only_sev1) == [
+        f"{minor.id} is SEV-3, which the playbook does not define"
+    ]

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import __version__, cli_deps
+from warroom import __version__, cli_comms, cli_deps, cli_playbook
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -145,7 +145,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
+    cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
+    cli_playbook.add_parsers(commands, sub_globals)
     return parser
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import tomllib
 from pathlib import Path
 
 import platformdirs
@@ -37,10 +38,49 @@ def default_reviews_dir(db: Path) -> Path:
     return db.parent / "reviews"
 
 
+def config_file() -> Path:
+    """`WARROOM_CONFIG`, else config.toml in the platform's per-user config directory."""
+    chosen = _env("WARROOM_CONFIG")
+    return Path(chosen).expanduser() if chosen else config_dir() / "config.toml"
+
+
+def config_dir() -> Path:
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def user_playbook_path() -> Path:
+    """Where `warroom playbook init` writes, and where a playbook is found without being named."""
+    return config_dir() / "playbook.toml"
+
+
 def playbook_path(arg: str | os.PathLike[str] | None) -> Path | None:
-    """The playbook file chosen by `--playbook` or `WARROOM_PLAYBOOK`; None for the default."""
-    chosen = arg or _env("WARROOM_PLAYBOOK")
-    return Path(chosen).expanduser() if chosen else None
+    """The playbook file to use; None for the packaged default.
+
+    `--playbook`, else `WARROOM_PLAYBOOK`, else `playbook = "..."` in the config file, else
+    playbook.toml in the config directory if there is one.
+    """
+    chosen = arg or _env("WARROOM_PLAYBOOK") or _configured_playbook()
+    if chosen:
+        return Path(chosen).expanduser()
+    user = user_playbook_path()
+    return user if user.is_file() else None
+
+
+def _configured_playbook() -> str | None:
+    path = config_file()
+    try:
+        with path.open("rb") as handle:
+            value = tomllib.load(handle).get("playbook")
+    except FileNotFoundError:
+        return None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: {error}") from None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{path}: playbook: must be the path of a playbook file")
+    # A relative path is relative to the config file, as a user writing it would expect.
+    return str((path.parent / Path(value).expanduser()).resolve())
 
 
 def resolve_playbook(arg: str | os.PathLike[str] | None) -> Playbook:

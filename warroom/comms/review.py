@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from warroom.comms.render import create_environment
-from warroom.domain.incident import key_moments, section_title, severity_periods
+from warroom.domain.incident import (
+    key_moments,
+    mitigations_used,
+    root_cause_name,
+    scenarios_attached,
+    section_title,
+    severity_periods,
+)
 from warroom.domain.model import (
     ActionItem,
     ChecklistItem,
@@ -227,6 +234,16 @@ def review_context(data: ReviewData) -> dict[str, object]:
         for section, items in groups.items()
     ]
 
+    mitigations = [
+        {
+            "name": use.name,
+            "started": when(use.started_at),
+            "applied": when(use.applied_at),
+        }
+        for use in mitigations_used(data.entries)
+    ]
+    scenarios = [s.name for s in scenarios_attached(data.entries)]
+
     people = {e.author for e in data.entries}
     people |= {a.person for a in data.role_history} | {a.assigned_by for a in data.role_history}
     attendees = sorted((p for p in people if p.strip()), key=lambda p: (p.casefold(), p))
@@ -258,6 +275,9 @@ def review_context(data: ReviewData) -> dict[str, object]:
         "roles": roles,
         "timeline": timeline,
         "review": incident.review,
+        "root_cause_category": root_cause_name(playbook, incident, data.entries) or "",
+        "scenarios": scenarios,
+        "mitigations": mitigations,
         "action_items": actions,
         "checklist": checklist,
         "checklist_done": sum(i.done for i in data.checklist),

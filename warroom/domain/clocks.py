@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from warroom.domain.model import Incident
+from warroom.domain.model import ClockValues, Incident
 from warroom.playbook.models import Playbook, Severity
 
 
@@ -79,15 +79,42 @@ def _after(start: datetime, minutes: int) -> datetime:
     return start + timedelta(minutes=minutes)
 
 
+def clock_values(severity: Severity) -> ClockValues:
+    """The severity's clock minutes, to be captured on the incident when it takes it."""
+    return ClockValues(
+        acknowledge_minutes=severity.acknowledge_minutes,
+        resolve_minutes=severity.resolve_minutes,
+        internal_update_minutes=severity.internal_update_minutes,
+        stakeholder_update_minutes=severity.stakeholder_update_minutes,
+        customer_comms_minutes=severity.customer_comms_minutes,
+    )
+
+
+def incident_clock_values(incident: Incident, playbook: Playbook) -> ClockValues:
+    """The values the incident's clocks run on: its captured ones, else the playbook's."""
+    if incident.clock_values is not None:
+        return incident.clock_values
+    return clock_values(playbook.severity(incident.severity))
+
+
 def next_update_due(incident: Incident, severity: Severity) -> datetime:
-    """When the next internal status update is due: last update (or declaration) + cadence."""
+    """When the next internal status update is due: last update (or declaration) + cadence.
+
+    The cadence is the incident's captured one when it has it, else `severity`'s.
+    """
+    values = incident.clock_values or clock_values(severity)
     since = incident.last_internal_update_at or incident.declared_at
-    return _after(since, severity.internal_update_minutes)
+    return _after(since, values.internal_update_minutes)
 
 
 def compute_clocks(incident: Incident, playbook: Playbook, now: datetime) -> list[Clock]:
-    """Every clock of the incident at `now`, the internal update first."""
-    sev = playbook.severity(incident.severity)
+    """Every clock of the incident at `now`, the internal update first.
+
+    The minutes come from the incident's captured clock values when it has them (so a
+    playbook reloaded mid-incident changes nothing until the severity changes); only the
+    warning window comes from `playbook` in every case.
+    """
+    values = incident_clock_values(incident, playbook)
     warn = timedelta(minutes=playbook.warn_minutes)
     active = incident.status.is_active
 
@@ -110,30 +137,30 @@ def compute_clocks(incident: Incident, playbook: Playbook, now: datetime) -> lis
         recurring(
             ClockKind.INTERNAL_UPDATE,
             incident.last_internal_update_at,
-            sev.internal_update_minutes,
+            values.internal_update_minutes,
         ),
         recurring(
             ClockKind.STAKEHOLDER_UPDATE,
             incident.last_stakeholder_update_at,
-            sev.stakeholder_update_minutes,
+            values.stakeholder_update_minutes,
         ),
         one_off(
             ClockKind.ACKNOWLEDGE,
-            _after(incident.started_at, sev.acknowledge_minutes),
+            _after(incident.started_at, values.acknowledge_minutes),
             incident.acknowledged_at,
         ),
         one_off(
             ClockKind.RESOLVE,
-            _after(incident.started_at, sev.resolve_minutes),
+            _after(incident.started_at, values.resolve_minutes),
             incident.resolved_at,
         ),
     ]
-    if sev.customer_comms_minutes is None:
+    if values.customer_comms_minutes is None:
         clocks.append(Clock(ClockKind.CUSTOMER_COMMS, None, ClockState.MET, 0.0, "not needed"))
     else:
         clock = one_off(
             ClockKind.CUSTOMER_COMMS,
-            _after(incident.started_at, sev.customer_comms_minutes),
+            _after(incident.started_at, values.customer_comms_minutes),
             incident.last_customer_update_at,
         )
         clocks.append(clock)

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from warroom.domain.model import EntryKind, Incident, Status, TimelineEntry
-from warroom.playbook.models import Playbook, Priority
+from warroom.domain.model import ChecklistItem, EntryKind, Incident, Status, TimelineEntry
+from warroom.playbook.models import Mitigation, Playbook, Priority, Scenario
 
 _ID = re.compile(r"^INC-(\d{4}-\d{2}-\d{2})-(\d+)$")
 
@@ -50,14 +50,110 @@ def severity_actions(playbook: Playbook, severity: int) -> SectionPlan:
     return SectionPlan(severity_section(sev.level), f"{sev.name} actions", tuple(sev.actions))
 
 
+# Sections that a scenario or a mitigation adds to an incident's checklist. The key in the
+# middle is the playbook's (restricted to [a-z0-9_-], so the colons cannot be ambiguous).
+SCENARIO_PREFIX = "scenario:"
+MITIGATION_PREFIX = "mitigation:"
+_SCENARIO_SECTION = re.compile(r"^scenario:([^:]+):(diagnosis|resolution)$")
+_MITIGATION_SECTION = re.compile(r"^mitigation:([^:]+)(:verify)?$")
+
+
+def scenario_plan(scenario: Scenario) -> list[SectionPlan]:
+    """A scenario's diagnosis, then its resolution; a list the playbook leaves empty is skipped."""
+    phases = (("diagnosis", scenario.diagnosis), ("resolution", scenario.resolution))
+    return [
+        SectionPlan(
+            f"{SCENARIO_PREFIX}{scenario.key}:{phase}", f"{scenario.name}: {phase}", tuple(items)
+        )
+        for phase, items in phases
+        if items
+    ]
+
+
+def mitigation_plan(mitigation: Mitigation) -> list[SectionPlan]:
+    """A mitigation's steps, then its verification (skipped when the playbook has none)."""
+    plan = [
+        SectionPlan(
+            f"{MITIGATION_PREFIX}{mitigation.key}",
+            f"{mitigation.name}: steps",
+            tuple(mitigation.steps),
+        )
+    ]
+    if mitigation.verification:
+        plan.append(
+            SectionPlan(
+                f"{MITIGATION_PREFIX}{mitigation.key}:verify",
+                f"{mitigation.name}: verification",
+                tuple(mitigation.verification),
+            )
+        )
+    return plan
+
+
+def _pretty(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _find_name(items: Sequence[Scenario] | Sequence[Mitigation], key: str) -> str:
+    """The name of the entry with exactly this key; a readable key if the playbook lost it."""
+    for item in items:
+        if item.key == key:
+            return item.name
+    return _pretty(key)
+
+
 def section_title(playbook: Playbook, key: str) -> str:
+    """A checklist section's heading, from the playbook (readable even if it lost the key)."""
     for section in playbook.checklists:
         if section.key == key:
             return section.title
     match = re.fullmatch(r"severity-(\d+)", key)
     if match:
         return f"SEV-{match[1]} actions"
-    return key.replace("_", " ").capitalize()
+    scenario = _SCENARIO_SECTION.match(key)
+    if scenario:
+        return f"{_find_name(playbook.scenarios, scenario[1])}: {scenario[2]}"
+    mitigation = _MITIGATION_SECTION.match(key)
+    if mitigation:
+        name = _find_name(playbook.mitigations, mitigation[1])
+        return f"{name}: verification" if mitigation[2] else f"{name}: steps"
+    return _pretty(key)
+
+
+def _section_group(key: str) -> int:
+    """Playbook checklists first, then severity actions, then scenarios, then mitigations."""
+    if key.startswith("severity-"):
+        return 1
+    if key.startswith(SCENARIO_PREFIX):
+        return 2
+    if key.startswith(MITIGATION_PREFIX):
+        return 3
+    return 0
+
+
+def order_checklist(playbook: Playbook, items: Iterable[ChecklistItem]) -> list[ChecklistItem]:
+    """The checklist in the order it is shown: each section's items together.
+
+    The playbook's own lists come in playbook order (a list it no longer has, after), then the
+    severity actions, then scenarios and mitigations in the order they were attached (their
+    items' ids grow with time), each item at its position within its section.
+    """
+    items = list(items)
+    order = {c.key: i for i, c in enumerate(playbook.checklists)}
+    first_id: dict[str, int] = {}
+    for item in items:
+        first_id[item.section] = min(item.id, first_id.get(item.section, item.id))
+
+    def rank(item: ChecklistItem) -> tuple[int, int, str, int, int]:
+        group = _section_group(item.section)
+        if group == 0:
+            place = order.get(item.section, len(order))
+            return (group, place, item.section, item.position, item.id)
+        if group == 1:
+            return (group, 0, item.section, item.position, item.id)
+        return (group, first_id[item.section], item.section, item.position, item.id)
+
+    return sorted(items, key=rank)
 
 
 def action_due(priority: Priority, start: datetime) -> datetime:
@@ -109,11 +205,103 @@ class KeyMoment:
     at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class MitigationUse:
+    """A mitigation strategy as the timeline records it: when started and when applied."""
+
+    key: str
+    name: str
+    started_at: datetime
+    applied_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedScenario:
+    key: str
+    name: str
+    at: datetime
+
+
+def _data_text(entry: TimelineEntry, field: str) -> str | None:
+    value = entry.data.get(field)
+    return value if isinstance(value, str) and value else None
+
+
+def mitigations_used(entries: Sequence[TimelineEntry]) -> list[MitigationUse]:
+    """Every mitigation strategy the incident started, in the order it was started.
+
+    Read from the mitigation entries (data: mitigation key, name, phase), so that the record
+    is the timeline's and not whatever the playbook says today. Applied without a recorded
+    start counts as started then.
+    """
+    uses: dict[str, MitigationUse] = {}
+    for entry in sorted(entries, key=lambda e: e.at):
+        key = _data_text(entry, "mitigation")
+        phase = entry.data.get("phase")
+        if entry.kind is not EntryKind.MITIGATION or key is None:
+            continue
+        name = _data_text(entry, "name") or _pretty(key)
+        use = uses.get(key)
+        if use is None and phase in ("started", "applied"):
+            use = MitigationUse(key, name, entry.at)
+        if use is not None and phase == "applied" and use.applied_at is None:
+            use = MitigationUse(use.key, use.name, use.started_at, entry.at)
+        if use is not None:
+            uses[key] = use
+    return sorted(uses.values(), key=lambda u: u.started_at)
+
+
+def scenarios_attached(entries: Sequence[TimelineEntry]) -> list[AttachedScenario]:
+    """The scenarios attached to the incident, in attach order, as the timeline records them."""
+    found: dict[str, AttachedScenario] = {}
+    for entry in sorted(entries, key=lambda e: e.at):
+        key = _data_text(entry, "scenario")
+        if entry.kind is EntryKind.SCENARIO and key is not None and key not in found:
+            found[key] = AttachedScenario(key, _data_text(entry, "name") or _pretty(key), entry.at)
+    return list(found.values())
+
+
+def root_cause_name(
+    playbook: Playbook, incident: Incident, entries: Sequence[TimelineEntry] = ()
+) -> str | None:
+    """The incident's root cause category by name: as logged when chosen, else the playbook's.
+
+    None while no category is chosen; a readable key if neither knows the name.
+    """
+    key = incident.root_cause_category
+    if key is None:
+        return None
+    for entry in sorted(entries, key=lambda e: e.at, reverse=True):
+        if entry.kind is EntryKind.ROOT_CAUSE and entry.data.get("root_cause") == key:
+            name = _data_text(entry, "name")
+            if name:
+                return name
+    for cause in playbook.root_causes:
+        if cause.key == key:
+            return cause.name
+    return _pretty(key)
+
+
 def _first_status(entries: Sequence[TimelineEntry], status: Status) -> datetime | None:
     for entry in sorted(entries, key=lambda e: e.at):
         if entry.kind is EntryKind.STATUS and entry.data.get("to") == status.value:
             return entry.at
     return None
+
+
+def _mitigation_moments(entries: Sequence[TimelineEntry]) -> list[KeyMoment]:
+    """ "Mitigation started (Rollback deployment)", "Mitigation applied (...)", in time order.
+
+    Without any recorded strategy: the moment the status first became mitigating.
+    """
+    moments: list[tuple[datetime, str]] = []
+    for use in mitigations_used(entries):
+        moments.append((use.started_at, f"Mitigation started ({use.name})"))
+        if use.applied_at is not None:
+            moments.append((use.applied_at, f"Mitigation applied ({use.name})"))
+    if not moments:
+        return [KeyMoment("Mitigation started", _first_status(entries, Status.MITIGATING))]
+    return [KeyMoment(label, at) for at, label in sorted(moments, key=lambda m: m[0])]
 
 
 def key_moments(incident: Incident, entries: Sequence[TimelineEntry]) -> list[KeyMoment]:
@@ -123,7 +311,7 @@ def key_moments(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Ke
         KeyMoment("Incident declared", incident.declared_at),
         KeyMoment("Acknowledged", incident.acknowledged_at),
         KeyMoment("Root cause identified", _first_status(entries, Status.IDENTIFIED)),
-        KeyMoment("Mitigation started", _first_status(entries, Status.MITIGATING)),
+        *_mitigation_moments(entries),
         KeyMoment(
             "Service partially restored (monitoring)", _first_status(entries, Status.MONITORING)
         ),

@@ -57,6 +57,9 @@ class EntryKind(enum.StrEnum):
     UPDATE = "update"
     ACK = "ack"
     CLOSED = "closed"
+    SCENARIO = "scenario"  # a playbook scenario attached: its checklist sections added
+    MITIGATION = "mitigation"  # a mitigation strategy started or applied
+    ROOT_CAUSE = "root_cause"  # the root cause category chosen from the playbook
 
     @property
     def is_automatic(self) -> bool:
@@ -86,6 +89,22 @@ class UpdateKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ClockValues:
+    """The clock minutes of the incident's severity, as they were when it took that severity.
+
+    Captured at declaration and at every severity change, so that editing the playbook
+    while an incident is open does not move deadlines that were already announced.
+    `customer_comms_minutes` is None when customers need not be told at this severity.
+    """
+
+    acknowledge_minutes: int
+    resolve_minutes: int
+    internal_update_minutes: int
+    stakeholder_update_minutes: int
+    customer_comms_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: str
     title: str
@@ -104,6 +123,10 @@ class Incident:
     last_customer_update_at: datetime | None = None
     review: ReviewNotes = field(default_factory=lambda: ReviewNotes())
     review_path: str | None = None
+    # The playbook's key of the root cause category ("recent_deployment"), once chosen.
+    root_cause_category: str | None = None
+    # None for incidents recorded before clock values were captured: the playbook decides.
+    clock_values: ClockValues | None = None
 
     @property
     def is_open(self) -> bool:

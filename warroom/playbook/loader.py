@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -56,12 +57,25 @@ def parse_playbook(text: str, where: str = "<playbook>") -> Playbook:
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
+            loc, message = tuple(err["loc"]), err["msg"]
+            if err["type"] == "duplicate_key":
+                loc, message = _duplicate(loc, err.get("ctx", {}))
             line = locate(text, loc)
             name = dotted(loc)
             prefix = f"{where}:{line}: {name}: " if name else f"{where}:{line}: "
-            problems.append(prefix + err["msg"])
+            problems.append(prefix + message)
         raise PlaybookError(problems) from exc
+
+
+def _duplicate(
+    loc: tuple[int | str, ...], ctx: dict[str, Any]
+) -> tuple[tuple[int | str, ...], str]:
+    """A repeated key is reported where it repeats: ``mitigations[3].key``, not the list."""
+    index, first, attribute = ctx.get("index"), ctx.get("first"), ctx.get("attribute")
+    if not (isinstance(index, int) and isinstance(first, int) and isinstance(attribute, str)):
+        return loc, "duplicate entry"
+    message = f"duplicate {ctx.get('value')!r} (already used by {dotted((*loc, first))})"
+    return (*loc, index, attribute), message
 
 
 @functools.cache
@@ -125,22 +139,100 @@ def _key_line(body: list[tuple[int, str]], key: str) -> int | None:
 
 
 def locate(text: str, loc: tuple[int | str, ...]) -> int:
-    """Best line number in ``text`` for a pydantic error ``loc``; 1 if nothing better."""
+    """Best line number in ``text`` for a pydantic error ``loc``; 1 if nothing better.
+
+    Handles what a playbook is made of: top-level keys, ``[table]`` keys, ``[[array]]``
+    entries and their keys, and elements of (multi-line) arrays, written inline or not:
+    ``("mitigations", 2, "steps", 3)`` is the line of the fourth step of the third
+    ``[[mitigations]]``.
+    """
     if not loc or not isinstance(loc[0], str):
         return 1
     tables = _tables(text)
-    name = loc[0]
-    if len(loc) >= 2 and isinstance(loc[1], int):
+    lines = list(enumerate(text.splitlines(), start=1))
+    name, rest = loc[0], loc[1:]
+    if rest and isinstance(rest[0], int):
         entries = [t for t in tables if t.name == name and t.is_array]
-        if 0 <= loc[1] < len(entries):
-            entry = entries[loc[1]]
-            if len(loc) >= 3 and isinstance(loc[2], str):
-                return _key_line(entry.body, loc[2]) or entry.line
-            return entry.line
+        if entries:
+            if 0 <= rest[0] < len(entries):
+                return _in_table(entries[rest[0]], rest[1:], lines)
+            return entries[0].line
+    for table in tables[1:]:
+        if table.name == name and not table.is_array:
+            return _in_table(table, rest, lines)
     found = _key_line(tables[0].body, name)
     if found is not None:
-        return found
+        return _in_value(lines, found, rest)
     for table in tables[1:]:
-        if table.name == name:
+        if table.name is not None and (table.name == name or table.name.startswith(name + ".")):
             return table.line
     return 1
+
+
+def _in_table(table: _Table, rest: tuple[int | str, ...], lines: list[tuple[int, str]]) -> int:
+    """The line of ``rest`` inside one table: its key's line, else the table's header."""
+    if not rest or not isinstance(rest[0], str):
+        return table.line
+    found = _key_line(table.body, rest[0])
+    if found is None:
+        return table.line
+    return _in_value(lines, found, rest[1:])
+
+
+def _in_value(lines: list[tuple[int, str]], line: int, rest: tuple[int | str, ...]) -> int:
+    """The line of element ``rest[0]`` of the array whose key is on ``line``; else ``line``."""
+    if not rest or not isinstance(rest[0], int):
+        return line
+    starts = _element_lines(lines[line - 1 :])
+    return starts[rest[0]] if 0 <= rest[0] < len(starts) else line
+
+
+def _element_lines(lines: list[tuple[int, str]]) -> list[int]:
+    """Where each element of the array value ``key = [...]`` on ``lines[0]`` starts.
+
+    A small scanner rather than a TOML parser: it tracks strings (so brackets and commas
+    inside them do not count), comments and nesting, which is all it takes to find the
+    commas that separate the top-level elements.
+    """
+    starts: list[int] = []
+    depth = 0
+    expecting = False  # the next significant character starts an element
+    quote: str | None = None
+    for index, (number, line) in enumerate(lines):
+        i = line.index("=") + 1 if index == 0 and "=" in line else 0
+        while i < len(line):
+            char = line[i]
+            if quote is not None:
+                if char == "\\" and quote in ('"', '"""'):
+                    i += 2
+                elif line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                else:
+                    i += 1
+                continue
+            if char == "#":
+                break
+            if char in " \t":
+                i += 1
+                continue
+            if depth == 0 and char != "[":
+                return starts  # not an array
+            if depth == 1 and expecting and char not in ",]":
+                starts.append(number)
+                expecting = False
+            if char in "\"'":
+                quote = char * 3 if line.startswith(char * 3, i) else char
+                i += len(quote)
+                continue
+            if char in "[{":
+                depth += 1
+                expecting = expecting or (depth == 1 and char == "[")
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return starts
+            elif char == "," and depth == 1:
+                expecting = True
+            i += 1
+    return starts

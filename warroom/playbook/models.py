@@ -1,12 +1,56 @@
-"""The runbook as validated data: severities, clocks, roles, checklists, priorities."""
+"""The runbook as validated data: severities, clocks, roles, checklists, scenarios, mitigations.
+
+Which sections a playbook file must have: the ones warroom cannot run without (severities,
+roles, checklists, priorities) are required. The ones issue #4 added (root causes,
+mitigations, scenarios, quick links, status pages, templates) are optional, so that a
+playbook written for an earlier release still loads: a missing list is empty (the TUI
+simply offers nothing to pick) and a missing ``[templates]`` table, or a missing name in
+it, means warroom's own template file. The packaged default has every section; a test
+keeps it so.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Protocol, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "ChecklistSection",
+    "Link",
+    "Mitigation",
+    "Playbook",
+    "Priority",
+    "Role",
+    "RootCause",
+    "Scenario",
+    "Severity",
+    "StatusPage",
+    "Templates",
+]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A key becomes part of stored checklist section names ("scenario:<key>:diagnosis"), so it is
+# restricted to characters that cannot be confused with the separators.
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# One checklist line or one list item: shown on one line, so it must say something.
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
+# A template is looked up by name in the templates directories: no directories in the name.
+TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
 
 
 class Severity(_Model):
@@ -50,29 +94,139 @@ class Priority(_Model):
     due_hours: int = Field(gt=0)
 
 
+class RootCause(_Model):
+    """One of the runbook's "Common Root Causes": how it shows, and what to look at next."""
+
+    key: Key  # "recent_deployment"
+    name: str  # "Recent Deployment"
+    signs: list[Line] = []
+    next_step: str = ""  # "Consider rollback"
+
+
+class Mitigation(_Model):
+    """A mitigation strategy; its steps and verification become checklist sections."""
+
+    key: Key  # "rollback"
+    name: str  # "Rollback deployment"
+    when_to_use: list[Line] = []
+    steps: list[Line] = Field(min_length=1)
+    verification: list[Line] = []
+    cautions: list[Line] = []
+
+
+class Scenario(_Model):
+    """A common incident scenario; its diagnosis and resolution become checklist sections."""
+
+    key: Key  # "payments_failing"
+    name: str  # "Payment processing failures"
+    symptoms: list[Line] = []
+    diagnosis: list[Line] = []  # at least one of diagnosis and resolution
+    resolution: list[Line] = []
+
+    @model_validator(mode="after")
+    def _has_steps(self) -> Scenario:
+        if not self.diagnosis and not self.resolution:
+            raise ValueError("a scenario needs diagnosis or resolution steps")
+        return self
+
+
+class Link(_Model):
+    """A Quick Link: a dashboard or page the responders open."""
+
+    name: str
+    url: Url
+    group: str = ""  # the runbook's heading: "Monitoring & Logs", "Status Pages"
+
+
+class StatusPage(_Model):
+    """A third party's Atlassian Statuspage, polled through its v2 ``summary.json``."""
+
+    name: str
+    url: Url  # e.g. https://status.stripe.com/api/v2/summary.json
+
+
+class Templates(_Model):
+    """Which template file renders each communication; names, looked up in the templates dirs."""
+
+    declaration: TemplateName = "declaration.md.j2"
+    status_update: TemplateName = "status_update.md.j2"
+    resolved: TemplateName = "resolved.md.j2"
+    customer: TemplateName = "customer.md.j2"
+    customer_resolved: TemplateName = "customer_resolved.md.j2"
+    review: TemplateName = "review.md.j2"
+
+
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+_K = TypeVar("_K", bound=_Keyed)
+_T = TypeVar("_T")
+
+
+def _unique(attribute: str, what: Callable[[Any], object]) -> AfterValidator:
+    """A list validator: no two entries share the same `attribute` (read by `what`).
+
+    The error's context names the repeating entry and its attribute, so that the loader can
+    point at the very line that repeats the value rather than at the top of the file.
+    """
+
+    def check(items: list[_T]) -> list[_T]:
+        seen: dict[object, int] = {}
+        for index, item in enumerate(items):
+            value = what(item)
+            if value in seen:
+                raise PydanticCustomError(
+                    "duplicate_key",
+                    "duplicate {attribute} {value!r} (entries {first} and {index})",
+                    {"attribute": attribute, "value": value, "index": index, "first": seen[value]},
+                )
+            seen[value] = index
+        return items
+
+    return AfterValidator(check)
+
+
+def _lookup(kind: str, items: Sequence[_K], wanted: str) -> _K:
+    """Find by key or name (case-insensitive), else by a prefix that only one of them has."""
+    text = wanted.strip().casefold()
+    if text:
+        for item in items:
+            if text in (item.key.casefold(), item.name.casefold()):
+                return item
+        matches = [
+            item
+            for item in items
+            if item.key.casefold().startswith(text) or item.name.casefold().startswith(text)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            names = ", ".join(m.key for m in matches)
+            raise KeyError(f"{kind} {wanted!r} is ambiguous (matches: {names})")
+    known = ", ".join(item.key for item in items) or "none in the playbook"
+    raise KeyError(f"no {kind} {wanted!r} (known: {known})")
+
+
 class Playbook(_Model):
     name: str
     version: str
     warn_minutes: int = Field(default=5, gt=0)
     alert_repeat_seconds: int = Field(default=60, gt=0)
-    severities: list[Severity]
-    roles: list[Role]
-    checklists: list[ChecklistSection]
-    priorities: list[Priority]
-
-    @model_validator(mode="after")
-    def _unique_keys(self) -> Playbook:
-        for label, keys in (
-            ("severities.level", [s.level for s in self.severities]),
-            ("roles.key", [r.key for r in self.roles]),
-            ("checklists.key", [c.key for c in self.checklists]),
-            ("priorities.name", [p.name for p in self.priorities]),
-        ):
-            if len(set(keys)) != len(keys):
-                raise ValueError(f"duplicate {label}")
-        if not self.severities:
-            raise ValueError("at least one severity is required")
-        return self
+    severities: Annotated[list[Severity], Field(min_length=1), _unique("level", lambda s: s.level)]
+    roles: Annotated[list[Role], _unique("key", lambda r: r.key)]
+    checklists: Annotated[list[ChecklistSection], _unique("key", lambda c: c.key)]
+    priorities: Annotated[list[Priority], _unique("name", lambda p: p.name)]
+    root_causes: Annotated[list[RootCause], _unique("key", lambda r: r.key)] = []
+    mitigations: Annotated[list[Mitigation], _unique("key", lambda m: m.key)] = []
+    scenarios: Annotated[list[Scenario], _unique("key", lambda s: s.key)] = []
+    quick_links: Annotated[list[Link], _unique("name", lambda q: q.name)] = []
+    status_pages: Annotated[list[StatusPage], _unique("name", lambda s: s.name)] = []
+    templates: Templates = Templates()
 
     def severity(self, level: int) -> Severity:
         for sev in self.severities:
@@ -95,3 +249,15 @@ class Playbook(_Model):
                 return prio
         known = ", ".join(p.name for p in self.priorities)
         raise KeyError(f"no priority {name!r} (known: {known})")
+
+    def scenario(self, key: str) -> Scenario:
+        """By key or name, or a prefix of either: "payments", "Payment proc", "auth"."""
+        return _lookup("scenario", self.scenarios, key)
+
+    def mitigation(self, key: str) -> Mitigation:
+        """By key or name, or a prefix of either: "rollback", "feature", "Hotfix"."""
+        return _lookup("mitigation", self.mitigations, key)
+
+    def root_cause(self, key: str) -> RootCause:
+        """By key or name, or a prefix of either: "recent", "Database Issues", "security"."""
+        return _lookup("root cause", self.root_causes, key)

@@ -11,21 +11,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, event, func, insert
+from sqlalchemy import Column, Connection, Engine, MetaData, Row, event, func, insert
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateColumn
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
+from warroom.domain.clocks import clock_values
 from warroom.domain.incident import (
+    SectionPlan,
     action_due,
     checklist_plan,
+    mitigation_plan,
     next_incident_id,
+    order_checklist,
+    scenario_plan,
     section_title,
     severity_actions,
 )
 from warroom.domain.model import (
     ActionItem,
     ChecklistItem,
+    ClockValues,
     EntryKind,
     Incident,
     Now,
@@ -38,8 +45,15 @@ from warroom.domain.model import (
 )
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
-from warroom.playbook.models import Playbook
-from warroom.store.tables import ActionItemRow, ChecklistRow, EntryRow, IncidentRow, RoleRow
+from warroom.playbook.models import Mitigation, Playbook, Severity
+from warroom.store.tables import (
+    SCHEMA_VERSION,
+    ActionItemRow,
+    ChecklistRow,
+    EntryRow,
+    IncidentRow,
+    RoleRow,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -58,6 +72,36 @@ def _aware(dt: datetime | None) -> datetime | None:
 
 def _aware_req(dt: datetime) -> datetime:
     return utc(dt)
+
+
+def _clock_values(row: IncidentRow) -> ClockValues | None:
+    """The captured clock minutes; None for an incident recorded before they were captured."""
+    required = (
+        row.clock_acknowledge_minutes,
+        row.clock_resolve_minutes,
+        row.clock_internal_update_minutes,
+        row.clock_stakeholder_update_minutes,
+    )
+    if any(value is None for value in required):
+        return None
+    acknowledge, resolve, internal, stakeholder = (int(v or 0) for v in required)
+    return ClockValues(
+        acknowledge_minutes=acknowledge,
+        resolve_minutes=resolve,
+        internal_update_minutes=internal,
+        stakeholder_update_minutes=stakeholder,
+        customer_comms_minutes=row.clock_customer_comms_minutes,
+    )
+
+
+def _capture_clocks(row: IncidentRow, severity: Severity) -> None:
+    """Keep the severity's clock minutes on the incident: a later playbook edit leaves them."""
+    values = clock_values(severity)
+    row.clock_acknowledge_minutes = values.acknowledge_minutes
+    row.clock_resolve_minutes = values.resolve_minutes
+    row.clock_internal_update_minutes = values.internal_update_minutes
+    row.clock_stakeholder_update_minutes = values.stakeholder_update_minutes
+    row.clock_customer_comms_minutes = values.customer_comms_minutes
 
 
 def _to_incident(row: IncidentRow) -> Incident:
@@ -80,6 +124,8 @@ def _to_incident(row: IncidentRow) -> Incident:
         last_customer_update_at=_aware(row.last_customer_update_at),
         review=review,
         review_path=row.review_path,
+        root_cause_category=row.root_cause_category,
+        clock_values=_clock_values(row),
     )
 
 
@@ -133,8 +179,42 @@ def _to_role(row: RoleRow) -> RoleAssignment:
     )
 
 
+def _missing_columns(conn: Connection, metadata: MetaData) -> list[tuple[str, Column[Any]]]:
+    """Columns `metadata`'s tables have and the database's tables lack."""
+    missing = []
+    for table in metadata.sorted_tables:
+        rows = conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")').fetchall()
+        have = {row[1] for row in rows}
+        if not have:
+            continue  # no such table yet: create_all makes it whole
+        missing += [(table.name, column) for column in table.columns if column.name not in have]
+    return missing
+
+
+def add_missing_columns(conn: Connection, metadata: MetaData | None = None) -> list[str]:
+    """Add the columns the database lacks (``ALTER TABLE ... ADD COLUMN``); their names.
+
+    Only nullable columns (or ones with a server default) can be added to existing rows;
+    anything else is a StoreError, raised before any column is added.
+    """
+    missing = _missing_columns(conn, metadata or SQLModel.metadata)
+    for table, column in missing:
+        if not column.nullable and column.server_default is None:
+            raise StoreError(f"cannot add column {table}.{column.name}: NOT NULL, no default")
+    for table, column in missing:
+        ddl = CreateColumn(column).compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
+    return [f"{table}.{column.name}" for table, column in missing]
+
+
 class Store:
-    """All reads and writes of warroom's SQLite database (WAL, safe for many processes)."""
+    """All reads and writes of warroom's SQLite database (WAL, safe for many processes).
+
+    `playbook` may be swapped at any time (a live reload): it governs future actions only.
+    What is recorded stays as it was: checklist items are rows, an incident's clock minutes
+    are captured when it takes a severity, mitigations and scenarios are named in their
+    timeline entries.
+    """
 
     def __init__(
         self,
@@ -160,6 +240,50 @@ class Store:
         self._watch: sqlite3.Connection | None = None
         with self._guard("open"):
             SQLModel.metadata.create_all(self._engine)
+            self._migrate()
+
+    @property
+    def playbook(self) -> Playbook:
+        """The playbook future actions follow (severities, roles, scenarios, mitigations)."""
+        return self._playbook
+
+    @playbook.setter
+    def playbook(self, playbook: Playbook) -> None:
+        # Nothing recorded is rewritten: see the class docstring.
+        self._playbook = playbook
+
+    def playbook_conflicts(self, playbook: Playbook) -> list[str]:
+        """Why `playbook` cannot replace the current one: open incidents it could not show.
+
+        An open incident whose severity the new playbook lacks would leave the war room with
+        no name, colour or actions for it; a live reload should keep the old playbook then.
+        """
+        levels = {s.level for s in playbook.severities}
+        return [
+            f"{incident.id} is SEV-{incident.severity}, which the playbook does not define"
+            for incident in self.incidents()
+            if incident.is_open and incident.severity not in levels
+        ]
+
+    def _migrate(self) -> None:
+        """Bring a database written by an earlier release up to this schema, in place.
+
+        Only additive changes exist (tables.py says why), so it is enough to add the columns
+        the database lacks. The check is a read; only an old database takes the write lock,
+        and it checks again under the lock, since another process may have just done it.
+        """
+        with self._engine.connect() as conn:
+            missing = _missing_columns(conn, SQLModel.metadata)
+            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        if not missing and version >= SCHEMA_VERSION:
+            return
+        try:
+            with self._writer.begin() as conn:
+                add_missing_columns(conn)
+                if version < SCHEMA_VERSION:
+                    conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except StoreError as exc:
+            raise StoreError(f"database {self.path}: cannot upgrade the schema: {exc}") from None
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -304,6 +428,7 @@ class Store:
                 detected_at=utc(detected),
                 declared_at=utc(now),
             )
+            _capture_clocks(row, sev)
             session.add(row)
             session.flush()
             if detected < now:
@@ -318,13 +443,7 @@ class Store:
                 who,
                 data={"severity": sev.level},
             )
-            for section in checklist_plan(self.playbook, sev.level):
-                for position, text in enumerate(section.items):
-                    session.add(
-                        ChecklistRow(
-                            incident_id=row.id, section=section.key, position=position, text=text
-                        )
-                    )
+            self._add_sections(session, row.id, checklist_plan(self.playbook, sev.level))
             return _to_incident(row)
 
     def get(self, incident_id: str) -> Incident:
@@ -365,6 +484,7 @@ class Store:
             if old == sev.level:
                 return _to_incident(row)
             row.severity = sev.level
+            _capture_clocks(row, sev)
             session.add(row)
             self._add_entry(
                 session,
@@ -408,29 +528,33 @@ class Store:
         if status is Status.CLOSED:
             raise ValueError("use close to close an incident")
         who = self._who(author)
-        now = self._now()
         with self._write("change status") as session:
             row = self._open_row(session, incident_id)
-            old = Status(row.status)
-            if old is status:
-                return _to_incident(row)
-            row.status = status.value
-            if status is Status.MONITORING and row.mitigated_at is None:
-                row.mitigated_at = utc(now)
-            if status is Status.RESOLVED:
-                row.resolved_at = utc(now)
-            elif old is Status.RESOLVED:
-                row.resolved_at = None  # reopened: the fix did not hold
-            session.add(row)
-            self._add_entry(
-                session,
-                incident_id,
-                EntryKind.STATUS,
-                f"Status {old.label} -> {status.label}",
-                who,
-                data={"from": old.value, "to": status.value},
-            )
+            self._change_status(session, row, status, who)
             return _to_incident(row)
+
+    def _change_status(self, session: Session, row: IncidentRow, status: Status, who: str) -> None:
+        """Move the incident to `status` and log it (nothing when it is there already)."""
+        old = Status(row.status)
+        if old is status:
+            return
+        now = utc(self._now())
+        row.status = status.value
+        if status is Status.MONITORING and row.mitigated_at is None:
+            row.mitigated_at = now
+        if status is Status.RESOLVED:
+            row.resolved_at = now
+        elif old is Status.RESOLVED:
+            row.resolved_at = None  # reopened: the fix did not hold
+        session.add(row)
+        self._add_entry(
+            session,
+            row.id,
+            EntryKind.STATUS,
+            f"Status {old.label} -> {status.label}",
+            who,
+            data={"from": old.value, "to": status.value},
+        )
 
     def acknowledge(self, incident_id: str, author: str | None = None) -> Incident:
         who = self._who(author)
@@ -676,14 +800,139 @@ class Store:
     # -- checklist ---------------------------------------------------------------------
 
     def checklist(self, incident_id: str) -> list[ChecklistItem]:
-        order = {c.key: i for i, c in enumerate(self.playbook.checklists)}
+        """Every item, section by section: see `order_checklist` for the order."""
         with self._read() as session:
             rows = session.exec(
                 select(ChecklistRow).where(ChecklistRow.incident_id == incident_id)
             ).all()
-        items = [_to_item(r) for r in rows]
-        items.sort(key=lambda i: (order.get(i.section, len(order)), i.section, i.position))
-        return items
+        return order_checklist(self.playbook, (_to_item(r) for r in rows))
+
+    def _add_sections(
+        self, session: Session, incident_id: str, plan: Sequence[SectionPlan]
+    ) -> list[ChecklistRow]:
+        rows = [
+            ChecklistRow(incident_id=incident_id, section=section.key, position=n, text=text)
+            for section in plan
+            for n, text in enumerate(section.items)
+        ]
+        session.add_all(rows)
+        return rows
+
+    # -- playbook: scenarios, mitigations, root cause ------------------------------------
+
+    def _has_entry(self, session: Session, incident_id: str, kind: EntryKind, **data: str) -> bool:
+        """Whether the timeline already has a `kind` entry whose data includes `data`."""
+        rows = session.exec(
+            select(EntryRow.data_json).where(
+                EntryRow.incident_id == incident_id, EntryRow.kind == kind.value
+            )
+        ).all()
+        return any(data.items() <= json.loads(text or "{}").items() for text in rows)
+
+    def attach_scenario(
+        self, incident_id: str, key: str, author: str | None = None
+    ) -> list[ChecklistItem]:
+        """Add a scenario's diagnosis and resolution to the checklist; the items added.
+
+        `key` is looked up in the playbook (key, name or a unique prefix). Attaching a
+        scenario the incident already has adds nothing and logs nothing.
+        """
+        scenario = self.playbook.scenario(key)
+        who = self._who(author)
+        with self._write("attach the scenario") as session:
+            self._open_row(session, incident_id)
+            if self._has_entry(session, incident_id, EntryKind.SCENARIO, scenario=scenario.key):
+                return []
+            rows = self._add_sections(session, incident_id, scenario_plan(scenario))
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.SCENARIO,
+                f"Scenario attached: {scenario.name}",
+                who,
+                data={"scenario": scenario.key, "name": scenario.name},
+            )
+            session.flush()
+            return [_to_item(r) for r in rows]
+
+    def start_mitigation(self, incident_id: str, key: str, author: str | None = None) -> Incident:
+        """Start a mitigation strategy: its steps and verification join the checklist.
+
+        An incident still investigating or identified moves to mitigating (logged as any
+        status change). Starting a strategy already started changes nothing.
+        """
+        mitigation = self.playbook.mitigation(key)
+        who = self._who(author)
+        with self._write("start the mitigation") as session:
+            row = self._open_row(session, incident_id)
+            self._start_mitigation(session, row, mitigation, who)
+            return _to_incident(row)
+
+    def _start_mitigation(
+        self, session: Session, row: IncidentRow, mitigation: Mitigation, who: str
+    ) -> None:
+        """Sections, entry and status of a started mitigation (nothing if it was already)."""
+        if self._has_entry(session, row.id, EntryKind.MITIGATION, mitigation=mitigation.key):
+            return
+        self._add_sections(session, row.id, mitigation_plan(mitigation))
+        self._add_entry(
+            session,
+            row.id,
+            EntryKind.MITIGATION,
+            f"Mitigation started: {mitigation.name}",
+            who,
+            data={"mitigation": mitigation.key, "name": mitigation.name, "phase": "started"},
+        )
+        if Status(row.status) in (Status.INVESTIGATING, Status.IDENTIFIED):
+            self._change_status(session, row, Status.MITIGATING, who)
+
+    def apply_mitigation(self, incident_id: str, key: str, author: str | None = None) -> Incident:
+        """Record that a mitigation is in place; the first one sets the incident's mitigated_at.
+
+        A strategy applied without having been started is started first, in the same
+        transaction. Applying it again changes nothing.
+        """
+        mitigation = self.playbook.mitigation(key)
+        who = self._who(author)
+        with self._write("apply the mitigation") as session:
+            row = self._open_row(session, incident_id)
+            applied = {"mitigation": mitigation.key, "phase": "applied"}
+            if self._has_entry(session, incident_id, EntryKind.MITIGATION, **applied):
+                return _to_incident(row)
+            self._start_mitigation(session, row, mitigation, who)
+            if row.mitigated_at is None:
+                row.mitigated_at = utc(self._now())
+                session.add(row)
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.MITIGATION,
+                f"Mitigation applied: {mitigation.name}",
+                who,
+                data={**applied, "name": mitigation.name},
+            )
+            return _to_incident(row)
+
+    def set_root_cause(self, incident_id: str, key: str, author: str | None = None) -> Incident:
+        """Record the root cause category (one of the playbook's); choosing it again is a no-op."""
+        cause = self.playbook.root_cause(key)
+        who = self._who(author)
+        with self._write("record the root cause") as session:
+            row = self._open_row(session, incident_id)
+            old = row.root_cause_category
+            if old == cause.key:
+                return _to_incident(row)
+            row.root_cause_category = cause.key
+            session.add(row)
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.ROOT_CAUSE,
+                f"Root cause category: {cause.name}",
+                who,
+                data={"root_cause": cause.key, "name": cause.name, "from": old},
+            )
+            return _to_incident(row)
 
     def tick(self, item_id: int, done: bool = True, author: str | None = None) -> ChecklistItem:
         who = self._who(author)

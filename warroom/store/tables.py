@@ -1,4 +1,9 @@
-"""SQLModel tables. SQLModel stores aware datetimes as UTC and hands them back aware."""
+"""SQLModel tables. SQLModel stores aware datetimes as UTC and hands them back aware.
+
+Schema changes are additive: a column added here must be nullable (or have a server
+default), because `Store` brings an older database up to date by adding the columns it
+lacks (`ALTER TABLE ... ADD COLUMN`), and SQLite cannot add a NOT NULL column without one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: root cause category, captured clock values
 
 
 class IncidentRow(SQLModel, table=True):
@@ -30,6 +35,16 @@ class IncidentRow(SQLModel, table=True):
     last_customer_update_at: datetime | None = None
     review_json: str = "{}"
     review_path: str | None = None
+    # Schema 2. The playbook's root cause key, once the IC has chosen one.
+    root_cause_category: str | None = None
+    # Schema 2. The severity's clock minutes, captured at declaration and at every severity
+    # change. All NULL: recorded before schema 2 (the playbook decides). Otherwise only the
+    # customer minutes may be NULL: customers need not be told at that severity.
+    clock_acknowledge_minutes: int | None = None
+    clock_resolve_minutes: int | None = None
+    clock_internal_update_minutes: int | None = None
+    clock_stakeholder_update_minutes: int | None = None
+    clock_customer_comms_minutes: int | None = None
 
 
 class EntryRow(SQLModel, table=True):
@@ -82,3 +97,8 @@ class ActionItemRow(SQLModel, table=True):
     due_at: datetime
     status: str = "Open"
     created_at: datetime
+
+
+# The outbox (warroom/store/outbox.py) is its own module; importing it here puts its table in
+# SQLModel.metadata, so that Store creates it with the others.
+from warroom.store.outbox import OutboxMessage  # noqa: E402, F401

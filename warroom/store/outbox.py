@@ -1,0 +1,533 @@
+"""The outbox: each message to each channel, from "sent by the IC" to "posted" (or not).
+
+Sending a message is one transaction (`send_message`): the incident's update clocks restart,
+the full text goes into the timeline, and one pending row per channel joins the outbox. What
+happens on the network comes later and elsewhere (warroom.integrations.delivery), so typing
+never waits for chat and nothing is lost when chat is down.
+
+A delivery goes pending -> sending (`claim`: one atomic UPDATE, so two processes never post
+the same row) -> sent, or back to pending with a later `next_attempt_at` (`mark_retry`), or
+failed (`mark_failed`), which the IC can `retry`. Rows of one channel go out in order: only the
+oldest unfinished row of a channel is ever due.
+
+At-least-once, not exactly-once. A row is marked sent only after the channel answered 2xx,
+so a process killed between the post and that commit leaves it in `sending`;
+`recover_interrupted` puts it back to pending and it is posted again. The generic webhook
+carries the row's idempotency key (header and body) so the receiver can drop the repeat;
+Slack, Discord and Teams webhooks have no such key and will show it twice. The window is kept
+small (the row is marked sent right after the answer), and a duplicate update is better than
+a lost one. A timeout is the same: the channel may have posted it, and it is sent again.
+
+The table is its own SQLModel class; importing this module adds it to `SQLModel.metadata`, and
+every function here also creates it if the database predates it.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import socket
+import sys
+import uuid
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Index, func, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from warroom.comms.messages import MessageKind
+from warroom.domain.model import EntryKind, UpdateKind
+from warroom.domain.text import clean_line, clean_text
+from warroom.domain.timefmt import utc
+
+if TYPE_CHECKING:
+    from warroom.store.store import Store
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "OutboxItem",
+    "OutboxMessage",
+    "OutboxStatus",
+    "claim",
+    "counts",
+    "due_messages",
+    "ensure_table",
+    "list_outbox",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "get_message",
+    "next_attempt_at",
+    "note_problem",
+    "pending_heads",
+    "process_owner",
+    "recover_interrupted",
+    "retry",
+    "send_message",
+]
+
+DEFAULT_LEASE = timedelta(minutes=2)
+"""A row left in `sending` longer than this is taken back, whoever claimed it.
+
+Longer than any one post can take (the client's timeout is 10 s per phase)."""
+
+ERROR_LENGTH = 300
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+_UNFINISHED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one channel. The text is what was sent; the URL is never stored."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_channel_status", "channel", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    kind: str
+    channel: str
+    text: str
+    status: str = Field(default=OutboxStatus.PENDING.value, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str = ""  # "host:pid" of the process posting it, while sending
+    idempotency_key: str = Field(unique=True)
+    author: str = ""
+    entry_id: int | None = None  # the timeline entry of the send
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A row of the outbox as the rest of warroom sees it: immutable, times aware UTC."""
+
+    id: int
+    incident_id: str
+    kind: str  # a MessageKind value
+    channel: str
+    text: str
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    claimed_at: datetime | None
+    claimed_by: str
+    idempotency_key: str
+    author: str
+    entry_id: int | None
+
+    @property
+    def label(self) -> str:
+        """The message's template, as the runbook names it."""
+        try:
+            return MessageKind(self.kind).label
+        except ValueError:
+            return self.kind
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    assert row.id is not None
+    return OutboxItem(
+        id=row.id,
+        incident_id=row.incident_id,
+        kind=row.kind,
+        channel=row.channel,
+        text=row.text,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=utc(row.next_attempt_at),
+        last_error=row.last_error,
+        created_at=utc(row.created_at),
+        sent_at=utc(row.sent_at) if row.sent_at else None,
+        claimed_at=utc(row.claimed_at) if row.claimed_at else None,
+        claimed_by=row.claimed_by,
+        idempotency_key=row.idempotency_key,
+        author=row.author,
+        entry_id=row.entry_id,
+    )
+
+
+# -- the table -----------------------------------------------------------------------------
+
+_READY: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def ensure_table(store: Store) -> None:
+    """Create the outbox table if this database has none yet (once per Store)."""
+    if store in _READY:
+        return
+    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    with store._guard("create the outbox"):
+        SQLModel.metadata.create_all(store._engine, tables=[table])
+    _READY.add(store)
+
+
+def process_owner() -> str:
+    """Who claims a row: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _row(session: Session, message_id: int) -> OutboxMessage:
+    row = session.get(OutboxMessage, message_id)
+    if row is None:
+        from warroom.store.store import NotFound
+
+        raise NotFound(f"no outbox message {message_id}")
+    return row
+
+
+def _error_text(text: str) -> str:
+    line = clean_line(text)
+    return line if len(line) <= ERROR_LENGTH else line[: ERROR_LENGTH - 1] + "…"
+
+
+# -- sending -------------------------------------------------------------------------------
+
+
+def send_message(
+    store: Store,
+    incident_id: str,
+    kind: MessageKind | str,
+    text: str,
+    channels: Sequence[str],
+    author: str | None = None,
+) -> list[int]:
+    """The IC sends a message: in one transaction, restart its clocks, put the full text in the
+    timeline, and queue one pending row per channel. Returns the rows' ids (none for no
+    channels: the update is recorded all the same)."""
+    kind = MessageKind(kind)
+    body = clean_text(text)
+    if not body.strip():
+        raise ValueError("nothing to send: the message is empty")
+    names: list[str] = []
+    for name in channels:
+        cleaned = clean_line(name)
+        if not cleaned:
+            raise ValueError("a channel needs a name")
+        if cleaned not in names:
+            names.append(cleaned)
+    ensure_table(store)
+    who = store._who(author)
+    now = utc(store._now())
+    with store._write("send the message") as session:
+        incident = store._open_row(session, incident_id)
+        for update_kind in kind.updates:
+            if update_kind is UpdateKind.INTERNAL:
+                incident.last_internal_update_at = now
+            elif update_kind is UpdateKind.STAKEHOLDER:
+                incident.last_stakeholder_update_at = now
+            else:
+                incident.last_customer_update_at = now
+        session.add(incident)
+        entry = store._add_entry(
+            session,
+            incident_id,
+            EntryKind.UPDATE,
+            f"Status update sent ({kind.value}):\n{body}",
+            who,
+            data={
+                "update": kind.updates[0].value,
+                "message": kind.value,
+                "channels": ", ".join(names),
+            },
+        )
+        session.flush()
+        rows = [
+            OutboxMessage(
+                incident_id=incident_id,
+                kind=kind.value,
+                channel=name,
+                text=body,
+                next_attempt_at=now,
+                created_at=now,
+                idempotency_key=uuid.uuid4().hex,
+                author=who,
+                entry_id=entry.id,
+            )
+            for name in names
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [r.id for r in rows if r.id is not None]
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def list_outbox(
+    store: Store, incident_id: str | None = None, limit: int | None = None
+) -> list[OutboxItem]:
+    """The outbox, newest first; one incident's or everything."""
+    ensure_table(store)
+    query = select(OutboxMessage)
+    if incident_id is not None:
+        query = query.where(OutboxMessage.incident_id == incident_id)
+    query = query.order_by(col(OutboxMessage.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with store._read() as session:
+        return [_item(r) for r in session.exec(query)]
+
+
+def get_message(store: Store, message_id: int) -> OutboxItem:
+    ensure_table(store)
+    with store._read() as session:
+        return _item(_row(session, message_id))
+
+
+def counts(store: Store, incident_id: str | None = None) -> dict[OutboxStatus, int]:
+    """How many rows are in each status (for a status bar: "2 waiting, 1 failed")."""
+    ensure_table(store)
+    query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+    if incident_id is not None:
+        query = query.where(OutboxMessage.incident_id == incident_id)
+    found = {s: 0 for s in OutboxStatus}
+    with store._read() as session:
+        for status, count in session.exec(query):
+            found[OutboxStatus(status)] = int(count)
+    return found
+
+
+def _heads(session: Session) -> list[OutboxMessage]:
+    """The oldest unfinished row of each channel: the only one of its channel that may go."""
+    first = (
+        select(OutboxMessage.channel, func.min(OutboxMessage.id).label("head"))
+        .where(col(OutboxMessage.status).in_(_UNFINISHED))
+        .group_by(col(OutboxMessage.channel))
+        .subquery()
+    )
+    query = select(OutboxMessage).join(first, col(OutboxMessage.id) == first.c.head)
+    return list(session.exec(query))
+
+
+def due_messages(store: Store, now: datetime, limit: int = 20) -> list[OutboxItem]:
+    """Pending rows whose time has come, at most one per channel, soonest first."""
+    now = utc(now)
+    due = [h for h in pending_heads(store) if h.next_attempt_at <= now]
+    due.sort(key=lambda h: (h.next_attempt_at, h.id))
+    return due[:limit]
+
+
+def pending_heads(store: Store) -> list[OutboxItem]:
+    """Each channel's oldest unfinished row, if it is pending: what may go out next."""
+    ensure_table(store)
+    with store._read() as session:
+        heads = [_item(r) for r in _heads(session)]
+    return [h for h in heads if h.status is OutboxStatus.PENDING]
+
+
+def next_attempt_at(store: Store) -> datetime | None:
+    """When the next pending row (of any channel) becomes due; None if nothing is waiting."""
+    return min((h.next_attempt_at for h in pending_heads(store)), default=None)
+
+
+# -- the delivery's steps ------------------------------------------------------------------
+
+
+def claim(
+    store: Store, message_id: int, now: datetime, owner: str | None = None
+) -> OutboxItem | None:
+    """pending -> sending, atomically, if the row is still pending and due; None otherwise.
+
+    Counts an attempt: a message that kills its sender every time still runs out of attempts.
+    """
+    ensure_table(store)
+    now = utc(now)
+    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    with store._write("claim the message") as session:
+        result = session.execute(
+            update(table)
+            .where(
+                table.c.id == message_id,
+                table.c.status == OutboxStatus.PENDING.value,
+                table.c.next_attempt_at <= now,
+            )
+            .values(
+                status=OutboxStatus.SENDING.value,
+                attempts=table.c.attempts + 1,
+                claimed_at=now,
+                claimed_by=owner if owner is not None else process_owner(),
+            )
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        row = _row(session, message_id)
+        session.refresh(row)
+        return _item(row)
+
+
+def _hold_channel(session: Session, channel: str, until: datetime, but: int) -> None:
+    """Nothing else goes to `channel` before `until`: its rate limit, kept across restarts."""
+    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    session.execute(
+        update(table)
+        .where(
+            table.c.channel == channel,
+            table.c.status == OutboxStatus.PENDING.value,
+            table.c.id != but,
+            table.c.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+def mark_sent(
+    store: Store, message_id: int, now: datetime, hold_channel_until: datetime | None = None
+) -> OutboxItem:
+    """The channel answered 2xx. `hold_channel_until` keeps its other rows back (rate limit)."""
+    ensure_table(store)
+    with store._write("mark the message sent") as session:
+        row = _row(session, message_id)
+        row.status = OutboxStatus.SENT.value
+        row.sent_at = utc(now)
+        row.last_error = ""
+        row.claimed_by = ""
+        session.add(row)
+        if hold_channel_until is not None:
+            _hold_channel(session, row.channel, utc(hold_channel_until), message_id)
+        return _item(row)
+
+
+def mark_retry(
+    store: Store,
+    message_id: int,
+    error: str,
+    next_at: datetime,
+    hold_channel: bool = False,
+) -> OutboxItem:
+    """Back to pending, to be tried again at `next_at`; `hold_channel` holds the whole channel
+    (the channel said it is rate limited or unavailable)."""
+    ensure_table(store)
+    with store._write("reschedule the message") as session:
+        row = _row(session, message_id)
+        row.status = OutboxStatus.PENDING.value
+        row.next_attempt_at = utc(next_at)
+        row.last_error = _error_text(error)
+        row.claimed_by = ""
+        session.add(row)
+        if hold_channel:
+            _hold_channel(session, row.channel, utc(next_at), message_id)
+        return _item(row)
+
+
+def mark_failed(store: Store, message_id: int, reason: str) -> OutboxItem:
+    """Given up: the IC sees the reason in the outbox and can `retry`."""
+    ensure_table(store)
+    with store._write("mark the message failed") as session:
+        row = _row(session, message_id)
+        row.status = OutboxStatus.FAILED.value
+        row.last_error = _error_text(reason)
+        row.claimed_by = ""
+        session.add(row)
+        return _item(row)
+
+
+def note_problem(store: Store, message_id: int, problem: str) -> None:
+    """Say on a pending row why it is not going out (no write if it already says so)."""
+    ensure_table(store)
+    text = _error_text(problem)
+    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    with store._read() as session:
+        current = session.get(OutboxMessage, message_id)
+        if current is None or current.last_error == text:
+            return
+    with store._write("note the problem") as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING.value)
+            .values(last_error=text)
+        )
+
+
+def retry(store: Store, message_id: int, now: datetime | None = None) -> OutboxItem:
+    """The IC's retry: a failed row (or one waiting for its next attempt) goes out now,
+    with a fresh count of attempts."""
+    ensure_table(store)
+    when = utc(now) if now is not None else utc(store._now())
+    with store._write("retry the message") as session:
+        row = _row(session, message_id)
+        if row.status == OutboxStatus.SENT.value:
+            raise ValueError(f"outbox message {message_id} was already sent")
+        if row.status == OutboxStatus.SENDING.value:
+            raise ValueError(f"outbox message {message_id} is being sent right now")
+        if row.status == OutboxStatus.FAILED.value:
+            row.attempts = 0
+        row.status = OutboxStatus.PENDING.value
+        row.next_attempt_at = when
+        session.add(row)
+        return _item(row)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host is still running (True when we cannot tell)."""
+    if sys.platform == "win32":  # os.kill(pid, 0) would be a CTRL_C_EVENT there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _interrupted(row: OutboxMessage, now: datetime, lease: timedelta, host: str) -> bool:
+    claimed_at = utc(row.claimed_at) if row.claimed_at else None
+    if claimed_at is None or claimed_at <= now - lease:
+        return True
+    owner_host, _, pid_text = row.claimed_by.rpartition(":")
+    if owner_host != host or not pid_text.isdigit():
+        return False  # another machine's process: only its lease tells
+    pid = int(pid_text)
+    return pid != os.getpid() and not _alive(pid)
+
+
+def recover_interrupted(store: Store, now: datetime, lease: timedelta = DEFAULT_LEASE) -> list[int]:
+    """Rows left in `sending` by a process that died go back to pending (to be sent again).
+
+    A row is taken back when its sender on this host is no longer running, or when its
+    lease has run out (a sender on another host, or a hung one).
+    """
+    ensure_table(store)
+    now = utc(now)
+    host = socket.gethostname()
+    with store._read() as session:  # the usual case, without taking the write lock
+        sending = session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING.value)
+        ).one()
+    if not sending:
+        return []
+    with store._write("recover interrupted messages") as session:
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING.value)
+        ).all()
+        taken = []
+        for row in rows:
+            if not _interrupted(row, now, lease, host):
+                continue
+            row.status = OutboxStatus.PENDING.value
+            row.next_attempt_at = now
+            row.last_error = "interrupted while sending: sending again (it may arrive twice)"
+            row.claimed_by = ""
+            session.add(row)
+            assert row.id is not None
+            taken.append(row.id)
+        return taken
