@@ -32,6 +32,23 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test reads the user's config, playbook or webhooks."""
+    home = tmp_path_factory.mktemp("config-home")
+    monkeypatch.setenv("WARROOM_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+    for name in (
+        "WARROOM_SLACK_WEBHOOK",
+        "WARROOM_DISCORD_WEBHOOK",
+        "WARROOM_TEAMS_WEBHOOK",
+        "WARROOM_WEBHOOK",
+        "WARROOM_PLAYBOOK",
+        "WARROOM_STATUS_PAGES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -55,6 +72,7 @@ def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., ob
 
     def factory(**kwargs: object) -> WarRoomApp:
         kwargs.setdefault("watch_files", False)  # deterministic: tests call check_database()
+        kwargs.setdefault("deliver", False)  # delivery tests run the Deliverer themselves
         kwargs.setdefault("radar", False)  # no network in tests; radar tests feed statuses in
         return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
 

@@ -188,7 +188,9 @@ async def test_function_keys_open_dialogs(make_app, store):
         await pilot.pause()
         assert store.roles(incident.id)["ops"].person == "erin"
 
-        await pilot.press("f6", "enter")  # internal update sent
+        await pilot.press("f6")  # the status update, drafted from the record
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # sent
         await pilot.pause()
         assert store.get(incident.id).last_internal_update_at is not None
 
@@ -341,7 +343,7 @@ async def test_command_palette_offers_every_action(make_app, store):
             "Assign role",
             "Change severity",
             "Change status",
-            "Record status update",
+            "Compose status message",
             "Pin entry",
             "Acknowledge",
             "Close incident",

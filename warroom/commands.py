@@ -47,6 +47,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("declare", "/declare", "Declare a new incident"),
     CommandSpec("close", "/close", "Close the incident and write the post-incident review"),
     CommandSpec("export", "/export", "Write the review now (a draft while open)"),
+    CommandSpec(
+        "compose",
+        "/compose [declaration|status_update|resolved|customer|customer_resolved]",
+        "Draft a runbook message from the record, edit, send",
+        ("msg",),
+    ),
+    CommandSpec(
+        "scenario", "/scenario [KEY]", "Attach a common scenario: its steps join the checklist"
+    ),
+    CommandSpec(
+        "mitigate", "/mitigate [KEY]", "Start a mitigation strategy (rollback, hotfix, ...)"
+    ),
+    CommandSpec("applied", "/applied [KEY]", "Log that a mitigation is in place"),
+    CommandSpec("cause", "/cause [KEY]", "Set the root-cause category (for the review)"),
+    CommandSpec("outbox", "/outbox", "Messages queued for chat channels: sent, failed, retry"),
     CommandSpec("deps", "/deps", "Third-party status pages in full"),
     CommandSpec("help", "/help", "Keys and commands", ("?",)),
     CommandSpec("quit", "/quit", "Leave warroom (everything is already saved)", ("q",)),

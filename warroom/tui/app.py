@@ -33,6 +33,7 @@ from warroom.playbook import PlaybookError, load_playbook
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
 from warroom.tui.screens.close import CloseScreen, Closing
+from warroom.tui.screens.compose import OutboxScreen
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -60,9 +61,12 @@ UPDATE_HELP = {
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
 
-if TYPE_CHECKING:  # the network edge is imported only when the radar runs
+if TYPE_CHECKING:  # the network edge is imported only when it is used
     import httpx
 
+    from warroom.comms.messages import MessageKind
+    from warroom.integrations.delivery import Deliverer
+    from warroom.integrations.settings import Settings
     from warroom.integrations.statuspage import Radar
 
 USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
@@ -100,13 +104,15 @@ class WarRoomApp(App[int]):
         Binding("f3", "assign", "Assign", id="assign", tooltip="Assign a role"),
         Binding("f4", "severity", "Sev", id="severity", tooltip="Change severity"),
         Binding("f5", "status", "Status", id="status", tooltip="Change status"),
-        Binding("f6", "update", "Update", id="update", tooltip="Record a status update"),
+        Binding("f6", "compose", "Update", id="compose", tooltip="Draft and send a status update"),
         Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected entry", show=False),
         Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge", show=False),
         Binding("f9", "checklist", "List", id="checklist", tooltip="Go to the checklist"),
         Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
         Binding("ctrl+e", "export", "Export review", id="export", show=False),
         Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
+        Binding("f12", "outbox", "Outbox", id="outbox", show=False),
+        Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
         Binding("question_mark", "help", "Help", show=False),
     ]
@@ -121,6 +127,7 @@ class WarRoomApp(App[int]):
         read_only: bool = False,
         watch_files: bool = True,
         radar: bool = True,
+        deliver: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
@@ -132,6 +139,11 @@ class WarRoomApp(App[int]):
         self.read_only = read_only
         self.watch_files = watch_files
         self.radar_enabled = radar
+        self.deliver_enabled = deliver and not read_only
+        self._deliverer: Deliverer | None = None
+        self._delivery_timer: Timer | None = None
+        self._delivering = False
+        self._settings: Settings | None = None
         self.dependencies: list[DependencyStatus] = []
         self._watching = False
         """True while watchfiles reports changes; otherwise the tick checks the database."""
@@ -163,6 +175,12 @@ class WarRoomApp(App[int]):
             "export": lambda _arg: self.action_export(),
             "help": lambda _arg: self.action_help(),
             "deps": lambda _arg: self.action_dependencies(),
+            "compose": lambda arg: self.action_compose(arg or "status_update"),
+            "scenario": lambda arg: self._runbook("scenario", arg),
+            "mitigate": lambda arg: self._runbook("mitigate", arg),
+            "applied": lambda arg: self._runbook("applied", arg),
+            "cause": lambda arg: self._runbook("cause", arg),
+            "outbox": lambda _arg: self.action_outbox(),
             "quit": lambda _arg: self.exit(0),
         }
 
@@ -210,6 +228,8 @@ class WarRoomApp(App[int]):
             self._watch_files()
         if self.radar_enabled:
             self.poll_radar()
+        if self.deliver_enabled:
+            self._schedule_delivery(0.5)
         if self.incident is None and not self.read_only:
             self.action_declare()
 
@@ -334,6 +354,194 @@ class WarRoomApp(App[int]):
     def on_unmount(self) -> None:
         if self._radar is not None:
             self._radar[1].close()
+        if self._deliverer is not None:
+            self._deliverer.close()
+
+    # -- communications ------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        """Channels and templates from the config file and environment (read once)."""
+        from warroom.integrations.settings import load_settings
+
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def _schedule_delivery(self, wait: float) -> None:
+        if self._delivery_timer is not None:
+            self._delivery_timer.stop()
+        self._delivery_timer = self.set_timer(max(0.05, wait), self.deliver)
+
+    def deliver(self) -> None:
+        """Start a delivery round unless one is running (it reschedules itself when done)."""
+        if not self._delivering:
+            self._delivering = True
+            self._deliver_round()
+
+    @work(thread=True, exit_on_error=False, group="delivery")
+    def _deliver_round(self) -> None:
+        """Post what the outbox holds, in a thread: typing never waits for a webhook."""
+        from warroom.integrations.delivery import Deliverer
+
+        wait = 30.0
+        try:
+            if self._deliverer is None:
+                self._deliverer = Deliverer(self.store, self.settings())
+            wait = self._deliverer.run_once()
+        except Exception as error:  # settings or database trouble: say so, try again later
+            self.call_from_thread(self.notify, f"Delivery: {error}", severity="warning")
+        finally:
+            self.call_from_thread(self._delivery_done, wait)
+
+    def _delivery_done(self, wait: float) -> None:
+        self._delivering = False
+        self._render_outbox_counts()
+        self._schedule_delivery(wait)
+
+    def _render_outbox_counts(self) -> None:
+        from warroom.store.outbox import OutboxStatus, counts
+
+        entry = self.query_one("#entry", Input)
+        if self.incident is None:
+            entry.border_subtitle = ""
+            return
+        found = counts(self.store, self.incident.id)
+        parts = [
+            f"{found[status]} {label}"
+            for status, label in (
+                (OutboxStatus.PENDING, "waiting"),
+                (OutboxStatus.SENDING, "sending"),
+                (OutboxStatus.FAILED, "FAILED (F12)"),
+            )
+            if found[status]
+        ]
+        entry.border_subtitle = ("outbox: " + ", ".join(parts)) if parts else ""
+
+    def action_compose(self, kind: str = "status_update") -> None:
+        from warroom.comms.messages import MessageKind, draft_message, load_message_data
+        from warroom.tui.screens.compose import Composed, ComposeScreen
+
+        def composed(result: object) -> None:
+            if isinstance(result, Composed):
+                self._guarded(lambda: self._send(result.kind, result.text))
+
+        def open_dialog() -> None:
+            incident = self._require()
+            try:
+                settings = self.settings()
+                env = settings.template_environment()
+                channels = [(n, settings.channel_problem(n)) for n in settings.channel_names]
+                company, page = settings.company, settings.status_page_url
+            except ValueError as error:  # a broken config file: still let the IC write
+                self._error(error)
+                env, channels, company, page = None, [], "", ""
+            data = load_message_data(
+                self.store,
+                incident.id,
+                **({"company": company} if company else {}),
+                status_page_url=page,
+            )
+            self.push_screen(
+                ComposeScreen(
+                    lambda k: draft_message(k, data, env), channels, MessageKind.parse(kind)
+                ),
+                composed,
+            )
+
+        self._guarded(open_dialog)
+
+    def _send(self, kind: MessageKind, text: str) -> None:
+        from warroom.store.outbox import send_message
+
+        incident = self._require()
+        try:
+            channels = self.settings().channel_names
+        except ValueError:
+            channels = []
+        send_message(self.store, incident.id, kind, text, channels)
+        self.copy_to_clipboard(text)
+        self._last_alert = None
+        self.reload()
+        queued = f"queued for {len(channels)} channel(s)" if channels else "no channels set up"
+        self.notify(f"{kind.label}: recorded, copied to the clipboard, {queued}", title="Sent")
+        if self.deliver_enabled:
+            self._schedule_delivery(0.05)
+
+    # -- the runbook: scenarios, mitigations, root cause ---------------------------------
+
+    def action_runbook(self) -> None:
+        from warroom.tui.screens.runbook import RUNBOOK_MENU
+
+        def chosen(result: object) -> None:
+            if isinstance(result, str):
+                self._guarded(lambda: self._runbook(result, ""))
+
+        self._guarded(
+            lambda: (
+                self._require(),
+                self.push_screen(ChoiceScreen("Runbook", RUNBOOK_MENU), chosen),
+            )
+        )
+
+    def _runbook(self, what: str, key: str) -> None:
+        """Attach a scenario, start or apply a mitigation, set the root cause: by key, or
+        by choosing from the playbook's list when no key is given."""
+        from warroom.domain.incident import mitigations_used
+        from warroom.tui.screens import runbook
+
+        incident = self._require()
+        actions: dict[str, Callable[[str, str], object]] = {
+            "scenario": self.store.attach_scenario,
+            "mitigate": self.store.start_mitigation,
+            "applied": self.store.apply_mitigation,
+            "cause": self.store.set_root_cause,
+        }
+        if key:
+            actions[what](incident.id, key)
+            self.reload()
+            return
+        if what == "applied":
+            started = {use.key for use in mitigations_used(self.store.timeline(incident.id))}
+            choices = runbook.mitigation_choices(self.playbook, started or None)
+        else:
+            choices = {
+                "scenario": runbook.scenario_choices,
+                "mitigate": runbook.mitigation_choices,
+                "cause": runbook.root_cause_choices,
+            }[what](self.playbook)
+        if not choices:
+            raise CommandError(f"the playbook has nothing for /{what}")
+        titles = {
+            "scenario": "Attach a scenario",
+            "mitigate": "Start a mitigation",
+            "applied": "Mitigation applied",
+            "cause": "Root cause category",
+        }
+
+        def chosen(result: object) -> None:
+            if isinstance(result, str):
+                self._guarded(lambda: self._runbook(what, result))
+
+        self.push_screen(ChoiceScreen(titles[what], choices), chosen)
+
+    def action_outbox(self) -> None:
+        from warroom.store.outbox import list_outbox
+        from warroom.tui.screens.compose import OutboxScreen
+
+        incident_id = self.incident.id if self.incident else None
+        self.push_screen(OutboxScreen(lambda: list_outbox(self.store, incident_id, limit=200)))
+
+    def on_outbox_screen_retry(self, event: OutboxScreen.Retry) -> None:
+        from warroom.store.outbox import retry
+
+        def again() -> None:
+            self._require_writable()
+            retry(self.store, event.message_id)
+            self.notify("Queued again")
+            if self.deliver_enabled:
+                self._schedule_delivery(0.05)
+
+        self._guarded(again)
 
     def _radar_polled(self, statuses: list[DependencyStatus], lines: list[str]) -> None:
         self.dependencies = statuses
@@ -397,7 +605,7 @@ class WarRoomApp(App[int]):
         self.bell()
         lines = [f"{c.label}: late by {duration(-c.remaining)}" for c in overdue]
         self.notify(
-            "\n".join(lines) + "\nF6 records an update",
+            "\n".join(lines) + "\nF6 drafts the status update",
             title="OVERDUE",
             severity="error",
             timeout=min(30.0, self.playbook.alert_repeat_seconds - 1),
@@ -733,8 +941,25 @@ class WarRoomApp(App[int]):
         yield SystemCommand("Change severity", "SEV-1/2/3 (F4)", self.action_severity)
         yield SystemCommand("Change status", "Investigating ... Resolved (F5)", self.action_status)
         yield SystemCommand(
-            "Record status update", "Restart an update clock (F6)", self.action_update
+            "Compose status message",
+            "Draft from the runbook's templates, send (F6)",
+            self.action_compose,
         )
+        yield SystemCommand(
+            "Record status update sent elsewhere", "Restart an update clock", self.action_update
+        )
+        yield SystemCommand("Outbox", "Messages queued, sent, failed (F12)", self.action_outbox)
+        for what, title, help_text in (
+            ("scenario", "Attach scenario", "Its diagnosis and resolution join the checklist"),
+            ("mitigate", "Start mitigation", "Rollback, feature flag, migration, hotfix, scale"),
+            ("applied", "Mitigation applied", "Log that a strategy is in place"),
+            ("cause", "Root cause category", "From the runbook's common root causes"),
+        ):
+            yield SystemCommand(
+                title,
+                f"{help_text} (Ctrl+R)",
+                lambda w=what: self._guarded(lambda: self._runbook(w, "")),
+            )
         yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
         yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
         yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)

@@ -1,0 +1,116 @@
+"""Overdue to sent in one key: compose from the runbook's templates, send, outbox, retry."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, OptionList, TextArea
+
+from warroom.domain.model import EntryKind
+from warroom.store.outbox import OutboxStatus, list_outbox, mark_failed
+from warroom.tui.screens.compose import ComposeScreen, OutboxScreen
+
+
+async def test_f6_drafts_the_status_update_and_ctrl_s_sends_it(make_app, store, clock, monkeypatch):
+    monkeypatch.setenv("WARROOM_SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/secret")
+    incident = store.declare("Checkout down", 1)
+    store.log(incident.id, "Stripe webhooks failing signature check", EntryKind.FINDING)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        clock.advance(minutes=31)
+        app.tick()  # overdue: the alert says F6
+        await pilot.pause()
+        assert any("F6" in n.message for n in app._notifications)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, ComposeScreen)
+        draft = app.screen.query_one("#draft", TextArea)
+        assert "UPDATE" in draft.text and "Stripe webhooks failing" in draft.text
+        assert "slack" in str(app.screen.query_one("#channels").content)
+        draft.insert("\nBridge: +1 555 0100\n")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ComposeScreen)
+        sent = store.get(incident.id)
+        assert sent.last_internal_update_at == clock.now
+        update = [e for e in store.timeline(incident.id) if e.kind is EntryKind.UPDATE][-1]
+        assert "Bridge: +1 555 0100" in update.text
+        assert app.clipboard.endswith("Bridge: +1 555 0100\n") or "Bridge" in app.clipboard
+        queued = list_outbox(store, incident.id)
+        assert [(m.channel, m.status) for m in queued] == [("slack", OutboxStatus.PENDING)]
+        app.tick()
+        assert not app.query_one("#next-update").has_class("-overdue")
+        # The secret URL went nowhere near the database.
+        assert b"hooks.slack.com" not in store.path.read_bytes()
+
+
+async def test_switching_templates_keeps_edits(make_app, store):
+    store.declare("Search down", 2)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        draft = app.screen.query_one("#draft", TextArea)
+        draft.load_text("my own words")
+        templates = app.screen.query_one("#template", OptionList)
+        templates.highlighted = 3  # customer communication
+        await pilot.pause()
+        assert "Dear" in draft.text
+        templates.highlighted = 1  # back to the status update
+        await pilot.pause()
+        assert draft.text == "my own words"
+
+
+async def test_empty_message_is_refused(make_app, store):
+    incident = store.declare("Empty", 3)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        app.screen.query_one("#draft", TextArea).load_text("   ")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ComposeScreen)
+        assert "empty" in str(app.screen.query_one("#error").content)
+        assert store.get(incident.id).last_internal_update_at is None
+
+
+async def test_outbox_screen_shows_failures_and_retries(make_app, store, monkeypatch):
+    monkeypatch.setenv("WARROOM_WEBHOOK", "https://example.invalid/hook")
+    incident = store.declare("Webhook gone", 2)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        message = list_outbox(store, incident.id)[0]
+        mark_failed(store, message.id, "410 Gone: the webhook was deleted")
+        app._render_outbox_counts()
+        assert "FAILED" in app.query_one("#entry").border_subtitle
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, OutboxScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert "410 Gone" in str(table.get_row_at(0)[-1])
+        await pilot.press("r")
+        await pilot.pause()
+        assert list_outbox(store, incident.id)[0].status is OutboxStatus.PENDING
+
+
+async def test_broken_user_template_falls_back_and_says_where(
+    make_app, store, tmp_path, monkeypatch
+):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "status_update.md.j2").write_text("line one\n{{ oops }\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'templates_dir = "{templates}"\n')
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    store.declare("Template", 2)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        problem = str(app.screen.query_one("#problem").content)
+        assert "status_update.md.j2:2" in problem
+        assert "UPDATE" in app.screen.query_one("#draft", TextArea).text  # the built-in one
