@@ -152,3 +152,21 @@ async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock)
         assert len(logged) == 1 and logged[0].author == "radar"
         await pilot.press("f11")
         assert isinstance(app.screen, DependenciesScreen)
+
+
+async def test_playbook_without_an_open_incidents_severity_is_refused(make_app, store, tmp_path):
+    path = tmp_path / "playbook.toml"
+    original = DEFAULT_TOML.read_text()
+    path.write_text(original)
+    store.playbook = load_playbook(path)
+    incident = store.declare("Minor", 3)
+    app = make_app(watch_files=True, playbook_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: app._watching)
+        assert "level = 3" in original
+        write_playbook(path, original.replace("level = 3", "level = 4", 1), True)
+        assert await wait_until(
+            pilot, lambda: any("does not define" in n.message for n in app._notifications)
+        )
+        assert app.playbook.severity(3)  # the last good playbook stays
+        assert store.get(incident.id).severity == 3

@@ -579,6 +579,15 @@ class WarRoomApp(App[int]):
             return
         if playbook == self.playbook:
             return
+        conflicts = self.store.playbook_conflicts(playbook)
+        if conflicts:  # e.g. a severity an open incident is at was removed
+            self.notify(
+                "\n".join(conflicts) + "\nKeeping the last good playbook.",
+                title="Playbook not reloaded",
+                severity="error",
+                timeout=15,
+            )
+            return
         self.store.playbook = playbook
         self.playbook = playbook
         self.reload()
