@@ -19,13 +19,15 @@ WARROOM_CONFIG naming a file that does not exist (no user config leaks in):
   draining   the same, left pending: the war room starts posting them 0.5 s after mount,
              one at a time (DELAY each), all through the measurement
 
-Probes go round-robin to the two, as in latency.py: type `probe-<i>`, wait until it is in
-the entry line, then time from just before `send-keys Enter` to the capture showing it on a
-timeline line (starting with the HH:MM time) and no longer in the entry line. The first
-probe of each is a warm-up. Probes start once the webhook has received its first POST. The
-script prints the requests received before and after the measurement window, so a run in
-which nothing was delivered meanwhile cannot pass unnoticed, and how many of the draining
-probes overlapped a POST in flight.
+Probes go round-robin to the two, as in latency.py, and which one goes first alternates:
+type `probe-<i>`, wait until it is in the entry line, then time from just before `send-keys
+Enter` to the capture showing it on a timeline line (starting with the HH:MM time) and no
+longer in the entry line. The first probe of each is a warm-up. Probes start once the
+webhook has received its first POST. The script prints the POSTs received before and after
+the measurement window, so a run in which nothing was delivered meanwhile cannot pass
+unnoticed (it is a MISS, with a warning), how many draining probes overlapped a POST in
+flight, and how many saw a POST answered (the deliverer's claim/mark_sent commits fall
+around it).
 
 Target: median(draining) / median(idle) <= 1.2x.
 
@@ -37,12 +39,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from _harness import (
     TIMELINE_LINE,
@@ -103,6 +107,7 @@ class SlowHook(ThreadingHTTPServer):
         self.posts: list[Post] = []
         self.keys: set[str] = set()
         self.summaries = 0
+        self.stopping = threading.Event()  # cuts a POST's wait short at the end
         self._thread = threading.Thread(target=self.serve_forever, name="slow-hook", daemon=True)
 
     @property
@@ -113,10 +118,16 @@ class SlowHook(ThreadingHTTPServer):
         self._thread.start()
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._thread.is_alive():
             self.shutdown()
             self._thread.join(5)
         self.server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A war room that went away (closed at the end, its connection reset): no report."""
+        if not self.stopping.is_set() and not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def received(self) -> int:
         with self.lock:
@@ -145,7 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             if key:
                 self.server.keys.add(key)
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        time.sleep(self.server.delay)
+        if self.server.stopping.wait(self.server.delay):
+            return  # the bench is over: no answer (the war room is gone anyway)
         self._answer(b'{"ok": true}')
         with self.server.lock:
             post.answered = time.monotonic()
@@ -260,8 +272,9 @@ def measure(tmp: Path, probes: int, messages: int, delay: float) -> Result:
             time.sleep(SETTLE)
 
             before, opened = hook.received(), time.monotonic()
+            order = list(sessions.items())
             for i in range(probes + 1):  # probe 0 warms up
-                for name, session in sessions.items():
+                for name, session in order if i % 2 else order[::-1]:  # who goes first alternates
                     token = f"probe-{i}"
                     tmux.send_text(session, token)
                     tmux.wait_for(session, typed(token), 10, POLL, f"{token} typed into {name}")

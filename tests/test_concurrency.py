@@ -122,7 +122,7 @@ def test_four_cli_processes_pipe_2500_lines_each(tmp_path: Path) -> None:
         mine = [t for t in texts if t.startswith(f"process {p} ")]
         assert mine == [f"process {p} line {n:04d}" for n in range(CLI_LINES)]
     # The writes really were concurrent: the processes' batches interleave in the file.
-    assert _switches(texts, "process ") > PROCESSES * 2
+    assert _switches(texts, "process ") >= PROCESSES  # more than one after the other
 
 
 def _log_one_by_one(db: str, incident_id: str, worker: int, start: float) -> list[str]:
@@ -160,7 +160,7 @@ def test_four_processes_log_250_entries_each_one_transaction_at_a_time(tmp_path:
     for w in range(PROCESSES):
         mine = [t for t in texts if t.startswith(f"worker {w} ")]
         assert mine == [f"worker {w} entry {n:03d}" for n in range(STORE_CALLS)]
-    assert _switches(texts, "worker ") > PROCESSES * 2
+    assert _switches(texts, "worker ") >= PROCESSES  # more than one after the other
 
 
 def _log_when_ready(db: str, incident_id: str, ready: Any, results: Any) -> None:
