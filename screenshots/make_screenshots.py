@@ -9,6 +9,7 @@ the real time, the terminal or the machine.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -152,8 +153,31 @@ class Shot:
     prepare: Prepare | None = None
 
 
+FIXTURES = HERE.parent / "tests" / "fixtures" / "statuspage"
+
+
+def radar_seen(app: WarRoomApp, clock: FakeClock) -> None:
+    """What the status radar would show: the shots never touch the network."""
+    from warroom.domain.dependencies import parse_summary
+
+    pages = (("Stripe", "major_incident"), ("Supabase", "operational"), ("Vercel", "operational"))
+    statuses = [
+        parse_summary(name, json.loads((FIXTURES / f"{fixture}.json").read_text()), clock())
+        for name, fixture in pages
+    ]
+    app._radar_polled(statuses, [])
+
+
 async def nothing(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
     return None
+
+
+async def compose(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
+    await pilot.press("f6")
+
+
+async def dependencies(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
+    await pilot.press("f11")
 
 
 async def overdue(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
@@ -200,6 +224,8 @@ SHOTS = (
     Shot("assign", LARGE, assign),
     Shot("close", LARGE, close, prepare=resolve_incident),
     Shot("help", LARGE, help_screen),
+    Shot("compose", LARGE, compose),
+    Shot("dependencies", LARGE, dependencies),
 )
 
 
@@ -213,8 +239,17 @@ async def take(shot: Shot, workdir: Path) -> Path:
             iid = play_incident(store, clock)
             if shot.prepare is not None:
                 shot.prepare(store, clock, iid)
-        app = WarRoomApp(store, reviews_dir=workdir / "reviews", clock=clock)
+        app = WarRoomApp(
+            store,
+            reviews_dir=workdir / "reviews",
+            clock=clock,
+            watch_files=False,
+            radar=False,
+            deliver=False,
+        )
         async with app.run_test(size=shot.size, notifications=True) as pilot:
+            await pilot.pause()
+            radar_seen(app, clock)
             await pilot.pause()
             await shot.steps(app, pilot, clock)
             await pilot.pause()
