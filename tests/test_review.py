@@ -766,3 +766,26 @@ def test_playbook_names_are_escaped_like_user_text(tmp_path: Path) -> None:
     assert f"**Scenario:** {escaped}\n" in text
     assert f"**Mitigation:** {escaped} (started 10:00, applied 10:00)\n" in text
     assert f"| Mitigation applied ({escaped}) | 10:00 |" in section(text, "### Key moments")
+
+
+def test_final_review_replaces_the_draft_and_radar_is_no_attendee(tmp_path):
+    from warroom.comms.review import export_review, load_review_data, render_review
+    from warroom.domain.model import ReviewNotes
+    from warroom.playbook import default_playbook
+    from warroom.store.store import Store
+
+    store = Store(tmp_path / "r.db", default_playbook(), author="alice")
+    incident = store.declare("Draft then final", 2)
+    store.log(incident.id, "Stripe: API partial outage", author="radar")
+    store.set_root_cause(incident.id, "recent")
+    draft = export_review(store, incident.id, tmp_path / "reviews")
+    assert draft.name.endswith("-review-DRAFT.md") and draft.exists()
+    store.close(incident.id, ReviewNotes(root_cause="deploy"))
+    final = export_review(store, incident.id, tmp_path / "reviews")
+    assert final.exists() and not draft.exists()
+    text = render_review(load_review_data(store, incident.id))
+    attendees = next(line for line in text.splitlines() if line.startswith("**Attendees:**"))
+    assert "alice" in attendees and "radar" not in attendees
+    identified = next(line for line in text.splitlines() if "Root cause identified" in line)
+    assert "—" not in identified  # the root-cause category counts as identifying it
+    store.dispose()

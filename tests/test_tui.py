@@ -295,11 +295,18 @@ async def test_close_writes_the_review(make_app, store, clock, tmp_path: Path):
         await pilot.press("f10")
         assert isinstance(app.screen, CloseScreen)
         app.screen.query_one("#root_cause").text = "Missing customer ID | validation"
+        assert "closing also resolves it" in str(app.screen.query_one("#close-warning").content)
         app.screen.query_one("#action_items").text = "P0 @bob add a canary\nnot an item"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, CloseScreen)  # the bad line is named, nothing lost
         assert "line 2" in str(app.screen.query_one("#error").content)
+        app.screen.query_one("#action_items").text = "P0 @bob add a canary\nP7 @x no such"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CloseScreen)
+        assert "no priority P7" in str(app.screen.query_one("#error").content)
+        assert store.action_items(incident.id) == []  # nothing half-written
         app.screen.query_one("#action_items").text = "P0 @bob add a canary"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -386,3 +393,17 @@ async def test_timeline_follows_the_newest_entry_past_a_full_pane(make_app, stor
             bottom = timeline.scroll_offset.y + timeline.scrollable_content_region.height
             assert bottom >= timeline.count, (i, timeline.scroll_offset.y, timeline.count)
         assert timeline.entry_at(timeline.count - 1).text == f"entry {height + 2}"
+
+
+async def test_bracket_markup_in_user_text_is_shown_literally(make_app, store):
+    incident = store.declare("Markup [/] check", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in ("/tick [/]", "/sev [bold]", "[/] [red]plain note[/red]"):
+            await type_line(pilot, line)
+        await pilot.pause()
+        assert any("[/]" in n.message for n in app._notifications)
+        assert store.timeline(incident.id)[-1].text == "[/] [red]plain note[/red]"
+        await pilot.press("f1")  # the help's "[TEXT]" usages must survive too
+        await pilot.pause()
+        assert app.is_running

@@ -283,6 +283,9 @@ def _target(store: Store, incident_id: str | None, how: str, closed_too: bool = 
     """The named incident (checked), else the open one; to read, else the one declared last."""
     if incident_id:
         return store.resolve_id(incident_id)
+    open_ids = [i.id for i in store.incidents() if i.is_open]
+    if len(open_ids) > 1 and not closed_too:  # a script must not guess which one it meant
+        raise NotFound(f"{len(open_ids)} open incidents ({', '.join(open_ids)}): name one {how}")
     current = store.current()
     if current is not None:
         return current.id

@@ -45,6 +45,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "item", "/item P0-P3 [@owner] TEXT", "Add an action item (due date from its priority)"
     ),
     CommandSpec("declare", "/declare", "Declare a new incident"),
+    CommandSpec("switch", "/switch ID", "Show another open incident"),
     CommandSpec("close", "/close", "Close the incident and write the post-incident review"),
     CommandSpec("export", "/export", "Write the review now (a draft while open)"),
     CommandSpec(

@@ -93,6 +93,25 @@ def bullets(value: object, empty: str = f"- {NOT_RECORDED}") -> str:
     return "\n".join(items) if items else empty
 
 
+def plain(value: object, empty: str = "") -> str:
+    """User text for a chat message: as typed (no markdown escapes a reader would see),
+    without control characters, and no line of it can become a heading."""
+    text = _text(value).strip("\n")
+    if not text.strip():
+        return empty
+    return _HEADING.sub(r"\1\\#", text)
+
+
+def plain_bullets(value: object, empty: str = "- [Not recorded]") -> str:
+    """Multi-line user text as "- item" lines for a chat message, each as typed."""
+    items = []
+    for line in _text(value).split("\n"):
+        line = _BULLET_MARK.sub("", line).strip()
+        if line:
+            items.append("- " + line)
+    return "\n".join(items) if items else empty
+
+
 def hhmm(value: datetime) -> str:
     return timefmt.hhmm(value)
 
@@ -110,6 +129,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "cell": cell,
     "md": md,
     "bullets": bullets,
+    "plain": plain,
+    "plain_bullets": plain_bullets,
     "hhmm": hhmm,
     "stamp": stamp,
     "duration": duration,

@@ -244,7 +244,8 @@ def review_context(data: ReviewData) -> dict[str, object]:
     ]
     scenarios = [s.name for s in scenarios_attached(data.entries)]
 
-    people = {e.author for e in data.entries}
+    # People, not machines: the status radar writes entries but attends no meeting.
+    people = {e.author for e in data.entries if e.author != "radar"}
     people |= {a.person for a in data.role_history} | {a.assigned_by for a in data.role_history}
     attendees = sorted((p for p in people if p.strip()), key=lambda p: (p.casefold(), p))
 
@@ -344,4 +345,7 @@ def export_review(
     _write_atomic(output, text)
     if not data.incident.is_open:
         store.set_review_path(data.incident.id, str(output))
+        draft = output.with_name(f"{data.incident.id}-review-DRAFT.md")
+        if draft != output:
+            draft.unlink(missing_ok=True)  # the final review replaces the draft
     return output

@@ -289,6 +289,13 @@ def _first_status(entries: Sequence[TimelineEntry], status: Status) -> datetime 
     return None
 
 
+def _root_cause_identified(entries: Sequence[TimelineEntry]) -> datetime | None:
+    """The first of: status Identified, or a root-cause category recorded."""
+    named = [e.at for e in entries if e.kind is EntryKind.ROOT_CAUSE]
+    times = [t for t in (_first_status(entries, Status.IDENTIFIED), min(named, default=None)) if t]
+    return min(times, default=None)
+
+
 def _mitigation_moments(entries: Sequence[TimelineEntry]) -> list[KeyMoment]:
     """ "Mitigation started (Rollback deployment)", "Mitigation applied (...)", in time order.
 
@@ -310,7 +317,7 @@ def key_moments(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Ke
         KeyMoment("Issue first detected", incident.detected_at),
         KeyMoment("Incident declared", incident.declared_at),
         KeyMoment("Acknowledged", incident.acknowledged_at),
-        KeyMoment("Root cause identified", _first_status(entries, Status.IDENTIFIED)),
+        KeyMoment("Root cause identified", _root_cause_identified(entries)),
         *_mitigation_moments(entries),
         KeyMoment(
             "Service partially restored (monitoring)", _first_status(entries, Status.MONITORING)

@@ -12,6 +12,8 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape as escape_markup
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
@@ -107,9 +109,10 @@ class WarRoomApp(App[int]):
         Binding("f6", "compose", "Update", id="compose", tooltip="Draft and send a status update"),
         Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected entry", show=False),
         Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge", show=False),
-        Binding("f9", "checklist", "List", id="checklist", tooltip="Go to the checklist"),
+        Binding("f9", "checklist", "Checks", id="checklist", tooltip="Go to the checklist"),
         Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
-        Binding("ctrl+e", "export", "Export review", id="export", show=False),
+        # Priority: the entry line would take Ctrl+E as "end of line" (End does that too).
+        Binding("ctrl+e", "export", "Export review", id="export", show=False, priority=True),
         Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
         Binding("f12", "outbox", "Outbox", id="outbox", show=False),
         Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
@@ -150,6 +153,7 @@ class WarRoomApp(App[int]):
         self.incident: Incident | None = None
         self.clocks: list[Clock] = []
         self._version = -1
+        self._others_open = 0
         self._last_alert: datetime | None = None
         self._warned: set[tuple[str, datetime | None]] = set()
         self._timer: Timer | None = None
@@ -182,7 +186,20 @@ class WarRoomApp(App[int]):
             "cause": lambda arg: self._runbook("cause", arg),
             "outbox": lambda _arg: self.action_outbox(),
             "quit": lambda _arg: self.exit(0),
+            "switch": self._cmd_switch,
         }
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry user text (entries, playbook names, errors): never markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -245,6 +262,11 @@ class WarRoomApp(App[int]):
             if incident is None or not incident.is_open:
                 incident = self.store.current() or incident
             self.incident = incident
+            self._others_open = sum(
+                1
+                for i in self.store.incidents()
+                if i.is_open and i.id != getattr(incident, "id", "")
+            )
             self._render_incident()
         except StoreError as error:
             self._error(error)
@@ -271,13 +293,17 @@ class WarRoomApp(App[int]):
             checklist.show(self.playbook, self.store.checklist(incident.id))
             if not incident.is_open:
                 path = incident.review_path or "not written"
-                timeline.border_subtitle = f"CLOSED · review: {path} · F2 declares a new incident"
+                timeline.border_subtitle = (
+                    f"CLOSED · review: {escape_markup(path)} · F2 declares a new incident"
+                )
         self._render_clocks()
 
     def _render_clocks(self) -> None:
         now = self.clock()
         incident = self.incident
-        self.query_one(IncidentHeader).show(incident, self.playbook, now, self.read_only)
+        self.query_one(IncidentHeader).show(
+            incident, self.playbook, now, self.read_only, self._others_open
+        )
         if incident is None:
             self.clocks = []
         else:
@@ -294,6 +320,8 @@ class WarRoomApp(App[int]):
 
     def tick(self) -> None:
         """Once a second: recompute clocks and raise alerts (clocks come from timestamps)."""
+        if not self.screen_stack or not self.query(IncidentHeader):
+            return  # shutting down: the panes are gone
         if not self._watching:
             self.check_database()  # no file watcher (e.g. a network filesystem): look instead
         self._render_clocks()
@@ -352,6 +380,8 @@ class WarRoomApp(App[int]):
             self.call_from_thread(self.set_timer, POLL_INTERVAL, self.poll_radar)
 
     def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
         if self._radar is not None:
             self._radar[1].close()
         if self._deliverer is not None:
@@ -394,7 +424,19 @@ class WarRoomApp(App[int]):
             self.call_from_thread(self._delivery_done, wait)
 
     def _delivery_done(self, wait: float) -> None:
+        from warroom.integrations.delivery import Outcome
+
         self._delivering = False
+        results = self._deliverer.last_results if self._deliverer else []
+        for result in results:
+            if result.outcome is Outcome.FAILED:
+                self.bell()
+                self.notify(
+                    f"{result.channel}: {result.detail}\nF12 shows the outbox; r retries",
+                    title="Message NOT delivered",
+                    severity="error",
+                    timeout=30,
+                )
         self._render_outbox_counts()
         self._schedule_delivery(wait)
 
@@ -647,6 +689,26 @@ class WarRoomApp(App[int]):
             raise CommandError("no open incident: F2 declares one")
         return self.incident
 
+    _CHANGES = frozenset(
+        {
+            "declare",
+            "assign",
+            "severity",
+            "status",
+            "compose",
+            "update",
+            "pin",
+            "ack",
+            "close_incident",
+            "export",
+            "runbook",
+        }
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only war room hides the keys that would change something."""
+        return not (self.read_only and action in self._CHANGES)
+
     def _require_writable(self) -> None:
         if self.read_only:
             raise CommandError("read-only: this war room observes, it changes nothing")
@@ -723,6 +785,16 @@ class WarRoomApp(App[int]):
         self.reload()
         self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
 
+    def _cmd_switch(self, arg: str) -> None:
+        """Show another incident (several can be open at once)."""
+        if not arg:
+            others = [i.id for i in self.store.incidents() if i.is_open]
+            raise CommandError(f"/switch ID (open: {', '.join(others) or 'none'})")
+        self.incident = self.store.get(arg.strip())
+        self._warned.clear()
+        self._last_alert = None
+        self.reload()
+
     def _cmd_at(self, arg: str) -> None:
         when, text = split_first(arg, "time: /at HH:MM what happened")
         self._log_entry(text, at=parse_when(when, self.clock()))
@@ -740,6 +812,8 @@ class WarRoomApp(App[int]):
     def _cmd_impact(self, arg: str) -> None:
         incident = self._require()
         which, text = split_first(arg, "what: /impact users TEXT or /impact features TEXT")
+        if not text:
+            raise CommandError("say what: /impact users TEXT or /impact features TEXT")
         if which.casefold().startswith("u"):
             self.store.set_impact(incident.id, users=text)
         elif which.casefold().startswith("f"):
@@ -887,17 +961,26 @@ class WarRoomApp(App[int]):
             if isinstance(result, Closing):
                 self._guarded(lambda: self._close(result))
 
-        self._guarded(
-            lambda: self.push_screen(
-                CloseScreen(self._require().review, self._require().id), closed
-            )
-        )
+        def open_dialog() -> None:
+            incident = self._require()
+            warning = ""
+            if incident.resolved_at is None:
+                warning = (
+                    f"Status is {incident.status.label}: closing also resolves it now. "
+                    "Send the resolution messages (F6) first if they are still due."
+                )
+            priorities = [p.name for p in self.playbook.priorities]
+            self.push_screen(CloseScreen(incident.review, incident.id, priorities, warning), closed)
+
+        self._guarded(open_dialog)
 
     def _close(self, closing: Closing) -> None:
         incident = self._require()
+        # The answers are saved first: if anything below fails, F10 shows them again.
+        self.store.save_review_notes(incident.id, closing.notes)
         for priority, owner, text in closing.action_items:
             self.store.add_action_item(incident.id, text, priority, owner)
-        self.store.close(incident.id, closing.notes)
+        self.store.close(incident.id)
         self.reload()
         self.action_export()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, TextArea
@@ -35,15 +36,21 @@ class Closing:
 class CloseScreen(Dialog):
     """Every answer is optional; Ctrl+S closes the incident and writes the review."""
 
-    def __init__(self, notes: ReviewNotes, incident_id: str) -> None:
+    def __init__(
+        self, notes: ReviewNotes, incident_id: str, priorities: list[str], warning: str = ""
+    ) -> None:
         super().__init__()
         self.notes = notes
         self.incident_id = incident_id
+        self.priorities = priorities
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="close-dialog") as box:
             box.border_title = f"Close {self.incident_id}: post-incident review"
             box.border_subtitle = "Ctrl+S close and export · Esc cancel · all optional"
+            if self.warning:
+                yield Label(Text(self.warning), id="close-warning")
             with VerticalScroll(id="close-form", classes="form"):
                 for name in (f.name for f in fields(ReviewNotes)):
                     yield Label(QUESTIONS.get(name, name), classes="field")
@@ -69,9 +76,13 @@ class CloseScreen(Dialog):
             if not line.strip():
                 continue
             try:
-                items.append(parse_action_item(line))
+                item = parse_action_item(line)
+                if item[0] not in self.priorities:
+                    known = ", ".join(self.priorities)
+                    raise CommandError(f"no priority {item[0]} (one of: {known})")
             except CommandError as error:
                 self.show_error(f"Action items line {number}: {error}")
                 self.query_one("#action_items", TextArea).focus()
                 return
+            items.append(item)
         self.dismiss(Closing(ReviewNotes(**values), items))

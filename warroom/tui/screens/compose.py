@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, OptionList, Static, TextArea
+from textual.widgets import Button, DataTable, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from warroom.comms.messages import Draft, MessageKind
@@ -74,6 +74,8 @@ class ComposeScreen(Dialog):
 
     def on_mount(self) -> None:
         self.show_error("")
+        for button in self.query(Button):
+            button.can_focus = False  # Tab out of the draft must not land on Send; Ctrl+S sends
         self.query_one("#problem", Label).display = False
         options = self.query_one("#template", OptionList)
         options.highlighted = list(MessageKind).index(self.kind)
@@ -91,7 +93,7 @@ class ComposeScreen(Dialog):
             self._drafts[kind] = draft.text
             self._problems[kind] = str(draft.problem) if draft.problem else ""
         problem = self.query_one("#problem", Label)
-        problem.update(f"Your template was not used: {self._problems[kind]}")
+        problem.update(Text(f"Your template was not used: {self._problems[kind]}"))
         problem.display = bool(self._problems[kind])
         area.load_text(self._drafts[kind])
 

@@ -34,7 +34,7 @@ class Dialog(ModalScreen[object]):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#error", Label)
-        error.update(message)
+        error.update(Text(message))  # a message may quote user text: never markup
         error.display = bool(message)
 
     def buttons(self, submit_label: str) -> Horizontal:
@@ -102,7 +102,7 @@ class DeclareScreen(Dialog):
                 with Horizontal(id="severity-row"):
                     yield OptionList(
                         *(
-                            Option(f"{s.name} {s.title}", id=str(s.level))
+                            Option(Text(f"{s.name} {s.title}"), id=str(s.level))
                             for s in self.playbook.severities
                         ),
                         id="severity",
@@ -117,7 +117,7 @@ class DeclareScreen(Dialog):
                         yield Input(placeholder="e.g. payments, sign-in", id="features")
                 yield Label("Detected at (HH:MM UTC, optional)", classes="field")
                 yield Input(placeholder="now", id="detected")
-            yield Label(self._initial_error, id="error")
+            yield Label(Text(self._initial_error), id="error")
             yield self.buttons("Declare")
 
     def on_mount(self) -> None:
@@ -188,7 +188,8 @@ class ChoiceScreen(Dialog):
             box.border_subtitle = "Enter choose · Esc cancel"
             with Horizontal(id="choice-row"):
                 yield OptionList(
-                    *(Option(label, id=key) for key, label, _ in self.choices), id="choices"
+                    *(Option(Text(label), id=key) for key, label, _ in self.choices),
+                    id="choices",
                 )
                 yield Static(id="choice-help")
             yield Label("", id="error")
@@ -204,7 +205,8 @@ class ChoiceScreen(Dialog):
     @on(OptionList.OptionHighlighted, "#choices")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         help_text = {key: text for key, _, text in self.choices}.get(event.option.id or "", "")
-        self.query_one("#choice-help", Static).update(help_text)
+        shown = Text(help_text) if isinstance(help_text, str) else help_text
+        self.query_one("#choice-help", Static).update(shown)
 
     @on(OptionList.OptionSelected, "#choices")
     def _chosen(self) -> None:
@@ -309,7 +311,7 @@ class EntryScreen(Dialog):
                 meta += f" · @{entry.author}"
             if entry.pinned:
                 meta += " · pinned"
-            yield Label(meta, classes="field")
+            yield Label(Text(meta), classes="field")
             with VerticalScroll():
                 yield Static(Text(entry.text), id="entry-text")
             yield Label("", id="error")

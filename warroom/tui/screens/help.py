@@ -41,7 +41,7 @@ def _table(title: str, rows: list[tuple[str, str]]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(ratio=1)
     for left, right in rows:
-        table.add_row(left, right)
+        table.add_row(Text(left), Text(right))  # "[TEXT]" is literal here, not markup
     return table
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.table import Table
 from rich.text import Text
@@ -27,7 +27,12 @@ class IncidentHeader(Static):
     """ID, title, severity, status and elapsed time: the one line everyone reads first."""
 
     def show(
-        self, incident: Incident | None, playbook: Playbook, now: datetime, read_only: bool = False
+        self,
+        incident: Incident | None,
+        playbook: Playbook,
+        now: datetime,
+        read_only: bool = False,
+        others_open: int = 0,
     ) -> None:
         self.remove_class(*_SEVERITY_CLASSES)
         if incident is None:
@@ -44,6 +49,8 @@ class IncidentHeader(Static):
         text.append(f" T+{countdown(incident.elapsed(now))} ")
         if read_only:
             text.append(" READ-ONLY ", style="bold reverse")
+        if others_open:
+            text.append(f" +{others_open} OPEN: /switch ", style="bold reverse")
         text.append(" ")
         text.append(incident.title)
         self.update(text)
@@ -177,6 +184,15 @@ class NextUpdatePane(Vertical):
         others.update(lines)
 
 
+def _when(clock: Clock) -> str:
+    """The due time, with its date when that is not today (SEV-3's daily clocks)."""
+    assert clock.due_at is not None
+    now = clock.due_at - timedelta(seconds=clock.remaining)
+    if clock.due_at.date() != now.date():
+        return clock.due_at.strftime("%a %H:%M")
+    return hhmm(clock.due_at)
+
+
 def _due_text(clock: Clock) -> Text:
     if clock.state is ClockState.STOPPED:
         return Text("Internal updates stopped: resolved", style="dim")
@@ -184,7 +200,7 @@ def _due_text(clock: Clock) -> Text:
     if clock.state is ClockState.OVERDUE:
         late = duration(-clock.remaining)
         return Text(f"Internal update {late} LATE · F6", style="bold")
-    return Text(f"Internal update due {hhmm(clock.due_at)} UTC")
+    return Text(f"Internal update due {_when(clock)} UTC")
 
 
 def _clock_value(clock: Clock) -> Text:
@@ -193,7 +209,7 @@ def _clock_value(clock: Clock) -> Text:
     if clock.state is ClockState.STOPPED or clock.due_at is None:
         return Text("stopped", style="dim")
     face = countdown(clock.remaining)
-    due = hhmm(clock.due_at)
+    due = _when(clock)
     if clock.state is ClockState.OVERDUE:
         return Text(f"LATE {duration(-clock.remaining)} ({due})", style="bold red")
     if clock.state is ClockState.WARNING:
