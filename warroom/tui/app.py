@@ -34,8 +34,6 @@ from warroom.domain.timefmt import countdown, duration, parse_when
 from warroom.playbook import PlaybookError, load_playbook
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
-from warroom.tui.screens.close import CloseScreen, Closing
-from warroom.tui.screens.compose import OutboxScreen
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -70,6 +68,8 @@ if TYPE_CHECKING:  # the network edge is imported only when it is used
     from warroom.integrations.delivery import Deliverer
     from warroom.integrations.settings import Settings
     from warroom.integrations.statuspage import Radar
+    from warroom.tui.screens.close import Closing
+    from warroom.tui.screens.compose import OutboxScreen
 
 USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
 
@@ -957,6 +957,8 @@ class WarRoomApp(App[int]):
         self._guarded(ack)
 
     def action_close_incident(self) -> None:
+        from warroom.tui.screens.close import CloseScreen, Closing  # loaded when first used
+
         def closed(result: object) -> None:
             if isinstance(result, Closing):
                 self._guarded(lambda: self._close(result))
