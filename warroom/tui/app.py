@@ -243,10 +243,12 @@ class WarRoomApp(App[int]):
         self._timer = self.set_interval(self.tick_seconds, self.tick)
         if self.watch_files:
             self._watch_files()
+        # The network edges start once the war room is on screen: their imports (httpx) and
+        # threads would otherwise compete with the first paint.
         if self.radar_enabled:
-            self.poll_radar()
+            self.set_timer(1.5, self.poll_radar)
         if self.deliver_enabled:
-            self._schedule_delivery(0.5)
+            self._schedule_delivery(1.0)
         if self.incident is None and not self.read_only:
             self.action_declare()
 
