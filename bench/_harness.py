@@ -269,3 +269,25 @@ def _quote(part: str) -> str:
 
 def all_on_screen(*markers: str) -> Callable[[str], bool]:
     return lambda screen: all(marker in screen for marker in markers)
+
+
+# -- probes: a token typed into the entry line, then logged -----------------------------------
+
+
+def typed(token: str) -> Callable[[str], bool]:
+    """The token is in the entry line (some line that is not a timeline entry)."""
+    pattern = re.compile(re.escape(token) + r"(?!\d)")
+    return lambda screen: any(
+        pattern.search(line) and not TIMELINE_LINE.match(line) for line in screen.splitlines()
+    )
+
+
+def logged(token: str) -> Callable[[str], bool]:
+    """The token is on a timeline line, and the entry line no longer holds it."""
+    pattern = re.compile(re.escape(token) + r"(?!\d)")
+
+    def found(screen: str) -> bool:
+        lines = [line for line in screen.splitlines() if pattern.search(line)]
+        return bool(lines) and all(TIMELINE_LINE.match(line) for line in lines)
+
+    return found

@@ -42,22 +42,22 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from _harness import (
-    TIMELINE_LINE,
     Tmux,
     all_on_screen,
     bench_env,
     fmt_ms,
+    logged,
     make_incident,
     median,
     p95,
     temp_dir,
+    typed,
     verdict,
     warroom_command,
 )
@@ -204,25 +204,6 @@ def queue_updates(db: Path, title: str, messages: int, sent: bool) -> str:
 
 
 # -- the probes ----------------------------------------------------------------------------
-
-
-def typed(token: str) -> Callable[[str], bool]:
-    """The token is in the entry line (some line that is not a timeline entry)."""
-    pattern = re.compile(re.escape(token) + r"(?!\d)")
-    return lambda screen: any(
-        pattern.search(line) and not TIMELINE_LINE.match(line) for line in screen.splitlines()
-    )
-
-
-def logged(token: str) -> Callable[[str], bool]:
-    """The token is on a timeline line, and the entry line no longer holds it."""
-    pattern = re.compile(re.escape(token) + r"(?!\d)")
-
-    def found(screen: str) -> bool:
-        lines = [line for line in screen.splitlines() if pattern.search(line)]
-        return bool(lines) and all(TIMELINE_LINE.match(line) for line in lines)
-
-    return found
 
 
 @dataclass

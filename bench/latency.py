@@ -25,22 +25,21 @@ Target: warroom median <= 50 ms.
 from __future__ import annotations
 
 import argparse
-import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from _harness import (
-    TIMELINE_LINE,
     Tmux,
     all_on_screen,
     baseline_command,
     bench_env,
     fmt_ms,
+    logged,
     make_incident,
     median,
     p95,
     temp_dir,
+    typed,
     verdict,
     warroom_command,
 )
@@ -52,25 +51,6 @@ BIG_TITLE = "Checkout failing LATENCY-BENCH-100K"
 BASE_TITLE = "Baseline LATENCY-BENCH"
 POLL = 0.001  # between captures, each of which takes ~2-3 ms
 SETTLE = 1.5  # after the first paint, before the first probe
-
-
-def typed(token: str) -> Callable[[str], bool]:
-    """The token is in the entry line (some line that is not a timeline entry)."""
-    pattern = re.compile(re.escape(token) + r"(?!\d)")
-    return lambda screen: any(
-        pattern.search(line) and not TIMELINE_LINE.match(line) for line in screen.splitlines()
-    )
-
-
-def logged(token: str) -> Callable[[str], bool]:
-    """The token is on a timeline line, and the entry line no longer holds it."""
-    pattern = re.compile(re.escape(token) + r"(?!\d)")
-
-    def found(screen: str) -> bool:
-        lines = [line for line in screen.splitlines() if pattern.search(line)]
-        return bool(lines) and all(TIMELINE_LINE.match(line) for line in lines)
-
-    return found
 
 
 def measure(

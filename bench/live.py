@@ -24,18 +24,16 @@ Target: commit -> visible median <= 300 ms.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from _harness import (
-    TIMELINE_LINE,
     Tmux,
     all_on_screen,
     bench_env,
     fmt_ms,
+    logged,
     make_incident,
     median,
     p95,
@@ -48,16 +46,6 @@ TARGET_MS = 300.0
 TITLE = "Shared incident LIVE-BENCH"
 POLL = 0.002
 SETTLE = 1.5
-
-
-def on_timeline(token: str) -> Callable[[str], bool]:
-    pattern = re.compile(re.escape(token) + r"(?!\d)")
-
-    def found(screen: str) -> bool:
-        lines = [line for line in screen.splitlines() if pattern.search(line)]
-        return bool(lines) and all(TIMELINE_LINE.match(line) for line in lines)
-
-    return found
 
 
 def measure(tmp: Path, env: dict[str, str], probes: int) -> dict[str, list[float]]:
@@ -79,14 +67,14 @@ def measure(tmp: Path, env: dict[str, str], probes: int) -> dict[str, list[float
                 time.sleep(0.05)
                 started = time.monotonic()
                 tmux.send_key(session, "Enter")
-                seen = tmux.wait_for(session, on_timeline(token), 10, POLL, token)
+                seen = tmux.wait_for(session, logged(token), 10, POLL, token)
                 if i:
                     times["typed Enter"].append(seen - started)
 
                 token = f"commit-{i}"
                 started = time.monotonic()
                 writer.log(incident_id, token)
-                seen = tmux.wait_for(session, on_timeline(token), 10, POLL, token)
+                seen = tmux.wait_for(session, logged(token), 10, POLL, token)
                 if i:
                     times["commit"].append(seen - started)
 
@@ -95,7 +83,7 @@ def measure(tmp: Path, env: dict[str, str], probes: int) -> dict[str, list[float
                 subprocess.run(
                     [*warroom_command(), "--db", str(db), "log", token], env=env, check=True
                 )
-                seen = tmux.wait_for(session, on_timeline(token), 10, POLL, token)
+                seen = tmux.wait_for(session, logged(token), 10, POLL, token)
                 if i:
                     times["warroom log"].append(seen - started)
                 time.sleep(0.05)
