@@ -4,7 +4,6 @@ delivery process killed with -9 in the middle of a post. Webhook URLs never leak
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -28,7 +27,6 @@ from pydantic import SecretStr
 from warroom.comms.messages import MessageKind
 from warroom.integrations import channels as ch
 from warroom.integrations.delivery import (
-    AsyncDeliverer,
     Deliverer,
     DeliveryResult,
     Outcome,
@@ -450,25 +448,6 @@ def test_run_once_from_a_worker_thread_while_the_ui_writes(
     thread.join(timeout=20)
     assert errors == []
     assert {r.status for r in list_outbox(store)} == {OutboxStatus.SENT}
-
-
-def test_async_deliverer(store: Store, iid: str, mock: respx.MockRouter) -> None:
-    mock.post(SLACK).respond(200)
-    mock.post(HOOK).respond(410)
-    queue(store, iid, "slack", "hook")
-
-    async def go() -> list[DeliveryResult]:
-        d = AsyncDeliverer(store, ALL, httpx.AsyncClient(), store.clock)
-        await d.run_once()
-        await d.aclose()
-        await d.client.aclose()
-        return d.last_results
-
-    results = asyncio.run(go())
-    assert sorted((r.channel, r.outcome) for r in results) == [
-        ("hook", Outcome.FAILED),
-        ("slack", Outcome.SENT),
-    ]
 
 
 def test_describe() -> None:

@@ -37,7 +37,6 @@ in a variable of a frame that can raise into a traceback printer; errors are con
 from __future__ import annotations
 
 import argparse
-import asyncio
 import enum
 import logging
 import random
@@ -77,7 +76,6 @@ from warroom.store.outbox import (
 from warroom.store.store import Store
 
 __all__ = [
-    "AsyncDeliverer",
     "DeliveryError",
     "DeliveryResult",
     "Deliverer",
@@ -471,77 +469,6 @@ class Deliverer(_Base):
             results = self.deliver_due(now, limit)
             self.last_results = results
             return self.wait_seconds(*_tally(results, limit))
-
-
-class AsyncDeliverer(_Base):
-    """The same with an httpx.AsyncClient, for an asyncio caller (the database calls block)."""
-
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        client: httpx.AsyncClient | None = None,
-        clock: Now = system_clock,
-        **options: Any,
-    ) -> None:
-        super().__init__(store, settings, clock, **options)
-        self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
-            follow_redirects=False, headers={"User-Agent": f"warroom/{__version__}"}
-        )
-        self._lock = asyncio.Lock()
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()
-
-    async def _post(self, secret: SecretStr, outgoing: Outgoing) -> _Reply | DeliveryError:
-        problem: Exception
-        try:
-            response = await self.client.post(
-                secret.get_secret_value(),
-                content=outgoing.content(),
-                headers=outgoing.headers,
-                timeout=self.timeout,
-            )
-            return self._reply(response, secret)
-        except Exception as exc:  # anything: its traceback's httpx frames hold the URL
-            problem = exc
-        return DeliveryError(_safe(self._describe(problem), secret))
-
-    async def deliver(self, item: OutboxItem, now: datetime | None = None) -> DeliveryResult | None:
-        begun = self._begin(item, now or self._now())
-        if begun is None or isinstance(begun, DeliveryResult):
-            return begun
-        claimed, channel = begun
-        secret = self._secret(claimed, channel)
-        if isinstance(secret, DeliveryResult):
-            return secret
-        reply = await self._post(secret, self._outgoing(claimed, channel))
-        del secret
-        return self._settle(claimed, channel, reply)
-
-    async def deliver_due(
-        self, now: datetime | None = None, limit: int = 20
-    ) -> list[DeliveryResult]:
-        now = utc(now) if now is not None else self._now()
-        results = []
-        for item in self._due(now, limit):
-            result = await self.deliver(item, now)
-            if result is not None:
-                results.append(result)
-        return results
-
-    async def run_once(self, limit: int = 20) -> float:
-        async with self._lock:
-            now = self._now()
-            self.recover(now)
-            results = await self.deliver_due(now, limit)
-            self.last_results = results
-            return self.wait_seconds(*_tally(results, limit))
-
-
-# -- python -m warroom.integrations.delivery -----------------------------------------------
 
 
 def describe(result: DeliveryResult) -> str:
