@@ -370,3 +370,13 @@ def test_show_and_export_default_to_the_last_incident_once_closed(env, capsys):
     assert json.loads(capsys.readouterr().out)["id"] == incident_id
     assert main(["log", "too late"]) == 1
     assert "no open incident" in capsys.readouterr().err
+
+
+def test_log_refuses_to_guess_between_two_open_incidents(env, capsys):
+    assert main(["declare", "--sev", "1", "--title", "One"]) == 0
+    assert main(["declare", "--sev", "2", "--title", "Two"]) == 0
+    ids = capsys.readouterr().out.split()
+    assert main(["log", "which one?"]) == 1
+    err = capsys.readouterr().err
+    assert "2 open incidents" in err and ids[0] in err and ids[1] in err
+    assert main(["log", "--incident", ids[0], "this one"]) == 0

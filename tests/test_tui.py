@@ -407,3 +407,24 @@ async def test_bracket_markup_in_user_text_is_shown_literally(make_app, store):
         await pilot.press("f1")  # the help's "[TEXT]" usages must survive too
         await pilot.pause()
         assert app.is_running
+
+
+async def test_second_open_incident_is_shown_and_switchable(make_app, store, clock):
+    first = store.declare("Checkout down", 1)
+    clock.advance(minutes=1)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await type_line(pilot, f"/switch {first.id}")
+        clock.advance(minutes=1)
+        second = store.declare("Search slow", 3)  # e.g. from a script in another terminal
+        app.check_database()
+        await pilot.pause()
+        header = str(app.query_one("#header").content)
+        assert first.id in header and "+1 OPEN" in header
+        await type_line(pilot, "/switch")
+        assert any(second.id in n.message for n in app._notifications)
+        await type_line(pilot, f"/switch {second.id}")
+        assert app.incident.id == second.id
+        await type_line(pilot, "/switch INC-1999-01-01-9")
+        assert app.query_one("#entry", Input).value == "/switch INC-1999-01-01-9"
+        assert app.incident.id == second.id
