@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -1048,10 +1048,3 @@ class Store:
             row.review_path = path
             session.add(row)
             return _to_incident(row)
-
-    def with_review(self, incident: Incident, notes: ReviewNotes) -> Incident:
-        return replace(incident, review=notes)
-
-
-def open_entries(store: Store, incident_id: str) -> Sequence[TimelineEntry]:
-    return store.timeline(incident_id)

@@ -520,12 +520,11 @@ class WarRoomApp(App[int]):
             if isinstance(result, str):
                 self._guarded(lambda: self._runbook(result, ""))
 
-        self._guarded(
-            lambda: (
-                self._require(),
-                self.push_screen(ChoiceScreen("Runbook", RUNBOOK_MENU), chosen),
-            )
-        )
+        def open_menu() -> None:
+            self._require()
+            self.push_screen(ChoiceScreen("Runbook", RUNBOOK_MENU), chosen)
+
+        self._guarded(open_menu)
 
     def _runbook(self, what: str, key: str) -> None:
         """Attach a scenario, start or apply a mitigation, set the root cause: by key, or
