@@ -20,6 +20,14 @@ def imported_modules(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
+        elif (  # deferred("module"): an import on first use (store/reader.py)
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "deferred"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(str(node.args[0].value))
     return found
 
 
@@ -50,5 +58,5 @@ def test_domain_does_no_io():
 
 def test_the_checker_catches_a_forbidden_import(tmp_path: Path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from textual.app import App\nimport httpx\n")
-    assert {"textual.app", "httpx"} <= imported_modules(bad)
+    bad.write_text('from textual.app import App\nimport httpx\nrich = deferred("rich")\n')
+    assert {"textual.app", "httpx", "rich"} <= imported_modules(bad)

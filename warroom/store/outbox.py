@@ -18,8 +18,8 @@ Slack, Discord and Teams webhooks have no such key and will show it twice. The w
 small (the row is marked sent right after the answer), and a duplicate update is better than
 a lost one. A timeout is the same: the channel may have posted it, and it is sent again.
 
-The table is its own SQLModel class; importing this module adds it to `SQLModel.metadata`, and
-every function here also creates it if the database predates it.
+The table is `tables.OutboxMessage`. As in the Store, reads are plain SQL through sqlite3 and
+writes go through the ORM, imported on the first write (reader.py says why).
 """
 
 from __future__ import annotations
@@ -29,32 +29,37 @@ import os
 import socket
 import sys
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, func, update
-from sqlmodel import Field, Session, SQLModel, col, select
-
 from warroom.comms.messages import MessageKind
 from warroom.domain.model import EntryKind, UpdateKind
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
+from warroom.store.reader import NotFound, Record, deferred
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+    import sqlmodel
+    from sqlmodel import Session
+
+    from warroom.store import tables
     from warroom.store.store import Store
+    from warroom.store.tables import OutboxMessage
+else:  # the write side, imported on the first write
+    sa = deferred("sqlalchemy")
+    sqlmodel = deferred("sqlmodel")
+    tables = deferred("warroom.store.tables")
 
 __all__ = [
     "DEFAULT_LEASE",
     "OutboxItem",
-    "OutboxMessage",
     "OutboxStatus",
     "claim",
     "counts",
     "due_messages",
-    "ensure_table",
     "list_outbox",
     "mark_failed",
     "mark_retry",
@@ -87,30 +92,6 @@ class OutboxStatus(enum.StrEnum):
 _UNFINISHED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
 
-class OutboxMessage(SQLModel, table=True):
-    """One message to one channel. The text is what was sent; the URL is never stored."""
-
-    __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_channel_status", "channel", "status", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: str = Field(foreign_key="incident.id", index=True)
-    kind: str
-    channel: str
-    text: str
-    status: str = Field(default=OutboxStatus.PENDING.value, index=True)
-    attempts: int = 0
-    next_attempt_at: datetime
-    last_error: str = ""
-    created_at: datetime
-    sent_at: datetime | None = None
-    claimed_at: datetime | None = None
-    claimed_by: str = ""  # "host:pid" of the process posting it, while sending
-    idempotency_key: str = Field(unique=True)
-    author: str = ""
-    entry_id: int | None = None  # the timeline entry of the send
-
-
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     """A row of the outbox as the rest of warroom sees it: immutable, times aware UTC."""
@@ -141,7 +122,7 @@ class OutboxItem:
             return self.kind
 
 
-def _item(row: OutboxMessage) -> OutboxItem:
+def _item(row: OutboxMessage | Record) -> OutboxItem:
     assert row.id is not None
     return OutboxItem(
         id=row.id,
@@ -163,31 +144,14 @@ def _item(row: OutboxMessage) -> OutboxItem:
     )
 
 
-# -- the table -----------------------------------------------------------------------------
-
-_READY: weakref.WeakSet[Store] = weakref.WeakSet()
-
-
-def ensure_table(store: Store) -> None:
-    """Create the outbox table if this database has none yet (once per Store)."""
-    if store in _READY:
-        return
-    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
-    with store._guard("create the outbox"):
-        SQLModel.metadata.create_all(store._engine, tables=[table])
-    _READY.add(store)
-
-
 def process_owner() -> str:
     """Who claims a row: this host and process."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _row(session: Session, message_id: int) -> OutboxMessage:
-    row = session.get(OutboxMessage, message_id)
+    row = session.get(tables.OutboxMessage, message_id)
     if row is None:
-        from warroom.store.store import NotFound
-
         raise NotFound(f"no outbox message {message_id}")
     return row
 
@@ -222,7 +186,6 @@ def send_message(
             raise ValueError("a channel needs a name")
         if cleaned not in names:
             names.append(cleaned)
-    ensure_table(store)
     who = store._who(author)
     now = utc(store._now())
     with store._write("send the message") as session:
@@ -249,7 +212,7 @@ def send_message(
         )
         session.flush()
         rows = [
-            OutboxMessage(
+            tables.OutboxMessage(
                 incident_id=incident_id,
                 kind=kind.value,
                 channel=name,
@@ -274,46 +237,35 @@ def list_outbox(
     store: Store, incident_id: str | None = None, limit: int | None = None
 ) -> list[OutboxItem]:
     """The outbox, newest first; one incident's or everything."""
-    ensure_table(store)
-    query = select(OutboxMessage)
-    if incident_id is not None:
-        query = query.where(OutboxMessage.incident_id == incident_id)
-    query = query.order_by(col(OutboxMessage.id).desc())
-    if limit is not None:
-        query = query.limit(limit)
-    with store._read() as session:
-        return [_item(r) for r in session.exec(query)]
+    where, params = (
+        ("WHERE incident_id = ?", [incident_id]) if incident_id is not None else ("", [])
+    )
+    rows = store._reader.rows(
+        f"SELECT * FROM outbox_message {where} ORDER BY id DESC LIMIT ?",
+        (*params, -1 if limit is None else limit),
+    )
+    return [_item(r) for r in rows]
 
 
 def get_message(store: Store, message_id: int) -> OutboxItem:
-    ensure_table(store)
-    with store._read() as session:
-        return _item(_row(session, message_id))
+    row = store._reader.first("SELECT * FROM outbox_message WHERE id = ?", (message_id,))
+    if row is None:
+        raise NotFound(f"no outbox message {message_id}")
+    return _item(row)
 
 
 def counts(store: Store, incident_id: str | None = None) -> dict[OutboxStatus, int]:
     """How many rows are in each status (for a status bar: "2 waiting, 1 failed")."""
-    ensure_table(store)
-    query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
-    if incident_id is not None:
-        query = query.where(OutboxMessage.incident_id == incident_id)
-    found = {s: 0 for s in OutboxStatus}
-    with store._read() as session:
-        for status, count in session.exec(query):
-            found[OutboxStatus(status)] = int(count)
-    return found
-
-
-def _heads(session: Session) -> list[OutboxMessage]:
-    """The oldest unfinished row of each channel: the only one of its channel that may go."""
-    first = (
-        select(OutboxMessage.channel, func.min(OutboxMessage.id).label("head"))
-        .where(col(OutboxMessage.status).in_(_UNFINISHED))
-        .group_by(col(OutboxMessage.channel))
-        .subquery()
+    where, params = (
+        ("WHERE incident_id = ?", (incident_id,)) if incident_id is not None else ("", ())
     )
-    query = select(OutboxMessage).join(first, col(OutboxMessage.id) == first.c.head)
-    return list(session.exec(query))
+    rows = store._reader.rows(
+        f"SELECT status, count(*) AS n FROM outbox_message {where} GROUP BY status", params
+    )
+    found = {s: 0 for s in OutboxStatus}
+    for row in rows:
+        found[OutboxStatus(row.status)] = int(row.n)
+    return found
 
 
 def due_messages(store: Store, now: datetime, limit: int = 20) -> list[OutboxItem]:
@@ -325,10 +277,18 @@ def due_messages(store: Store, now: datetime, limit: int = 20) -> list[OutboxIte
 
 
 def pending_heads(store: Store) -> list[OutboxItem]:
-    """Each channel's oldest unfinished row, if it is pending: what may go out next."""
-    ensure_table(store)
-    with store._read() as session:
-        heads = [_item(r) for r in _heads(session)]
+    """Each channel's oldest unfinished row, if it is pending: what may go out next.
+
+    Only the oldest unfinished row of a channel may go, so that a channel's messages keep
+    their order.
+    """
+    rows = store._reader.rows(
+        "SELECT m.* FROM outbox_message AS m JOIN ("
+        " SELECT min(id) AS head FROM outbox_message WHERE status IN (?, ?) GROUP BY channel"
+        ") AS first ON m.id = first.head",
+        _UNFINISHED,
+    )
+    heads = [_item(r) for r in rows]
     return [h for h in heads if h.status is OutboxStatus.PENDING]
 
 
@@ -347,12 +307,11 @@ def claim(
 
     Counts an attempt: a message that kills its sender every time still runs out of attempts.
     """
-    ensure_table(store)
     now = utc(now)
-    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
     with store._write("claim the message") as session:
         result = session.execute(
-            update(table)
+            sa.update(table)
             .where(
                 table.c.id == message_id,
                 table.c.status == OutboxStatus.PENDING.value,
@@ -374,9 +333,9 @@ def claim(
 
 def _hold_channel(session: Session, channel: str, until: datetime, but: int) -> None:
     """Nothing else goes to `channel` before `until`: its rate limit, kept across restarts."""
-    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
+    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
     session.execute(
-        update(table)
+        sa.update(table)
         .where(
             table.c.channel == channel,
             table.c.status == OutboxStatus.PENDING.value,
@@ -391,7 +350,6 @@ def mark_sent(
     store: Store, message_id: int, now: datetime, hold_channel_until: datetime | None = None
 ) -> OutboxItem:
     """The channel answered 2xx. `hold_channel_until` keeps its other rows back (rate limit)."""
-    ensure_table(store)
     with store._write("mark the message sent") as session:
         row = _row(session, message_id)
         row.status = OutboxStatus.SENT.value
@@ -413,7 +371,6 @@ def mark_retry(
 ) -> OutboxItem:
     """Back to pending, to be tried again at `next_at`; `hold_channel` holds the whole channel
     (the channel said it is rate limited or unavailable)."""
-    ensure_table(store)
     with store._write("reschedule the message") as session:
         row = _row(session, message_id)
         row.status = OutboxStatus.PENDING.value
@@ -428,7 +385,6 @@ def mark_retry(
 
 def mark_failed(store: Store, message_id: int, reason: str) -> OutboxItem:
     """Given up: the IC sees the reason in the outbox and can `retry`."""
-    ensure_table(store)
     with store._write("mark the message failed") as session:
         row = _row(session, message_id)
         row.status = OutboxStatus.FAILED.value
@@ -440,16 +396,16 @@ def mark_failed(store: Store, message_id: int, reason: str) -> OutboxItem:
 
 def note_problem(store: Store, message_id: int, problem: str) -> None:
     """Say on a pending row why it is not going out (no write if it already says so)."""
-    ensure_table(store)
     text = _error_text(problem)
-    table = SQLModel.metadata.tables[OutboxMessage.__tablename__]
-    with store._read() as session:
-        current = session.get(OutboxMessage, message_id)
-        if current is None or current.last_error == text:
-            return
+    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
+    current = store._reader.first(
+        "SELECT last_error FROM outbox_message WHERE id = ?", (message_id,)
+    )
+    if current is None or current.last_error == text:
+        return
     with store._write("note the problem") as session:
         session.execute(
-            update(table)
+            sa.update(table)
             .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING.value)
             .values(last_error=text)
         )
@@ -458,7 +414,6 @@ def note_problem(store: Store, message_id: int, problem: str) -> None:
 def retry(store: Store, message_id: int, now: datetime | None = None) -> OutboxItem:
     """The IC's retry: a failed row (or one waiting for its next attempt) goes out now,
     with a fresh count of attempts."""
-    ensure_table(store)
     when = utc(now) if now is not None else utc(store._now())
     with store._write("retry the message") as session:
         row = _row(session, message_id)
@@ -504,20 +459,18 @@ def recover_interrupted(store: Store, now: datetime, lease: timedelta = DEFAULT_
     A row is taken back when its sender on this host is no longer running, or when its
     lease has run out (a sender on another host, or a hung one).
     """
-    ensure_table(store)
     now = utc(now)
     host = socket.gethostname()
-    with store._read() as session:  # the usual case, without taking the write lock
-        sending = session.exec(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.SENDING.value)
-        ).one()
+    sending = store._reader.number(  # the usual case, without taking the write lock
+        "SELECT count(*) FROM outbox_message WHERE status = ?", (OutboxStatus.SENDING.value,)
+    )
     if not sending:
         return []
     with store._write("recover interrupted messages") as session:
         rows = session.exec(
-            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING.value)
+            sqlmodel.select(tables.OutboxMessage).where(
+                tables.OutboxMessage.status == OutboxStatus.SENDING.value
+            )
         ).all()
         taken = []
         for row in rows:

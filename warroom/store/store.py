@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Column, Connection, Engine, MetaData, Row, event, func, insert
-from sqlalchemy import select as core_select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.schema import CreateColumn
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from typing import TYPE_CHECKING, Any
 
 from warroom.domain.clocks import clock_values
 from warroom.domain.incident import (
@@ -46,24 +42,31 @@ from warroom.domain.model import (
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
 from warroom.playbook.models import Mitigation, Playbook, Severity
-from warroom.store.tables import (
+from warroom.store.reader import (
+    BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
-    ActionItemRow,
-    ChecklistRow,
-    EntryRow,
-    IncidentRow,
-    RoleRow,
+    TABLES,
+    NotFound,
+    Reader,
+    Record,
+    StoreError,
+    deferred,
 )
 
-BUSY_TIMEOUT_MS = 30_000
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    import sqlmodel
+    from sqlalchemy import Column, Connection, Engine, MetaData
+    from sqlmodel import Session
 
+    from warroom.store import tables
+    from warroom.store.tables import ActionItemRow, ChecklistRow, EntryRow, IncidentRow, RoleRow
+else:  # the write side, imported on the first write (reader.py says why)
+    sa = deferred("sqlalchemy")
+    sqlmodel = deferred("sqlmodel")
+    tables = deferred("warroom.store.tables")
 
-class StoreError(Exception):
-    """The database could not be opened, read or written. The message is one clear line."""
-
-
-class NotFound(StoreError):
-    pass
+__all__ = ["NotFound", "Store", "StoreError", "add_missing_columns"]
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -74,7 +77,7 @@ def _aware_req(dt: datetime) -> datetime:
     return utc(dt)
 
 
-def _clock_values(row: IncidentRow) -> ClockValues | None:
+def _clock_values(row: IncidentRow | Record) -> ClockValues | None:
     """The captured clock minutes; None for an incident recorded before they were captured."""
     required = (
         row.clock_acknowledge_minutes,
@@ -104,7 +107,7 @@ def _capture_clocks(row: IncidentRow, severity: Severity) -> None:
     row.clock_customer_comms_minutes = values.customer_comms_minutes
 
 
-def _to_incident(row: IncidentRow) -> Incident:
+def _to_incident(row: IncidentRow | Record) -> Incident:
     review = ReviewNotes(**json.loads(row.review_json or "{}"))
     return Incident(
         id=row.id,
@@ -129,7 +132,7 @@ def _to_incident(row: IncidentRow) -> Incident:
     )
 
 
-def _to_entry(row: EntryRow | Row[Any]) -> TimelineEntry:
+def _to_entry(row: EntryRow | Record) -> TimelineEntry:
     assert row.id is not None
     return TimelineEntry(
         id=row.id,
@@ -139,12 +142,12 @@ def _to_entry(row: EntryRow | Row[Any]) -> TimelineEntry:
         kind=EntryKind(row.kind),
         text=row.text,
         author=row.author,
-        pinned=row.pinned,
+        pinned=bool(row.pinned),
         data=json.loads(row.data_json) if row.data_json not in ("", "{}") else {},
     )
 
 
-def _to_item(row: ChecklistRow) -> ChecklistItem:
+def _to_item(row: ChecklistRow | Record) -> ChecklistItem:
     assert row.id is not None
     return ChecklistItem(
         id=row.id,
@@ -156,7 +159,7 @@ def _to_item(row: ChecklistRow) -> ChecklistItem:
     )
 
 
-def _to_action(row: ActionItemRow) -> ActionItem:
+def _to_action(row: ActionItemRow | Record) -> ActionItem:
     assert row.id is not None
     return ActionItem(
         id=row.id,
@@ -169,7 +172,7 @@ def _to_action(row: ActionItemRow) -> ActionItem:
     )
 
 
-def _to_role(row: RoleRow) -> RoleAssignment:
+def _to_role(row: RoleRow | Record) -> RoleAssignment:
     return RoleAssignment(
         role=row.role,
         person=row.person,
@@ -197,12 +200,12 @@ def add_missing_columns(conn: Connection, metadata: MetaData | None = None) -> l
     Only nullable columns (or ones with a server default) can be added to existing rows;
     anything else is a StoreError, raised before any column is added.
     """
-    missing = _missing_columns(conn, metadata or SQLModel.metadata)
+    missing = _missing_columns(conn, metadata or tables.METADATA)
     for table, column in missing:
         if not column.nullable and column.server_default is None:
             raise StoreError(f"cannot add column {table}.{column.name}: NOT NULL, no default")
     for table, column in missing:
-        ddl = CreateColumn(column).compile(dialect=conn.dialect)
+        ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
         conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
     return [f"{table}.{column.name}" for table, column in missing]
 
@@ -235,12 +238,15 @@ class Store:
             raise StoreError(
                 f"database {self.path}: cannot create {self.path.parent}: {exc.strerror}"
             ) from None
-        self._engine = self._make_engine()
-        self._writer = self._engine.execution_options(warroom_write=True)
+        self._reader = Reader(self.path)
+        self._engines: tuple[Engine, Engine] | None = None  # the ORM's: reads, writes
+        self._engines_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
-        with self._guard("open"):
-            SQLModel.metadata.create_all(self._engine)
-            self._migrate()
+        version, names = self._reader.schema()
+        if version < SCHEMA_VERSION or TABLES - names:
+            with self._guard("open"):  # a new database, or one from an earlier release
+                tables.METADATA.create_all(self._engine)
+                self._migrate()
 
     @property
     def playbook(self) -> Playbook:
@@ -273,7 +279,7 @@ class Store:
         and it checks again under the lock, since another process may have just done it.
         """
         with self._engine.connect() as conn:
-            missing = _missing_columns(conn, SQLModel.metadata)
+            missing = _missing_columns(conn, tables.METADATA)
             version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
         if not missing and version >= SCHEMA_VERSION:
             return
@@ -287,13 +293,34 @@ class Store:
 
     # -- plumbing ----------------------------------------------------------------------
 
+    @property
+    def _engine(self) -> Engine:
+        return self.prepare_writes()[0]
+
+    @property
+    def _writer(self) -> Engine:
+        return self.prepare_writes()[1]
+
+    def prepare_writes(self) -> tuple[Engine, Engine]:
+        """Import the ORM and make its engines, if not done yet (the first write does it).
+
+        The war room calls this in a thread after its first paint, so that the first entry
+        does not wait for the import.
+        """
+        with self._engines_lock:
+            if self._engines is None:
+                importlib.import_module("warroom.store.tables")  # and SQLModel with it
+                engine = self._make_engine()
+                self._engines = (engine, engine.execution_options(warroom_write=True))
+            return self._engines
+
     def _make_engine(self) -> Engine:
-        engine = create_engine(
+        engine = sqlmodel.create_engine(
             f"sqlite:///{self.path}",
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
 
-        @event.listens_for(engine, "connect")
+        @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             # We issue BEGIN ourselves (below) so that writers take the lock up front.
             dbapi_conn.isolation_level = None
@@ -304,7 +331,7 @@ class Store:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-        @event.listens_for(engine, "begin")
+        @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             write = conn.get_execution_options().get("warroom_write", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -317,27 +344,25 @@ class Store:
             yield
         except StoreError:
             raise
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
             orig = getattr(exc, "orig", None) or exc
             raise StoreError(f"database {self.path}: cannot {what}: {orig}") from None
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
-        with self._guard(what), Session(self._writer, expire_on_commit=False) as session:
+        with self._guard(what), sqlmodel.Session(self._writer, expire_on_commit=False) as session:
             yield session
             session.commit()
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._guard("read"), Session(self._engine, expire_on_commit=False) as session:
-            yield session
 
     def dispose(self) -> None:
         """Release the database connections (`close` is the incident's close)."""
         if self._watch is not None:
             self._watch.close()
             self._watch = None
-        self._engine.dispose()
+        self._reader.close()
+        with self._engines_lock:
+            if self._engines is not None:
+                self._engines[0].dispose()
 
     def data_version(self) -> int:
         """Changes whenever any connection (another process included) commits."""
@@ -366,7 +391,7 @@ class Store:
         pinned: bool = False,
     ) -> EntryRow:
         now = self._now()
-        row = EntryRow(
+        row = tables.EntryRow(
             incident_id=incident_id,
             at=utc(at or now),
             logged_at=utc(now),
@@ -380,7 +405,7 @@ class Store:
         return row
 
     def _incident_row(self, session: Session, incident_id: str) -> IncidentRow:
-        row = session.get(IncidentRow, incident_id)
+        row = session.get(tables.IncidentRow, incident_id)
         if row is None:
             raise NotFound(f"no incident {incident_id}")
         return row
@@ -416,9 +441,11 @@ class Store:
             day = now.date()
             prefix = f"INC-{day.isoformat()}-"
             existing = session.exec(
-                select(IncidentRow.id).where(col(IncidentRow.id).startswith(prefix))
+                sqlmodel.select(tables.IncidentRow.id).where(
+                    sqlmodel.col(tables.IncidentRow.id).startswith(prefix)
+                )
             ).all()
-            row = IncidentRow(
+            row = tables.IncidentRow(
                 id=next_incident_id(day, existing),
                 title=title,
                 severity=sev.level,
@@ -447,24 +474,22 @@ class Store:
             return _to_incident(row)
 
     def get(self, incident_id: str) -> Incident:
-        with self._read() as session:
-            return _to_incident(self._incident_row(session, incident_id))
+        row = self._reader.first("SELECT * FROM incident WHERE id = ?", (incident_id,))
+        if row is None:
+            raise NotFound(f"no incident {incident_id}")
+        return _to_incident(row)
 
     def current(self) -> Incident | None:
         """The open incident most recently declared, if any."""
-        with self._read() as session:
-            row = session.exec(
-                select(IncidentRow)
-                .where(IncidentRow.status != Status.CLOSED.value)
-                .order_by(col(IncidentRow.declared_at).desc())
-                .limit(1)
-            ).first()
-            return _to_incident(row) if row else None
+        row = self._reader.first(
+            "SELECT * FROM incident WHERE status != ? ORDER BY declared_at DESC LIMIT 1",
+            (Status.CLOSED.value,),
+        )
+        return _to_incident(row) if row else None
 
     def incidents(self) -> list[Incident]:
-        with self._read() as session:
-            rows = session.exec(select(IncidentRow).order_by(col(IncidentRow.declared_at).desc()))
-            return [_to_incident(r) for r in rows]
+        rows = self._reader.rows("SELECT * FROM incident ORDER BY declared_at DESC")
+        return [_to_incident(r) for r in rows]
 
     def resolve_id(self, incident_id: str | None) -> str:
         """The named incident (checked), or the open one; a clear error otherwise."""
@@ -497,10 +522,10 @@ class Store:
             # The new severity's actions join the checklist; ticked items always stay,
             # unticked actions of other severities leave.
             stale = session.exec(
-                select(ChecklistRow).where(
-                    ChecklistRow.incident_id == incident_id,
-                    col(ChecklistRow.section).startswith("severity-"),
-                    col(ChecklistRow.done_at).is_(None),
+                sqlmodel.select(tables.ChecklistRow).where(
+                    tables.ChecklistRow.incident_id == incident_id,
+                    sqlmodel.col(tables.ChecklistRow.section).startswith("severity-"),
+                    sqlmodel.col(tables.ChecklistRow.done_at).is_(None),
                 )
             ).all()
             for item in stale:
@@ -509,16 +534,16 @@ class Store:
             # What is left is ticked: an action already done at any severity is not asked again.
             have = set(
                 session.exec(
-                    select(ChecklistRow.text).where(
-                        ChecklistRow.incident_id == incident_id,
-                        col(ChecklistRow.section).startswith("severity-"),
+                    sqlmodel.select(tables.ChecklistRow.text).where(
+                        tables.ChecklistRow.incident_id == incident_id,
+                        sqlmodel.col(tables.ChecklistRow.section).startswith("severity-"),
                     )
                 ).all()
             )
             for position, text in enumerate(plan.items):
                 if text not in have:
                     session.add(
-                        ChecklistRow(
+                        tables.ChecklistRow(
                             incident_id=incident_id, section=plan.key, position=position, text=text
                         )
                     )
@@ -666,14 +691,14 @@ class Store:
             return 0
         with self._write("log the entries") as session:
             self._open_row(session, incident_id)
-            session.execute(insert(EntryRow), rows)
+            session.execute(sa.insert(tables.EntryRow), rows)
         return len(rows)
 
     def set_pinned(
         self, entry_id: int, pinned: bool = True, author: str | None = None
     ) -> TimelineEntry:
         with self._write("pin the entry") as session:
-            row = session.get(EntryRow, entry_id)
+            row = session.get(tables.EntryRow, entry_id)
             if row is None:
                 raise NotFound(f"no timeline entry {entry_id}")
             row.pinned = pinned
@@ -681,23 +706,18 @@ class Store:
             return _to_entry(row)
 
     def last_entry(self, incident_id: str, typed_only: bool = True) -> TimelineEntry | None:
-        with self._read() as session:
-            query = select(EntryRow).where(EntryRow.incident_id == incident_id)
-            if typed_only:
-                typed = [k.value for k in EntryKind if not k.is_automatic]
-                query = query.where(col(EntryRow.kind).in_(typed))
-            row = session.exec(query.order_by(col(EntryRow.id).desc()).limit(1)).first()
-            return _to_entry(row) if row else None
+        kinds = [k.value for k in EntryKind if not (typed_only and k.is_automatic)]
+        row = self._reader.first(
+            f"SELECT * FROM timeline_entry WHERE incident_id = ?"
+            f" AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY id DESC LIMIT 1",
+            (incident_id, *kinds),
+        )
+        return _to_entry(row) if row else None
 
     def entry_count(self, incident_id: str) -> int:
-        with self._read() as session:
-            return int(
-                session.exec(
-                    select(func.count())
-                    .select_from(EntryRow)
-                    .where(EntryRow.incident_id == incident_id)
-                ).one()
-            )
+        return self._reader.number(
+            "SELECT count(*) FROM timeline_entry WHERE incident_id = ?", (incident_id,)
+        )
 
     def timeline(
         self,
@@ -711,27 +731,20 @@ class Store:
         Given the `total` count, a window in the newer half is read backwards from the end,
         so showing the newest entries of a 100,000-entry incident skips nothing.
         """
-        table = SQLModel.metadata.tables[EntryRow.__tablename__]
-        forward = (table.c.at, table.c.id)
-        query = core_select(table).where(table.c.incident_id == incident_id)
-        backwards = limit is not None and total is not None and offset > total // 2
-        if backwards:
-            assert limit is not None and total is not None
+        query = "SELECT * FROM timeline_entry WHERE incident_id = ?"
+        if limit is not None and total is not None and offset > total // 2:
             end = min(total, offset + limit)
-            query = (
-                query.order_by(*(c.desc() for c in forward))
-                .offset(total - end)
-                .limit(max(0, end - offset))
+            rows = self._reader.rows(
+                query + " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+                (incident_id, max(0, end - offset), total - end),
             )
+            rows.reverse()
         else:
-            query = query.order_by(*forward).offset(offset)
-            if limit is not None:
-                query = query.limit(limit)
-        with self._read() as session:
-            entries = [_to_entry(r) for r in session.execute(query)]
-        if backwards:
-            entries.reverse()
-        return entries
+            rows = self._reader.rows(
+                query + " ORDER BY at, id LIMIT ? OFFSET ?",
+                (incident_id, -1 if limit is None else limit, offset),
+            )
+        return [_to_entry(r) for r in rows]
 
     # -- roles -------------------------------------------------------------------------
 
@@ -748,10 +761,10 @@ class Store:
         with self._write("assign the role") as session:
             self._open_row(session, incident_id)
             current = session.exec(
-                select(RoleRow).where(
-                    RoleRow.incident_id == incident_id,
-                    RoleRow.role == spec.key,
-                    col(RoleRow.ended_at).is_(None),
+                sqlmodel.select(tables.RoleRow).where(
+                    tables.RoleRow.incident_id == incident_id,
+                    tables.RoleRow.role == spec.key,
+                    sqlmodel.col(tables.RoleRow.ended_at).is_(None),
                 )
             ).first()
             if current is not None and current.person == person:
@@ -762,7 +775,7 @@ class Store:
                 text = f"{spec.short} handed off from {current.person} to {person}"
             else:
                 text = f"{spec.short} assigned to {person}"
-            row = RoleRow(
+            row = tables.RoleRow(
                 incident_id=incident_id,
                 role=spec.key,
                 person=person,
@@ -789,29 +802,26 @@ class Store:
         return {a.role: a for a in self.role_history(incident_id) if a.ended_at is None}
 
     def role_history(self, incident_id: str) -> list[RoleAssignment]:
-        with self._read() as session:
-            rows = session.exec(
-                select(RoleRow)
-                .where(RoleRow.incident_id == incident_id)
-                .order_by(col(RoleRow.assigned_at), col(RoleRow.id))
-            )
-            return [_to_role(r) for r in rows]
+        rows = self._reader.rows(
+            "SELECT * FROM role_assignment WHERE incident_id = ? ORDER BY assigned_at, id",
+            (incident_id,),
+        )
+        return [_to_role(r) for r in rows]
 
     # -- checklist ---------------------------------------------------------------------
 
     def checklist(self, incident_id: str) -> list[ChecklistItem]:
         """Every item, section by section: see `order_checklist` for the order."""
-        with self._read() as session:
-            rows = session.exec(
-                select(ChecklistRow).where(ChecklistRow.incident_id == incident_id)
-            ).all()
+        rows = self._reader.rows(
+            "SELECT * FROM checklist_item WHERE incident_id = ?", (incident_id,)
+        )
         return order_checklist(self.playbook, (_to_item(r) for r in rows))
 
     def _add_sections(
         self, session: Session, incident_id: str, plan: Sequence[SectionPlan]
     ) -> list[ChecklistRow]:
         rows = [
-            ChecklistRow(incident_id=incident_id, section=section.key, position=n, text=text)
+            tables.ChecklistRow(incident_id=incident_id, section=section.key, position=n, text=text)
             for section in plan
             for n, text in enumerate(section.items)
         ]
@@ -823,8 +833,8 @@ class Store:
     def _has_entry(self, session: Session, incident_id: str, kind: EntryKind, **data: str) -> bool:
         """Whether the timeline already has a `kind` entry whose data includes `data`."""
         rows = session.exec(
-            select(EntryRow.data_json).where(
-                EntryRow.incident_id == incident_id, EntryRow.kind == kind.value
+            sqlmodel.select(tables.EntryRow.data_json).where(
+                tables.EntryRow.incident_id == incident_id, tables.EntryRow.kind == kind.value
             )
         ).all()
         return any(data.items() <= json.loads(text or "{}").items() for text in rows)
@@ -937,7 +947,7 @@ class Store:
     def tick(self, item_id: int, done: bool = True, author: str | None = None) -> ChecklistItem:
         who = self._who(author)
         with self._write("tick the item") as session:
-            row = session.get(ChecklistRow, item_id)
+            row = session.get(tables.ChecklistRow, item_id)
             if row is None:
                 raise NotFound(f"no checklist item {item_id}")
             self._open_row(session, row.incident_id)
@@ -976,7 +986,7 @@ class Store:
         who = self._who(author)
         with self._write("add the action item") as session:
             self._incident_row(session, incident_id)
-            row = ActionItemRow(
+            row = tables.ActionItemRow(
                 incident_id=incident_id,
                 text=text,
                 owner=clean_line(owner).lstrip("@"),
@@ -997,13 +1007,11 @@ class Store:
             return _to_action(row)
 
     def action_items(self, incident_id: str) -> list[ActionItem]:
-        with self._read() as session:
-            rows = session.exec(
-                select(ActionItemRow)
-                .where(ActionItemRow.incident_id == incident_id)
-                .order_by(col(ActionItemRow.priority), col(ActionItemRow.id))
-            )
-            return [_to_action(r) for r in rows]
+        rows = self._reader.rows(
+            "SELECT * FROM action_item WHERE incident_id = ? ORDER BY priority, id",
+            (incident_id,),
+        )
+        return [_to_action(r) for r in rows]
 
     def save_review_notes(self, incident_id: str, notes: ReviewNotes) -> Incident:
         cleaned = ReviewNotes(**{k: clean_text(v) for k, v in asdict(notes).items()})

@@ -1,4 +1,8 @@
-"""SQLModel tables. SQLModel stores aware datetimes as UTC and hands them back aware.
+"""SQLModel tables: the Store's write side, and the schema. Timestamps are stored as UTC.
+
+The read side (reader.py) reads these tables with plain SQL, so two rules hold for them
+(`tests/test_reader.py` checks both): a timestamp column is named `at` or `..._at`, and
+every table is named in `reader.TABLES`.
 
 Schema changes are additive: a column added here must be nullable (or have a server
 default), because `Store` brings an older database up to date by adding the columns it
@@ -12,7 +16,19 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: root cause category, captured clock values
+from warroom.store.outbox import OutboxStatus
+from warroom.store.reader import SCHEMA_VERSION
+
+__all__ = [
+    "METADATA",
+    "SCHEMA_VERSION",
+    "ActionItemRow",
+    "ChecklistRow",
+    "EntryRow",
+    "IncidentRow",
+    "OutboxMessage",
+    "RoleRow",
+]
 
 
 class IncidentRow(SQLModel, table=True):
@@ -99,6 +115,29 @@ class ActionItemRow(SQLModel, table=True):
     created_at: datetime
 
 
-# The outbox (warroom/store/outbox.py) is its own module; importing it here puts its table in
-# SQLModel.metadata, so that Store creates it with the others.
-from warroom.store.outbox import OutboxMessage  # noqa: E402, F401
+class OutboxMessage(SQLModel, table=True):
+    """One message to one channel (outbox.py). The text is what was sent; never the URL."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_channel_status", "channel", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    kind: str
+    channel: str
+    text: str
+    status: str = Field(default=OutboxStatus.PENDING.value, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str = ""  # "host:pid" of the process posting it, while sending
+    idempotency_key: str = Field(unique=True)
+    author: str = ""
+    entry_id: int | None = None  # the timeline entry of the send
+
+
+METADATA = SQLModel.metadata
+"""Every table above (use this rather than SQLModel.metadata: it makes sure they are in it)."""

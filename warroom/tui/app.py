@@ -245,6 +245,8 @@ class WarRoomApp(App[int]):
             self._watch_files()
         # The network edges start once the war room is on screen: their imports (httpx) and
         # threads would otherwise compete with the first paint.
+        if not self.read_only:
+            self.set_timer(0.3, self._prepare_writes)
         if self.radar_enabled:
             self.set_timer(1.5, self.poll_radar)
         if self.deliver_enabled:
@@ -328,6 +330,15 @@ class WarRoomApp(App[int]):
             self.check_database()  # no file watcher (e.g. a network filesystem): look instead
         self._render_clocks()
         self._alert(self.clock())
+
+    @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)
+    def _prepare_writes(self) -> None:
+        """Import the Store's write side (the ORM) now, in a thread, not at the first entry.
+
+        The war room paints without it (store/reader.py says why). Should this fail, the
+        first write fails the same way and says so.
+        """
+        self.store.prepare_writes()
 
     @work(exclusive=True, group="watch-files", exit_on_error=False)
     async def _watch_files(self) -> None:

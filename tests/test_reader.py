@@ -1,0 +1,187 @@
+"""The Store's two sides: reads through sqlite3 (reader.py), writes through SQLModel.
+
+The war room starts without importing the ORM. These tests hold the two sides to one schema
+and check that the start-up path really stays free of it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import FakeClock
+from sqlalchemy import DateTime
+
+from warroom.domain.model import Status
+from warroom.playbook import default_playbook
+from warroom.store import tables
+from warroom.store.outbox import counts, get_message, list_outbox, pending_heads, send_message
+from warroom.store.reader import TABLES, Reader, StoreError, is_time_column
+from warroom.store.store import Store
+
+PLAYBOOK = default_playbook()
+
+
+def test_the_reader_knows_every_table() -> None:
+    assert set(tables.METADATA.tables) == TABLES
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_timestamp_columns_are_the_ones_the_reader_parses(table: str) -> None:
+    for column in tables.METADATA.tables[table].columns:
+        stored_as_time = isinstance(getattr(column.type, "impl", column.type), DateTime)
+        assert stored_as_time == is_time_column(column.name), f"{table}.{column.name}"
+
+
+def test_reads_give_what_the_writes_returned(store: Store, clock: FakeClock) -> None:
+    inc = store.declare("Checkout down", 1, impact_users="all", impact_features="payments")
+    assert store.get(inc.id) == inc == store.current()
+    clock.advance(minutes=3)
+    note = store.log(inc.id, "a | b `c` {{ x }}", pinned=True)
+    backdated = store.log(inc.id, "it started", at=datetime(2026, 11, 27, 9, 55, tzinfo=UTC))
+    role = store.assign(inc.id, "ic", "alice")
+    (item, *_) = store.checklist(inc.id)
+    ticked = store.tick(item.id)
+    action = store.add_action_item(inc.id, "Add an alert", "P1", "bob")
+    updated = store.set_status(inc.id, Status.MITIGATING)
+
+    timeline = store.timeline(inc.id)
+    assert timeline[0] == backdated  # ordered by `at`
+    assert note in timeline and note.pinned is True
+    assert timeline[-1].data == {"from": "investigating", "to": "mitigating"}
+    assert all(e.at.tzinfo is UTC and e.logged_at.tzinfo is UTC for e in timeline)
+    typed = store.last_entry(inc.id)  # the last one typed (an action item is a TODO entry)
+    assert typed is not None and typed.text == "Action item P1: Add an alert (@bob)"
+    assert store.last_entry(inc.id, typed_only=False) == timeline[-1]
+    assert store.entry_count(inc.id) == len(timeline)
+    assert store.roles(inc.id) == {"ic": role}
+    assert ticked in store.checklist(inc.id)
+    assert store.action_items(inc.id) == [action]
+    assert store.get(inc.id) == updated
+    assert store.incidents() == [updated]
+
+
+def test_timeline_windows_read_forwards_and_backwards_alike(store: Store) -> None:
+    inc = store.declare("Many entries", 2)
+    store.log_many(inc.id, (f"line {n}" for n in range(60)))
+    everything = store.timeline(inc.id)
+    total = len(everything)
+    for offset, limit in ((0, 10), (5, 20), (40, 30), (total - 7, 7), (total - 3, 10)):
+        window = store.timeline(inc.id, offset, limit, total)
+        assert window == everything[offset : offset + limit], (offset, limit)
+
+
+def test_outbox_reads(store: Store, clock: FakeClock) -> None:
+    inc = store.declare("Checkout down", 1)
+    first, second = send_message(store, inc.id, "status_update", "We are on it", ["ops", "eng"])
+    (third,) = send_message(store, inc.id, "status_update", "Still on it", ["ops"])
+    assert [m.id for m in list_outbox(store)] == [third, second, first]
+    assert [m.id for m in list_outbox(store, inc.id, limit=1)] == [third]
+    assert get_message(store, first).text == "We are on it"
+    assert get_message(store, first).created_at == clock()
+    assert {h.id for h in pending_heads(store)} == {first, second}  # one per channel, oldest
+    found = counts(store, inc.id)
+    assert (found["pending"], found["sent"]) == (3, 0)
+
+
+def test_a_read_error_names_the_database(tmp_path: Path) -> None:
+    bad = tmp_path / "not-a.db"
+    bad.write_bytes(b"this is not SQLite " * 100)
+    with pytest.raises(StoreError, match=r"not-a\.db: cannot open: file is not a database"):
+        Store(bad, PLAYBOOK)
+    reader = Reader(bad)
+    with pytest.raises(StoreError, match=r"not-a\.db: cannot read: file is not a database"):
+        reader.rows("SELECT * FROM incident")
+    reader.close()
+
+
+def test_preparing_the_writes_from_many_threads_makes_one_engine(db_path: Path) -> None:
+    Store(db_path, PLAYBOOK).dispose()  # an up-to-date database: opening it imports no ORM
+    store = Store(db_path, PLAYBOOK)
+    try:
+        barrier = threading.Barrier(4)
+        results = []
+
+        def prepare() -> None:
+            barrier.wait()
+            results.append(store.prepare_writes())
+
+        threads = [threading.Thread(target=prepare) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(engines) for engines in results}) == 1
+    finally:
+        store.dispose()
+
+
+STARTUP = """
+import sys
+from warroom.playbook import default_playbook
+from warroom.store.outbox import counts, list_outbox
+from warroom.store.store import Store
+import warroom.cli, warroom.tui.app
+
+store = Store(sys.argv[1], default_playbook())
+inc = store.current()
+shown = (
+    inc.title,
+    len(store.timeline(inc.id, 0, 50, store.entry_count(inc.id))),
+    sorted(store.roles(inc.id)),
+    len(store.checklist(inc.id)),
+    counts(store, inc.id)["pending"],
+    len(list_outbox(store)),
+)
+print(shown)
+print("orm loaded:", "sqlalchemy" in sys.modules or "sqlmodel" in sys.modules)
+store.log(inc.id, "first write")
+print(store.timeline(inc.id)[-1].text)
+print("orm loaded:", "sqlalchemy" in sys.modules)
+"""
+
+
+def test_the_war_room_starts_without_the_orm(store: Store, db_path: Path) -> None:
+    inc = store.declare("Checkout down", 1)
+    store.assign(inc.id, "ic", "alice")
+    send_message(store, inc.id, "status_update", "We are on it", ["ops"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP, str(db_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shown, before, written, after = done.stdout.splitlines()
+    entries = store.entry_count(inc.id) - 1  # less the entry the child wrote
+    assert shown == f"('Checkout down', {entries}, ['ic'], {len(store.checklist(inc.id))}, 1, 1)"
+    assert before == "orm loaded: False"
+    assert (written, after) == ("first write", "orm loaded: True")
+
+
+def test_opening_a_database_that_needs_setting_up_uses_the_orm(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.db"
+    code = (
+        "import sys; from warroom.playbook import default_playbook;"
+        "from warroom.store.store import Store;"
+        "s = Store(sys.argv[1], default_playbook());"
+        "print(s.incidents(), 'sqlmodel' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(fresh)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] True"
+    assert Store(fresh, PLAYBOOK).incidents() == []  # set up: the tables are there

@@ -1,0 +1,143 @@
+"""The Store's read side: the standard library's sqlite3, no ORM.
+
+SQLModel (on SQLAlchemy) is the write side: the tables, the schema and its migration, and
+every change with its timeline entry in one transaction. Importing it costs more than
+importing Textual (about 0.3 s of the war room's start-up), and nothing on the first screen
+writes. So the reads go through sqlite3, with plain SELECTs on the tables SQLModel made, and
+the ORM is imported on the first write: `deferred` below, which the war room warms up in a
+thread after its first paint.
+
+A record read here has the table's column names as attributes, like the ORM's rows, and
+timestamps as aware UTC datetimes, so one converter serves both (`store._to_incident`...).
+`tests/test_reader.py` holds the two sides to the same schema.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+from warroom.domain.timefmt import utc
+
+SCHEMA_VERSION = 2  # 2: root cause category, captured clock values
+"""Stored in the database's `PRAGMA user_version` once the schema is up to date."""
+
+TABLES = frozenset(
+    {
+        "incident",
+        "timeline_entry",
+        "role_assignment",
+        "checklist_item",
+        "action_item",
+        "outbox_message",
+    }
+)
+"""The tables of `warroom.store.tables` (SQLModel.metadata): a database lacking one is set up."""
+
+BUSY_TIMEOUT_MS = 30_000
+
+Record = SimpleNamespace
+"""A row read with sqlite3: columns as attributes, `at`/`*_at` columns as aware datetimes."""
+
+
+class StoreError(Exception):
+    """The database could not be opened, read or written. The message is one clear line."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class deferred:  # noqa: N801 (used like a module)
+    """A module imported when one of its attributes is first used.
+
+    What PEP 810's `lazy import` will say; until then, by hand. The import itself goes
+    through importlib, whose per-module locks make a first use from two threads safe.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        module = self._module
+        if module is None:
+            module = self._module = importlib.import_module(self._name)
+        return getattr(module, attr)
+
+
+def is_time_column(name: str) -> bool:
+    """Timestamp columns are named so, and the reader parses them (tests hold tables.py to it)."""
+    return name == "at" or name.endswith("_at")
+
+
+def _record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
+    fields = {}
+    for (name, *_), value in zip(cursor.description, values, strict=True):
+        if value is not None and is_time_column(name):
+            value = utc(datetime.fromisoformat(value))
+        fields[name] = value
+    return Record(**fields)
+
+
+class Reader:
+    """Read-only queries on one database: a connection per thread, in autocommit mode.
+
+    Each statement is its own read transaction (WAL: readers never wait for a writer), so
+    every read sees the latest commit of any process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,  # so that close() may close it from any thread
+            )
+            conn.row_factory = _record
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def rows(self, sql: str, params: Sequence[Any] = (), what: str = "read") -> list[Record]:
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {self.path}: cannot {what}: {exc}") from None
+
+    def first(self, sql: str, params: Sequence[Any] = ()) -> Record | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def number(self, sql: str, params: Sequence[Any] = (), what: str = "read") -> int:
+        """The first column of the first row, an integer (`SELECT count(*) ...`); 0 if none."""
+        found = self.rows(sql, params, what)
+        return int(next(iter(vars(found[0]).values()))) if found else 0
+
+    def schema(self) -> tuple[int, frozenset[str]]:
+        """The database's schema version (`PRAGMA user_version`) and its tables."""
+        version = self.number("PRAGMA user_version", what="open")
+        names = self.rows("SELECT name FROM sqlite_master WHERE type = 'table'", what="open")
+        return version, frozenset(row.name for row in names)
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
