@@ -12,7 +12,7 @@ from warroom.store.store import Store, StoreError
 from warroom.tui.screens.close import CloseScreen
 from warroom.tui.screens.dialogs import ChoiceScreen, DeclareScreen, RoleScreen
 from warroom.tui.screens.help import HelpScreen
-from warroom.tui.widgets.panes import ChecklistPane, NextUpdatePane
+from warroom.tui.widgets.panes import ChecklistPane, NextUpdatePane, RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 
 
@@ -428,3 +428,51 @@ async def test_second_open_incident_is_shown_and_switchable(make_app, store, clo
         await type_line(pilot, "/switch INC-1999-01-01-9")
         assert app.query_one("#entry", Input).value == "/switch INC-1999-01-01-9"
         assert app.incident.id == second.id
+
+
+async def test_a_note_shows_at_once_and_the_rest_is_read_after(make_app, store, db_path, clock):
+    """Logging paints the timeline first; the full re-read follows, catching other writers."""
+    incident = store.declare("Shared", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        other = Store(db_path, default_playbook(), clock=clock, author="script")
+        other.assign(incident.id, "ops", "oscar")  # no tick, no file watcher: unseen so far
+        other.dispose()
+        await type_line(pilot, "rolled back 4412")
+        timeline = app.query_one(TimelineView)
+        assert timeline.entry_at(timeline.count - 1).text == "rolled back 4412"
+        await pilot.pause()
+        assert "oscar" in _roles_text(app)
+
+
+def _roles_text(app) -> str:
+    pane = app.query_one(RolesPane)
+    return " ".join(str(widget.render()) for widget in pane.query("*")) + str(pane.render())
+
+
+def _line_text(timeline: TimelineView, index: int) -> str:
+    strip = timeline.render_line(index - timeline.scroll_offset.y)
+    return "".join(segment.text for segment in strip)
+
+
+async def test_timeline_lines_are_redrawn_when_what_they_show_changes(make_app, store):
+    incident = store.declare("Redraw", 3)
+    first = store.log(incident.id, "first finding")
+    store.log(incident.id, "second finding")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        timeline = app.query_one(TimelineView)
+        index = next(i for i in range(timeline.count) if timeline.entry_at(i).id == first.id)
+        assert "★" not in _line_text(timeline, index)
+        store.set_pinned(first.id, True)
+        app.reload()
+        await pilot.pause()
+        assert "★ first finding" in _line_text(timeline, index)
+        before = timeline.render_line(index - timeline.scroll_offset.y)
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        after = timeline.render_line(index - timeline.scroll_offset.y)
+        assert [s.text for s in after] == [s.text for s in before]
+        assert [s.style for s in after] != [s.style for s in before]  # new theme, new colours

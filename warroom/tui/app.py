@@ -241,10 +241,12 @@ class WarRoomApp(App[int]):
             entry.focus()
         self.reload()
         self._timer = self.set_interval(self.tick_seconds, self.tick)
+        # What is not on the first screen starts once it is painted: the file watcher, the
+        # ORM (in a thread) and the network edges, whose imports (watchfiles and anyio,
+        # SQLAlchemy, httpx) and threads would otherwise compete with the first paint. Until
+        # the watcher runs, the tick looks for other writers' changes.
         if self.watch_files:
-            self._watch_files()
-        # The network edges start once the war room is on screen: their imports (httpx) and
-        # threads would otherwise compete with the first paint.
+            self.call_after_refresh(self._watch_files)
         if not self.read_only:
             self.set_timer(0.3, self._prepare_writes)
         if self.radar_enabled:
@@ -284,15 +286,7 @@ class WarRoomApp(App[int]):
             checklist.show(self.playbook, [])
             self.query_one(RolesPane).show(self.playbook, {})
         else:
-            now = self.clock()
-            spans_days = incident.started_at.date() != (incident.closed_at or now).date()
-            count = self.store.entry_count(incident.id)
-            timeline.load(
-                lambda offset, limit: self.store.timeline(incident.id, offset, limit, count),
-                count,
-                show_dates=spans_days,
-            )
-            timeline.border_subtitle = f"{timeline.count} entries"
+            self._render_timeline(incident)
             self.query_one(RolesPane).show(self.playbook, self.store.roles(incident.id))
             checklist.show(self.playbook, self.store.checklist(incident.id))
             if not incident.is_open:
@@ -301,6 +295,17 @@ class WarRoomApp(App[int]):
                     f"CLOSED · review: {escape_markup(path)} · F2 declares a new incident"
                 )
         self._render_clocks()
+
+    def _render_timeline(self, incident: Incident) -> None:
+        timeline = self.query_one(TimelineView)
+        spans_days = incident.started_at.date() != (incident.closed_at or self.clock()).date()
+        count = self.store.entry_count(incident.id)
+        timeline.load(
+            lambda offset, limit: self.store.timeline(incident.id, offset, limit, count),
+            count,
+            show_dates=spans_days,
+        )
+        timeline.border_subtitle = f"{timeline.count} entries"
 
     def _render_clocks(self) -> None:
         now = self.clock()
@@ -354,6 +359,7 @@ class WarRoomApp(App[int]):
         try:
             watcher = awatch(*folders, debounce=40, step=20, recursive=False)
             self._watching = True
+            self.check_database()  # what was written since the last look
             async for changes in watcher:
                 changed = {Path(path) for _, path in changes}
                 if any(path.name in db_names and path.parent == db.parent for path in changed):
@@ -735,7 +741,10 @@ class WarRoomApp(App[int]):
         if not text.strip():
             raise CommandError("nothing to log: type the text after the command")
         self.store.log(incident.id, text, kind=kind, at=at)
-        self.reload()
+        # The entry is on screen in this frame; the rest is read again once it is painted
+        # (an entry changes nothing else, but another writer may have).
+        self._render_timeline(incident)
+        self.call_after_refresh(self.reload)
 
     def _cmd_severity(self, arg: str) -> None:
         if not arg:

@@ -9,6 +9,7 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -18,7 +19,8 @@ from textual.strip import Strip
 from warroom.domain.model import EntryKind, TimelineEntry
 from warroom.domain.timefmt import utc
 
-PAGE = 200
+MARGIN = 20
+"""Entries read beyond the visible ones, each way: a few lines of scrolling need no read."""
 
 _TAGS = {
     EntryKind.FINDING: "FINDING",
@@ -83,6 +85,9 @@ class TimelineView(ScrollView, can_focus=True):
         self._count = 0
         self._cache: dict[int, TimelineEntry] = {}
         self._show_dates = False
+        # Rendered lines by what they show. An entry never changes but for its pin, so a new
+        # entry (which moves every line up) re-renders one line, not the pane.
+        self._strips: LRUCache[tuple[int, bool, int, int, bool], Strip] = LRUCache(1024)
 
     @property
     def count(self) -> int:
@@ -116,8 +121,12 @@ class TimelineView(ScrollView, can_focus=True):
         if not 0 <= index < self._count or self._fetch is None:
             return None
         if index not in self._cache:
-            start = index - index % PAGE
-            for offset, entry in enumerate(self._fetch(start, PAGE), start):
+            # Read what is on screen (the usual miss: after a load) or around the index.
+            top = self.scroll_offset.y
+            height = max(1, self.scrollable_content_region.height)
+            start = top if top <= index < top + height else index
+            start = max(0, start - MARGIN)
+            for offset, entry in enumerate(self._fetch(start, height + 2 * MARGIN), start):
                 self._cache[offset] = entry
         return self._cache.get(index)
 
@@ -133,6 +142,10 @@ class TimelineView(ScrollView, can_focus=True):
     def _format_time(self, at: datetime) -> str:
         return utc(at).strftime("%m-%d %H:%M" if self._show_dates else "%H:%M")
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a new theme or stylesheet: every line looks different
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
@@ -140,13 +153,20 @@ class TimelineView(ScrollView, can_focus=True):
         base = self.rich_style
         if entry is None:
             return Strip.blank(width, base)
-        line = self._line(entry)
-        line.truncate(width, overflow="ellipsis")
         selected = index == (self._count - 1 if self.cursor < 0 else self.cursor)
-        if selected and self.has_focus or self.cursor == index:
-            line.stylize(self.get_component_rich_style("timeline--cursor"))
-        segments = list(line.render(self.app.console))
-        return Strip(segments).extend_cell_length(width, base).crop(0, width).apply_style(base)
+        highlighted = selected and self.has_focus or self.cursor == index
+        highlight = (1 + self.has_focus) if highlighted else 0  # the cursor's style: focus
+        key = (entry.id, entry.pinned, highlight, width, self._show_dates)
+        strip = self._strips.get(key)
+        if strip is None:
+            line = self._line(entry)
+            line.truncate(width, overflow="ellipsis")
+            if highlighted:
+                line.stylize(self.get_component_rich_style("timeline--cursor"))
+            segments = list(line.render(self.app.console))
+            strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
+            strip = self._strips[key] = strip.apply_style(base)
+        return strip
 
     def _line(self, entry: TimelineEntry) -> Text:
         style = self.get_component_rich_style
