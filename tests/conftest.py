@@ -34,10 +34,11 @@ class FakeClock:
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """No test reads the user's config, playbook or webhooks."""
+    """No test reads the user's config, playbook, webhooks or cache."""
     home = tmp_path_factory.mktemp("config-home")
     monkeypatch.setenv("WARROOM_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     for name in (
         "WARROOM_SLACK_WEBHOOK",
         "WARROOM_DISCORD_WEBHOOK",

@@ -352,7 +352,7 @@ def test_now_in_another_timezone_is_the_same_instant() -> None:
 
 
 def test_warning_window_comes_from_the_playbook() -> None:
-    playbook = PLAYBOOK.model_copy(update={"warn_minutes": 10})
+    playbook = replace(PLAYBOOK, warn_minutes=10)
     assert clock(incident(), ClockKind.INTERNAL_UPDATE, t(10, 20), playbook).state is (
         ClockState.WARNING
     )
@@ -362,10 +362,8 @@ def test_warning_window_comes_from_the_playbook() -> None:
 
 
 def test_cadences_come_from_the_playbook() -> None:
-    sev1 = PLAYBOOK.severity(1).model_copy(
-        update={"internal_update_minutes": 15, "customer_comms_minutes": None}
-    )
-    playbook = PLAYBOOK.model_copy(update={"severities": [sev1, *PLAYBOOK.severities[1:]]})
+    sev1 = replace(PLAYBOOK.severity(1), internal_update_minutes=15, customer_comms_minutes=None)
+    playbook = replace(PLAYBOOK, severities=[sev1, *PLAYBOOK.severities[1:]])
     assert clock(incident(), ClockKind.INTERNAL_UPDATE, t(10), playbook).due_at == t(10, 15)
     customer = clock(incident(), ClockKind.CUSTOMER_COMMS, t(10), playbook)
     assert customer.state is ClockState.MET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -670,7 +671,7 @@ def test_scenario_and_mitigation_plans() -> None:
         ),
     ]
     assert [s.key for s in mitigation_plan(PLAYBOOK.mitigation("scale"))] == ["mitigation:scale"]
-    no_diagnosis = payments.model_copy(update={"diagnosis": []})
+    no_diagnosis = replace(payments, diagnosis=[])
     assert [s.key for s in scenario_plan(no_diagnosis)] == ["scenario:payments_failing:resolution"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -732,9 +733,7 @@ def test_several_mitigations_and_scenarios_over_two_days(tmp_path: Path) -> None
 def test_the_review_keeps_the_names_recorded_when_chosen(tmp_path: Path) -> None:
     """A playbook edited (or swapped) after the fact does not rewrite the record."""
     store, _, iid = build_full_incident(tmp_path)
-    store.playbook = default_playbook().model_copy(
-        update={"root_causes": [], "mitigations": [], "scenarios": []}
-    )
+    store.playbook = replace(default_playbook(), root_causes=[], mitigations=[], scenarios=[])
     text = render_review(load_review_data(store, iid))
     assert "**Category:** Recent Deployment\n" in text
     assert "**Scenario:** Payment processing failures\n" in text
@@ -746,12 +745,11 @@ def test_the_review_keeps_the_names_recorded_when_chosen(tmp_path: Path) -> None
 def test_playbook_names_are_escaped_like_user_text(tmp_path: Path) -> None:
     playbook = default_playbook()
     hostile = "Roll | back <script>alert(1)</script> `x` # {{ 7*7 }} {% if %}"
-    playbook = playbook.model_copy(
-        update={
-            "mitigations": [playbook.mitigations[0].model_copy(update={"name": hostile})],
-            "root_causes": [playbook.root_causes[0].model_copy(update={"name": hostile})],
-            "scenarios": [playbook.scenarios[0].model_copy(update={"name": hostile})],
-        }
+    playbook = replace(
+        playbook,
+        mitigations=[replace(playbook.mitigations[0], name=hostile)],
+        root_causes=[replace(playbook.root_causes[0], name=hostile)],
+        scenarios=[replace(playbook.scenarios[0], name=hostile)],
     )
     clock = FakeClock(DAY + timedelta(hours=10))
     store = Store(tmp_path / "p.db", playbook, clock=clock)

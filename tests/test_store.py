@@ -7,6 +7,7 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -1205,8 +1206,8 @@ def test_checklist_order_playbook_severity_scenarios_mitigations(st: Store, inc:
 
 
 def _with_sev1_internal(minutes: int) -> Playbook:
-    sev1 = PLAYBOOK.severity(1).model_copy(update={"internal_update_minutes": minutes})
-    return PLAYBOOK.model_copy(update={"severities": [sev1, *PLAYBOOK.severities[1:]]})
+    sev1 = replace(PLAYBOOK.severity(1), internal_update_minutes=minutes)
+    return replace(PLAYBOOK, severities=[sev1, *PLAYBOOK.severities[1:]])
 
 
 def internal_due(store: Store, incident_id: str) -> datetime | None:
@@ -1243,7 +1244,7 @@ def test_an_open_incident_keeps_its_clocks_until_its_severity_changes(
 def test_an_incident_whose_severity_left_the_playbook_still_has_clocks(
     st: Store, inc: Incident
 ) -> None:
-    st.playbook = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[1:]})
+    st.playbook = replace(PLAYBOOK, severities=PLAYBOOK.severities[1:])
     assert internal_due(st, inc.id) == t(10, 30)
 
 
@@ -1253,12 +1254,11 @@ def test_attached_sections_keep_their_texts_after_a_playbook_change(
     st.attach_scenario(inc.id, "payments_failing")
     st.start_mitigation(inc.id, "rollback")
     before = st.checklist(inc.id)
-    changed = PLAYBOOK.model_copy(
-        update={
-            "scenarios": [PAYMENTS.model_copy(update={"diagnosis": ["Look at Stripe"]})],
-            "mitigations": [ROLLBACK.model_copy(update={"steps": ["Press the button"]})],
-            "checklists": [],
-        }
+    changed = replace(
+        PLAYBOOK,
+        scenarios=[replace(PAYMENTS, diagnosis=["Look at Stripe"])],
+        mitigations=[replace(ROLLBACK, steps=["Press the button"])],
+        checklists=[],
     )
     st.playbook = changed
     assert st.playbook is changed
@@ -1469,14 +1469,14 @@ def test_playbook_conflicts_name_open_incidents_it_cannot_show(
     st: Store, inc: Incident, fake_clock: FakeClock
 ) -> None:
     minor = st.declare("Minor", 3)
-    no_sev1 = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[1:]})
+    no_sev1 = replace(PLAYBOOK, severities=PLAYBOOK.severities[1:])
     assert st.playbook_conflicts(PLAYBOOK) == []
     assert st.playbook_conflicts(no_sev1) == [
         f"{inc.id} is SEV-1, which the playbook does not define"
     ]
     st.close(inc.id)  # a closed incident no longer needs its severity on screen
     assert st.playbook_conflicts(no_sev1) == []
-    only_sev1 = PLAYBOOK.model_copy(update={"severities": PLAYBOOK.severities[:1]})
+    only_sev1 = replace(PLAYBOOK, severities=PLAYBOOK.severities[:1])
     assert st.playbook_conflicts(only_sev1) == [
         f"{minor.id} is SEV-3, which the playbook does not define"
     ]

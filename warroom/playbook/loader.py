@@ -1,19 +1,34 @@
-"""Load a playbook TOML file and report mistakes as ``path:line: field: message``."""
+"""Load a playbook TOML file and report mistakes as ``path:line: field: message``.
+
+A file is validated (schema.py, pydantic) the first time it is seen, and what it says is kept
+in the user's cache directory under a hash of its text (and of warroom's code that reads it).
+Loading the same text again reads that back into the records without importing pydantic:
+about a tenth of a second of every start, more than all the rest of warroom's imports. Only
+valid playbooks are kept, so an invalid file is always validated, and always reported.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+import platformdirs
 
+from warroom import __version__
 from warroom.playbook.models import Playbook
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = ["PlaybookError", "default_playbook", "load_playbook"]
 
@@ -45,6 +60,10 @@ def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
 
 def parse_playbook(text: str, where: str = "<playbook>") -> Playbook:
     """Parse and validate playbook TOML ``text``; ``where`` names it in error messages."""
+    key = _cache_key(text)
+    kept = _read_kept(key)
+    if kept is not None:
+        return kept
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -52,19 +71,84 @@ def parse_playbook(text: str, where: str = "<playbook>") -> Playbook:
         match = re.search(r"\(at line (\d+), column \d+\)", message)
         line = int(match.group(1)) if match else max(1, len(text.splitlines()))
         raise PlaybookError([f"{where}:{line}: {message}"]) from exc
+    from pydantic import ValidationError
+
+    from warroom.playbook import schema
+
     try:
-        return Playbook.model_validate(data)
+        playbook = schema.validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            loc, message = tuple(err["loc"]), err["msg"]
-            if err["type"] == "duplicate_key":
-                loc, message = _duplicate(loc, err.get("ctx", {}))
-            line = locate(text, loc)
-            name = dotted(loc)
-            prefix = f"{where}:{line}: {name}: " if name else f"{where}:{line}: "
-            problems.append(prefix + message)
-        raise PlaybookError(problems) from exc
+        raise PlaybookError(_problems(exc, text, where)) from exc
+    _keep(key, playbook)
+    return playbook
+
+
+def _problems(exc: ValidationError, text: str, where: str) -> list[str]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc, message = tuple(err["loc"]), err["msg"]
+        if err["type"] == "duplicate_key":
+            loc, message = _duplicate(loc, err.get("ctx", {}))
+        line = locate(text, loc)
+        name = dotted(loc)
+        prefix = f"{where}:{line}: {name}: " if name else f"{where}:{line}: "
+        problems.append(prefix + message)
+    return problems
+
+
+# --- validated playbooks, kept -------------------------------------------------------------
+
+KEPT = 16
+"""How many validated playbooks the cache keeps (the most recently written)."""
+
+
+def cache_dir() -> Path:
+    return platformdirs.user_cache_path("warroom") / "playbooks"
+
+
+@functools.cache
+def _code_fingerprint() -> bytes:
+    """What decides how a text is read: warroom's version and the two modules that read it."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in ("schema.py", "models.py"):
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:  # not a plain file (a zip import): the version alone decides
+            digest.update(name.encode())
+    return digest.digest()
+
+
+def _cache_key(text: str) -> str:
+    return hashlib.sha256(_code_fingerprint() + text.encode()).hexdigest()
+
+
+def _read_kept(key: str) -> Playbook | None:
+    """The playbook kept under ``key``, or None (none kept, or unreadable: validate again)."""
+    try:
+        data = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+        return Playbook.from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _keep(key: str, playbook: Playbook) -> None:
+    """Keep a validated playbook (atomically; a cache that cannot be written is no error)."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(dataclasses.asdict(playbook), out)
+        os.replace(tmp, folder / f"{key}.json")
+        kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _duplicate(

@@ -1,28 +1,16 @@
-"""The runbook as validated data: severities, clocks, roles, checklists, scenarios, mitigations.
+"""The runbook as data: severities, clocks, roles, checklists, scenarios, mitigations.
 
-Which sections a playbook file must have: the ones warroom cannot run without (severities,
-roles, checklists, priorities) are required. The ones issue #4 added (root causes,
-mitigations, scenarios, quick links, status pages, templates) are optional, so that a
-playbook written for an earlier release still loads: a missing list is empty (the TUI
-simply offers nothing to pick) and a missing ``[templates]`` table, or a missing name in
-it, means warroom's own template file. The packaged default has every section; a test
-keeps it so.
+Plain frozen records. What a playbook file may contain, and its rules, is schema.py
+(pydantic); a file is validated there once and kept (loader.py), so that reading the
+playbook, which every start of the war room does, needs no pydantic. These records are
+only ever made from validated data: `Playbook.from_dict` trusts what it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Protocol, TypeVar
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "ChecklistSection",
@@ -39,121 +27,111 @@ __all__ = [
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# A key becomes part of stored checklist section names ("scenario:<key>:diagnosis"), so it is
-# restricted to characters that cannot be confused with the separators.
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-# One checklist line or one list item: shown on one line, so it must say something.
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
-# A template is looked up by name in the templates directories: no directories in the name.
-TemplateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
-
-
-class Severity(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Severity:
     """One severity level (SEV-1/2/3) with its clocks, in minutes."""
 
-    level: int = Field(ge=1, le=9)
+    level: int
     name: str  # "SEV-1"
     title: str  # "Critical Outage"
     emoji: str = ""
     definition: str
     examples: list[str]
     response_time: str  # as the runbook says it: "Immediate (< 5 minutes)"
-    acknowledge_minutes: int = Field(gt=0)
-    resolve_minutes: int = Field(gt=0)  # the SLA
-    internal_update_minutes: int = Field(gt=0)
-    stakeholder_update_minutes: int = Field(gt=0)
+    acknowledge_minutes: int
+    resolve_minutes: int  # the SLA
+    internal_update_minutes: int
+    stakeholder_update_minutes: int
     # None: customer communication is not needed at this severity.
-    customer_comms_minutes: int | None = Field(default=None, gt=0)
+    customer_comms_minutes: int | None = None
     customer_comms: str  # the runbook's words: "required", "if prolonged (> 1 hour)"
     actions: list[str]
 
 
-class Role(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Role:
     key: str  # "ic"
     name: str  # "Incident Commander"
     short: str  # "IC"
     responsibilities: list[str]
-    tools: list[str] = []
+    tools: list[str] = field(default_factory=list)
 
 
-class ChecklistSection(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChecklistSection:
     key: str
     title: str
     items: list[str]
 
 
-class Priority(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Priority:
     name: str  # "P0"
     label: str  # "Critical"
     description: str
-    due_hours: int = Field(gt=0)
+    due_hours: int
 
 
-class RootCause(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RootCause:
     """One of the runbook's "Common Root Causes": how it shows, and what to look at next."""
 
-    key: Key  # "recent_deployment"
+    key: str  # "recent_deployment"
     name: str  # "Recent Deployment"
-    signs: list[Line] = []
+    signs: list[str] = field(default_factory=list)
     next_step: str = ""  # "Consider rollback"
 
 
-class Mitigation(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Mitigation:
     """A mitigation strategy; its steps and verification become checklist sections."""
 
-    key: Key  # "rollback"
+    key: str  # "rollback"
     name: str  # "Rollback deployment"
-    when_to_use: list[Line] = []
-    steps: list[Line] = Field(min_length=1)
-    verification: list[Line] = []
-    cautions: list[Line] = []
+    when_to_use: list[str] = field(default_factory=list)
+    steps: list[str]
+    verification: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)
 
 
-class Scenario(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Scenario:
     """A common incident scenario; its diagnosis and resolution become checklist sections."""
 
-    key: Key  # "payments_failing"
+    key: str  # "payments_failing"
     name: str  # "Payment processing failures"
-    symptoms: list[Line] = []
-    diagnosis: list[Line] = []  # at least one of diagnosis and resolution
-    resolution: list[Line] = []
-
-    @model_validator(mode="after")
-    def _has_steps(self) -> Scenario:
-        if not self.diagnosis and not self.resolution:
-            raise ValueError("a scenario needs diagnosis or resolution steps")
-        return self
+    symptoms: list[str] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)
+    resolution: list[str] = field(default_factory=list)
 
 
-class Link(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Link:
     """A Quick Link: a dashboard or page the responders open."""
 
     name: str
-    url: Url
+    url: str
     group: str = ""  # the runbook's heading: "Monitoring & Logs", "Status Pages"
 
 
-class StatusPage(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StatusPage:
     """A third party's Atlassian Statuspage, polled through its v2 ``summary.json``."""
 
     name: str
-    url: Url  # e.g. https://status.stripe.com/api/v2/summary.json
+    url: str  # e.g. https://status.stripe.com/api/v2/summary.json
 
 
-class Templates(_Model):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Templates:
     """Which template file renders each communication; names, looked up in the templates dirs."""
 
-    declaration: TemplateName = "declaration.md.j2"
-    status_update: TemplateName = "status_update.md.j2"
-    resolved: TemplateName = "resolved.md.j2"
-    customer: TemplateName = "customer.md.j2"
-    customer_resolved: TemplateName = "customer_resolved.md.j2"
-    review: TemplateName = "review.md.j2"
+    declaration: str = "declaration.md.j2"
+    status_update: str = "status_update.md.j2"
+    resolved: str = "resolved.md.j2"
+    customer: str = "customer.md.j2"
+    customer_resolved: str = "customer_resolved.md.j2"
+    review: str = "review.md.j2"
 
 
 class _Keyed(Protocol):
@@ -165,30 +143,6 @@ class _Keyed(Protocol):
 
 
 _K = TypeVar("_K", bound=_Keyed)
-_T = TypeVar("_T")
-
-
-def _unique(attribute: str, what: Callable[[Any], object]) -> AfterValidator:
-    """A list validator: no two entries share the same `attribute` (read by `what`).
-
-    The error's context names the repeating entry and its attribute, so that the loader can
-    point at the very line that repeats the value rather than at the top of the file.
-    """
-
-    def check(items: list[_T]) -> list[_T]:
-        seen: dict[object, int] = {}
-        for index, item in enumerate(items):
-            value = what(item)
-            if value in seen:
-                raise PydanticCustomError(
-                    "duplicate_key",
-                    "duplicate {attribute} {value!r} (entries {first} and {index})",
-                    {"attribute": attribute, "value": value, "index": index, "first": seen[value]},
-                )
-            seen[value] = index
-        return items
-
-    return AfterValidator(check)
 
 
 def _lookup(kind: str, items: Sequence[_K], wanted: str) -> _K:
@@ -212,21 +166,46 @@ def _lookup(kind: str, items: Sequence[_K], wanted: str) -> _K:
     raise KeyError(f"no {kind} {wanted!r} (known: {known})")
 
 
-class Playbook(_Model):
+_NESTED: dict[str, type[Any]] = {  # Playbook's lists of records
+    "severities": Severity,
+    "roles": Role,
+    "checklists": ChecklistSection,
+    "priorities": Priority,
+    "root_causes": RootCause,
+    "mitigations": Mitigation,
+    "scenarios": Scenario,
+    "quick_links": Link,
+    "status_pages": StatusPage,
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Playbook:
     name: str
     version: str
-    warn_minutes: int = Field(default=5, gt=0)
-    alert_repeat_seconds: int = Field(default=60, gt=0)
-    severities: Annotated[list[Severity], Field(min_length=1), _unique("level", lambda s: s.level)]
-    roles: Annotated[list[Role], _unique("key", lambda r: r.key)]
-    checklists: Annotated[list[ChecklistSection], _unique("key", lambda c: c.key)]
-    priorities: Annotated[list[Priority], _unique("name", lambda p: p.name)]
-    root_causes: Annotated[list[RootCause], _unique("key", lambda r: r.key)] = []
-    mitigations: Annotated[list[Mitigation], _unique("key", lambda m: m.key)] = []
-    scenarios: Annotated[list[Scenario], _unique("key", lambda s: s.key)] = []
-    quick_links: Annotated[list[Link], _unique("name", lambda q: q.name)] = []
-    status_pages: Annotated[list[StatusPage], _unique("name", lambda s: s.name)] = []
-    templates: Templates = Templates()
+    warn_minutes: int = 5
+    alert_repeat_seconds: int = 60
+    severities: list[Severity]
+    roles: list[Role]
+    checklists: list[ChecklistSection]
+    priorities: list[Priority]
+    root_causes: list[RootCause] = field(default_factory=list)
+    mitigations: list[Mitigation] = field(default_factory=list)
+    scenarios: list[Scenario] = field(default_factory=list)
+    quick_links: list[Link] = field(default_factory=list)
+    status_pages: list[StatusPage] = field(default_factory=list)
+    templates: Templates = field(default_factory=Templates)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Playbook:
+        """The playbook of validated data (schema.py's dump): nothing is checked here."""
+        fields = dict(data)
+        for name, record in _NESTED.items():
+            if name in fields:
+                fields[name] = [record(**item) for item in fields[name]]
+        if "templates" in fields:
+            fields["templates"] = Templates(**fields["templates"])
+        return cls(**fields)
 
     def severity(self, level: int) -> Severity:
         for sev in self.severities:
