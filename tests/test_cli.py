@@ -380,3 +380,16 @@ def test_log_refuses_to_guess_between_two_open_incidents(env, capsys):
     err = capsys.readouterr().err
     assert "2 open incidents" in err and ids[0] in err and ids[1] in err
     assert main(["log", "--incident", ids[0], "this one"]) == 0
+
+
+def test_an_observer_needs_a_database_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], env: Path
+) -> None:
+    code, _, err = run(capsys, "--read-only")
+    assert code == 1
+    assert err.startswith("warroom: error: database ") and "no such file" in err
+    assert not env.exists()
+    declare(capsys)
+    code, _, err = run(capsys, "--read-only", "log", "from an observer")
+    assert (code, err.count("\n")) == (1, 1)
+    assert "read-only: cannot log the entry" in err

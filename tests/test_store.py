@@ -1480,3 +1480,33 @@ def test_playbook_conflicts_name_open_incidents_it_cannot_show(
     assert st.playbook_conflicts(only_sev1) == [
         f"{minor.id} is SEV-3, which the playbook does not define"
     ]
+
+
+def test_a_read_only_store_never_writes(db: Path, st: Store, inc: Incident) -> None:
+    observer = Store(db, PLAYBOOK, read_only=True)
+    try:
+        before = st.data_version()
+        assert observer.get(inc.id) == inc
+        with pytest.raises(StoreError, match="read-only: cannot log the entry"):
+            observer.log(inc.id, "from the observer")
+        with pytest.raises(StoreError, match="read-only: cannot declare"):
+            observer.declare("Another", 3)
+        assert st.data_version() == before
+    finally:
+        observer.dispose()
+
+
+def test_a_read_only_store_does_not_upgrade_or_create(db: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "w.db"
+    with pytest.raises(StoreError, match="no such file") as info:
+        Store(missing, PLAYBOOK, read_only=True)
+    _assert_one_line_naming(info.value, missing)
+    assert not missing.parent.exists()
+
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executescript(SCHEMA_1)
+    with pytest.raises(StoreError, match="open it once without --read-only") as info:
+        Store(db, PLAYBOOK, read_only=True)
+    _assert_one_line_naming(info.value, db)
+    assert "root_cause_category" not in _columns(db, "incident")
+    assert _user_version(db) == 0

@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             resolve_db_path(args.db),
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
+            read_only=args.read_only,
         )
         try:
             run: Command = getattr(args, "run", _war_room)

@@ -225,6 +225,7 @@ class Store:
         playbook: Playbook,
         clock: Now = system_clock,
         author: str = "",
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         if self.path.is_dir():
@@ -232,6 +233,9 @@ class Store:
         self.playbook = playbook
         self.clock = clock
         self.author = author
+        self.read_only = read_only
+        if read_only and not self.path.is_file():
+            raise StoreError(f"database {self.path}: no such file (an observer needs one)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -244,6 +248,11 @@ class Store:
         self._watch: sqlite3.Connection | None = None
         version, names = self._reader.schema()
         if version < SCHEMA_VERSION or TABLES - names:
+            if read_only:
+                raise StoreError(
+                    f"database {self.path}: needs setting up for this release, which writes;"
+                    " open it once without --read-only"
+                )
             with self._guard("open"):  # a new database, or one from an earlier release
                 tables.METADATA.create_all(self._engine)
                 self._migrate()
@@ -350,6 +359,8 @@ class Store:
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
+        if self.read_only:
+            raise StoreError(f"database {self.path}: read-only: cannot {what}")
         with self._guard(what), sqlmodel.Session(self._writer, expire_on_commit=False) as session:
             yield session
             session.commit()
