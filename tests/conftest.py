@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,3 +80,16 @@ def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., ob
         return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
 
     return factory
+
+
+def python_c(code: str, *args: str) -> str:
+    """Run `python -c CODE ARGS` in a fresh interpreter (what it imports is its own); stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

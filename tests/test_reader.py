@@ -6,15 +6,12 @@ and check that the start-up path really stays free of it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock
+from conftest import FakeClock, python_c
 from sqlalchemy import DateTime
 
 from warroom.domain.model import Status
@@ -150,17 +147,7 @@ def test_the_war_room_starts_without_the_orm(store: Store, db_path: Path) -> Non
     inc = store.declare("Checkout down", 1)
     store.assign(inc.id, "ic", "alice")
     send_message(store, inc.id, "status_update", "We are on it", ["ops"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run(
-        [sys.executable, "-c", STARTUP, str(db_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    shown, before, written, after = done.stdout.splitlines()
+    shown, before, written, after = python_c(STARTUP, str(db_path)).splitlines()
     entries = store.entry_count(inc.id) - 1  # less the entry the child wrote
     assert shown == f"('Checkout down', {entries}, ['ic'], {len(store.checklist(inc.id))}, 1, 1)"
     assert before == "orm loaded: False"
@@ -175,13 +162,5 @@ def test_opening_a_database_that_needs_setting_up_uses_the_orm(tmp_path: Path) -
         "s = Store(sys.argv[1], default_playbook());"
         "print(s.incidents(), 'sqlmodel' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(fresh)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[] True"
+    assert python_c(code, str(fresh)).strip() == "[] True"
     assert Store(fresh, PLAYBOOK).incidents() == []  # set up: the tables are there

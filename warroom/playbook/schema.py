@@ -31,20 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from warroom.playbook import models
 
-__all__ = [
-    "ChecklistSection",
-    "Link",
-    "Mitigation",
-    "Playbook",
-    "Priority",
-    "Role",
-    "RootCause",
-    "Scenario",
-    "Severity",
-    "StatusPage",
-    "Templates",
-    "validate",
-]
+__all__ = [*models.__all__, "validate"]  # a rule class for each record, and validate
 
 
 class _Model(BaseModel):
