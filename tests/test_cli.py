@@ -92,6 +92,14 @@ def test_declare_with_impact_and_detection_time(capsys: pytest.CaptureFixture[st
     assert timedelta(minutes=9) < declared - detected < timedelta(minutes=11)
 
 
+def test_declare_can_name_the_commander(capsys: pytest.CaptureFixture[str]) -> None:
+    incident = declare(capsys, "--ic", "@carol")
+    texts = [entry["text"] for entry in show_json(capsys, incident)["timeline"]]
+    assert texts[-1] == "IC assigned to carol"
+    code, _, err = run(capsys, "declare", "--sev", "2", "--title", "t", "--ic", "@")
+    assert code == 1 and "commander needs a name" in one_error(err)
+
+
 def test_bad_severity_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "declare", "--sev", "critical", "--title", "t")
     assert code == 2 and out == ""

@@ -1510,3 +1510,24 @@ def test_a_read_only_store_does_not_upgrade_or_create(db: Path, tmp_path: Path) 
     _assert_one_line_naming(info.value, db)
     assert "root_cause_category" not in _columns(db, "incident")
     assert _user_version(db) == 0
+
+
+def test_declaring_can_acknowledge_and_name_the_commander(st: Store) -> None:
+    inc = st.declare("Checkout down", 1, acknowledged=True, commander="@carol")
+    assert inc.acknowledged_at == inc.declared_at
+    assert st.roles(inc.id)["ic"].person == "carol"
+    assert texts(st, inc.id)[-2:] == ["Acknowledged", "IC assigned to carol"]
+    st.assign(inc.id, "ic", "dave")
+    assert texts(st, inc.id)[-1] == "IC handed off from carol to dave"
+
+
+def test_declaring_names_no_commander_unless_told(st: Store) -> None:
+    inc = st.declare("Checkout down", 1)
+    assert (inc.acknowledged_at, st.roles(inc.id)) == (None, {})
+    with pytest.raises(ValueError, match="commander needs a name"):
+        st.declare("Another", 2, commander=" @ ")
+    no_ic = replace(PLAYBOOK, roles=[r for r in PLAYBOOK.roles if r.key != "ic"])
+    st.playbook = no_ic
+    with pytest.raises(KeyError, match="no role 'ic'"):
+        st.declare("Another", 2, commander="carol")
+    assert [i.title for i in st.incidents()] == ["Checkout down"]  # nothing half-declared

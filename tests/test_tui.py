@@ -47,6 +47,7 @@ async def test_declare_dialog_on_start_and_entry_has_focus(make_app, store):
         assert incident is not None
         assert (incident.title, incident.severity) == ("Checkout returns 500", 2)
         assert incident.acknowledged_at is not None  # declaring from the war room is responding
+        assert store.roles(incident.id)["ic"].person == "alice"  # and commanding, until handoff
         assert incident.impact_users == "about 30% of bookings"
         assert app.focused is app.query_one("#entry")
 

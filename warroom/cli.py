@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     declare.add_argument("--impact", default="", metavar="USERS", help="users affected")
     declare.add_argument("--features", default="", metavar="F", help="features affected")
     declare.add_argument("--detected", metavar="WHEN", help="HH:MM (UTC), ISO 8601 or -15m")
+    declare.add_argument("--ic", metavar="NAME", help="the incident commander (default: none yet)")
 
     log = command("log", _log, "add to the timeline of the open incident ('-': stdin lines)")
     log.add_argument("--incident", metavar="ID", help="default: the open incident")
@@ -227,6 +228,7 @@ def _declare(store: Store, args: argparse.Namespace) -> int:
         impact_users=args.impact,
         impact_features=args.features,
         detected_at=detected,
+        commander=args.ic,
     )
     print(incident.id)
     return 0

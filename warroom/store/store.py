@@ -41,7 +41,7 @@ from warroom.domain.model import (
 )
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
-from warroom.playbook.models import Mitigation, Playbook, Severity
+from warroom.playbook.models import Mitigation, Playbook, Role, Severity
 from warroom.store.reader import (
     BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
@@ -438,12 +438,20 @@ class Store:
         impact_features: str = "",
         detected_at: datetime | None = None,
         author: str | None = None,
+        acknowledged: bool = False,
+        commander: str | None = None,
     ) -> Incident:
+        """Declare an incident, with its checklist; `acknowledged` and `commander` (the IC's
+        name) are recorded in the same transaction, as the declaring responder would."""
         title = clean_line(title)
         if not title:
             raise ValueError("an incident needs a title")
         sev = self.playbook.severity(severity)
         who = self._who(author)
+        ic = self.playbook.role("ic") if commander is not None else None
+        commander = clean_line(commander or "").lstrip("@")
+        if ic is not None and not commander:
+            raise ValueError("the incident commander needs a name")
         now = self._now()
         detected = utc(detected_at) if detected_at else now
         if detected > now:
@@ -482,6 +490,11 @@ class Store:
                 data={"severity": sev.level},
             )
             self._add_sections(session, row.id, checklist_plan(self.playbook, sev.level))
+            if acknowledged:
+                row.acknowledged_at = utc(now)
+                self._add_entry(session, row.id, EntryKind.ACK, "Acknowledged", who)
+            if ic is not None:
+                self._assign(session, row.id, ic, commander, who, utc(now))
             return _to_incident(row)
 
     def get(self, incident_id: str) -> Incident:
@@ -771,42 +784,39 @@ class Store:
         now = utc(self._now())
         with self._write("assign the role") as session:
             self._open_row(session, incident_id)
-            current = session.exec(
-                sqlmodel.select(tables.RoleRow).where(
-                    tables.RoleRow.incident_id == incident_id,
-                    tables.RoleRow.role == spec.key,
-                    sqlmodel.col(tables.RoleRow.ended_at).is_(None),
-                )
-            ).first()
-            if current is not None and current.person == person:
-                return _to_role(current)
-            if current is not None:
-                current.ended_at = now
-                session.add(current)
-                text = f"{spec.short} handed off from {current.person} to {person}"
-            else:
-                text = f"{spec.short} assigned to {person}"
-            row = tables.RoleRow(
-                incident_id=incident_id,
-                role=spec.key,
-                person=person,
-                assigned_at=now,
-                assigned_by=who,
+            return _to_role(self._assign(session, incident_id, spec, person, who, now))
+
+    def _assign(
+        self, session: Session, incident_id: str, spec: Role, person: str, who: str, now: datetime
+    ) -> RoleRow:
+        current = session.exec(
+            sqlmodel.select(tables.RoleRow).where(
+                tables.RoleRow.incident_id == incident_id,
+                tables.RoleRow.role == spec.key,
+                sqlmodel.col(tables.RoleRow.ended_at).is_(None),
             )
-            session.add(row)
-            self._add_entry(
-                session,
-                incident_id,
-                EntryKind.ROLE,
-                text,
-                who,
-                data={
-                    "role": spec.key,
-                    "person": person,
-                    "from": current.person if current else None,
-                },
-            )
-            return _to_role(row)
+        ).first()
+        if current is not None and current.person == person:
+            return current
+        if current is not None:
+            current.ended_at = now
+            session.add(current)
+            text = f"{spec.short} handed off from {current.person} to {person}"
+        else:
+            text = f"{spec.short} assigned to {person}"
+        row = tables.RoleRow(
+            incident_id=incident_id, role=spec.key, person=person, assigned_at=now, assigned_by=who
+        )
+        session.add(row)
+        self._add_entry(
+            session,
+            incident_id,
+            EntryKind.ROLE,
+            text,
+            who,
+            data={"role": spec.key, "person": person, "from": current.person if current else None},
+        )
+        return row
 
     def roles(self, incident_id: str) -> dict[str, RoleAssignment]:
         """Current holder of each assigned role, by role key."""

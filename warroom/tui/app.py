@@ -893,21 +893,30 @@ class WarRoomApp(App[int]):
 
     def _declare(self, declaration: Declaration) -> None:
         detected = parse_when(declaration.detected, self.clock()) if declaration.detected else None
+        # Whoever declares from the war room is responding (that is the acknowledgement) and
+        # commands until they hand off. (`warroom declare` from an alert hook leaves both to
+        # a person.)
+        has_ic = any(role.key == "ic" for role in self.playbook.roles)
         incident = self.store.declare(
             declaration.title,
             declaration.severity,
             declaration.impact_users,
             declaration.impact_features,
             detected_at=detected,
+            acknowledged=True,
+            commander=self.store.author if has_ic and self.store.author else None,
         )
-        # Whoever declares from the war room is responding: that is the acknowledgement.
-        # (`warroom declare` from an alert hook leaves it to a person.)
-        incident = self.store.acknowledge(incident.id)
         self.incident = incident
         self._warned.clear()
         self._last_alert = None
         self.reload()
-        self.notify(f"{incident.id} declared. F3 assigns roles.", title="Incident declared")
+        commander = self.store.roles(incident.id).get("ic")
+        next_step = (
+            f"{commander.person} is IC; F3 hands off and assigns roles."
+            if commander
+            else "F3 assigns roles."
+        )
+        self.notify(f"{incident.id} declared. {next_step}", title="Incident declared")
 
     def action_assign(self) -> None:
         def chosen(result: object) -> None:
