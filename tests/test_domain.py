@@ -832,3 +832,21 @@ def test_captured_clock_values_need_no_severity_in_the_playbook() -> None:
     assert internal_due_of(inc) == t(10, 30)
     with pytest.raises(KeyError, match="no severity 7"):
         internal_due_of(incident(severity=7))
+
+
+def test_auto_tick_conditions_follow_the_record() -> None:
+    from warroom.domain.incident import auto_tick_conditions
+
+    roles = ["ic", "ops", "dev", "comms"]
+    fresh = incident()
+    assert auto_tick_conditions(fresh, [], roles, False) == set()
+    done = replace(fresh, acknowledged_at=t(10, 1), mitigated_at=t(10, 20), resolved_at=t(10, 30))
+    assert auto_tick_conditions(done, ["ic", "ops"], roles, True) == {
+        "acknowledged",
+        "ic_assigned",
+        "declaration_sent",
+        "mitigated",
+        "resolved",
+    }
+    assert "roles_assigned" in auto_tick_conditions(fresh, roles, roles, False)
+    assert "roles_assigned" not in auto_tick_conditions(fresh, [], [], False)  # no roles at all

@@ -371,10 +371,14 @@ def test_incident_commander_flow(tmux: Tmux, tmp_path: Path) -> None:
     wait_for(tmux, room, lambda s: "MITIGATING" in header(s), label="MITIGATING in the header")
 
     tmux.keys(room, "F9")
-    wait_for(tmux, room, "space Tick")  # the footer: the checklist has focus
-    # Nothing is highlighted when the checklist takes focus: Down to the first item first.
-    tmux.keys(room, "Down", "Space")
-    wait_for(tmux, room, re.compile(r"Checklist 1/\d+"))
+    screen = wait_for(tmux, room, "space Tick")  # the footer: the checklist has focus
+    # F9 highlights the first open item. Acknowledging (declaring counts) and taking IC
+    # ticked theirs by themselves; "Assess severity" is the IC's to tick.
+    done = re.search(r"Checklist (\d+)/\d+", screen)
+    assert done is not None and "[x] Acknowledge immediately" in screen
+    tmux.keys(room, "Space")
+    wait_for(tmux, room, re.compile(rf"Checklist {int(done.group(1)) + 1}/\d+"))
+    wait_for(tmux, room, "[x] Assess severity")
     # Escape alone: what follows at once would read as Alt+key. Wait for the entry to have focus.
     tmux.keys(room, "Escape")
     wait_for(tmux, room, lambda s: "space Tick" not in s, label="focus back on the entry")
@@ -391,7 +395,10 @@ def test_incident_commander_flow(tmux: Tmux, tmp_path: Path) -> None:
     assert data["status"] == "closed"
     assert data["severity"] == 2
     assert data["roles"] == {"ic": "alice"}
-    assert [item["done_by"] for item in data["checklist"] if item["done"]] == ["e2e"]
+    ticked = {item["text"]: item["done_by"] for item in data["checklist"] if item["done"]}
+    assert set(ticked.values()) == {"e2e"}
+    assert "Assess severity - Determine SEV level (1, 2, or 3)" in ticked
+    assert "Resolve - Verify fix and monitor" in ticked  # closing resolved it
     texts = [e["text"] for e in data["timeline"]]
     assert "auth-service 5xx since deploy 4411" in texts
     quit_war_room(tmux, room)

@@ -672,3 +672,33 @@ def test_only_what_makes_an_entry_useful_is_required(tmp_path: Path) -> None:
         f"{header}: mitigations[0].steps: Field required",
         f"{scenario}: scenarios[0].name: Field required",
     ]
+
+
+def test_an_auto_tick_must_name_an_item(tmp_path: Path) -> None:
+    text = DEFAULT_TOML.replace(
+        'ic_assigned = ["Assign Incident Commander"]', 'ic_assigned = ["Assign Incident Comander"]'
+    )
+    assert text != DEFAULT_TOML
+    path = _write(tmp_path, text)
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    line = _line_of(text, "ic_assigned")
+    assert str(info.value) == (
+        f"{path}:{line}: auto_tick.ic_assigned[0]: "
+        "no checklist item or severity action says 'Assign Incident Comander'"
+    )
+
+
+def test_an_unknown_auto_tick_condition_is_reported(tmp_path: Path) -> None:
+    text = DEFAULT_TOML.replace("ic_assigned = [", "commander_assigned = [")
+    path = _write(tmp_path, text)
+    with pytest.raises(PlaybookError, match=r"auto_tick\.commander_assigned: Extra inputs"):
+        load_playbook(path)
+
+
+def test_auto_ticks_are_optional(tmp_path: Path) -> None:
+    start = DEFAULT_TOML.index("[auto_tick]")
+    end = DEFAULT_TOML.index("# ----", start)
+    playbook = load_playbook(_write(tmp_path, DEFAULT_TOML[:start] + DEFAULT_TOML[end:]))
+    assert playbook.auto_tick.texts(["acknowledged", "resolved"]) == set()
+    assert default_playbook().auto_tick.texts(["resolved"]) == {"Resolve - Verify fix and monitor"}

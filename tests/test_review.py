@@ -272,7 +272,10 @@ def test_full_review_content(tmp_path: Path) -> None:
     checklist = section(text, "## Response checklist")
     assert "- [x] Acknowledge alert in incident channel (alice, 10:01)" in checklist
     assert "- [ ] Check Supabase" in checklist
-    assert "#### SEV-1 actions (0/6)" in checklist
+    # The IC was assigned at SEV-2 (auto ticked); done once, it is not asked again at SEV-1.
+    assert "#### SEV-1 actions (0/5)" in checklist
+    assert "#### SEV-2 actions (1/1)" in checklist
+    assert "- [x] Assign Incident Commander (alice, 10:01)" in checklist
     assert "**Attendees:** alice, bob, carol, dave\n" in text
     assert "_Not recorded_" in text.split("## Impact")[1].split("##")[0]  # revenue
 

@@ -25,10 +25,14 @@ from warroom.domain import (
 )
 from warroom.domain.model import ClockValues
 from warroom.playbook import Playbook, default_playbook
+from warroom.playbook.models import AutoTicks
+from warroom.store.outbox import send_message
 from warroom.store.store import NotFound, Store, StoreError, add_missing_columns
 from warroom.store.tables import SCHEMA_VERSION
 
-PLAYBOOK = default_playbook()
+# Auto ticks add checklist entries after many changes; they have their own tests (at the
+# end), and the other tests read clearer without them.
+PLAYBOOK = replace(default_playbook(), auto_tick=AutoTicks())
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SEV1_ACTIONS = list(PLAYBOOK.severity(1).actions)
 SEV2_ACTIONS = list(PLAYBOOK.severity(2).actions)
@@ -1531,3 +1535,108 @@ def test_declaring_names_no_commander_unless_told(st: Store) -> None:
     with pytest.raises(KeyError, match="no role 'ic'"):
         st.declare("Another", 2, commander="carol")
     assert [i.title for i in st.incidents()] == ["Checkout down"]  # nothing half-declared
+
+
+# --- auto ticks ----------------------------------------------------------------------------
+
+AUTO = default_playbook()  # with the runbook's auto ticks
+
+
+@pytest.fixture
+def auto(db: Path, fake_clock: FakeClock) -> Iterator[Store]:
+    store = Store(db, AUTO, clock=fake_clock, author="alice")
+    yield store
+    store.dispose()
+
+
+def ticked(store: Store, incident_id: str) -> dict[str, str | None]:
+    """Ticked items: text -> who ticked it."""
+    return {i.text: i.done_by for i in store.checklist(incident_id) if i.done_at is not None}
+
+
+def auto_entries(store: Store, incident_id: str) -> list[tuple[str, str]]:
+    return [(e.data["auto"], e.text) for e in store.timeline(incident_id) if "auto" in e.data]
+
+
+def test_the_war_rooms_declaration_ticks_what_it_did(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 1, acknowledged=True, commander="alice")
+    assert ticked(auto, inc.id) == {
+        "Acknowledge immediately - Respond in incident channel": "alice",
+        "Acknowledge alert in incident channel": "alice",
+        "Assign Incident Commander": "alice",
+    }
+    assert auto_entries(auto, inc.id) == [
+        (
+            "acknowledged",
+            "Done: Acknowledge immediately - Respond in incident channel (Quick Start)",
+        ),
+        ("acknowledged", "Done: Acknowledge alert in incident channel (First 5 minutes)"),
+        ("ic_assigned", "Done: Assign Incident Commander (SEV-1 actions)"),
+    ]
+
+
+def test_a_scripts_declaration_ticks_nothing_until_a_person_acts(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 1)
+    assert ticked(auto, inc.id) == {}
+    auto.acknowledge(inc.id, author="bob")
+    assert set(ticked(auto, inc.id).values()) == {"bob"}
+    assert len(ticked(auto, inc.id)) == 2
+
+
+def test_every_role_held_ticks_assign_roles(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2, commander="alice")
+    for role, person in (("ops", "bob"), ("dev", "carol")):
+        auto.assign(inc.id, role, person)
+        assert "Assign roles - IC, Ops, Dev, Comms" not in ticked(auto, inc.id)
+    auto.assign(inc.id, "comms", "dave", author="erin")
+    assert ticked(auto, inc.id)["Assign roles - IC, Ops, Dev, Comms"] == "erin"
+
+
+def test_an_item_a_person_unticked_stays_unticked(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 1, acknowledged=True)
+    item = next(i for i in auto.checklist(inc.id) if i.text.startswith("Acknowledge immediately"))
+    auto.tick(item.id, False, author="bob")
+    auto.assign(inc.id, "ic", "alice")  # another change: the checks run again
+    auto.set_severity(inc.id, 2)
+    assert item.text not in ticked(auto, inc.id)
+    assert "Acknowledge alert in incident channel" in ticked(auto, inc.id)
+
+
+def test_a_severity_change_ticks_new_actions_already_done(auto: Store) -> None:
+    inc = auto.declare("Search slow", 3, commander="alice")
+    assert "Assign Incident Commander" not in ticked(auto, inc.id)  # SEV-3 does not ask it
+    auto.set_severity(inc.id, 1, author="bob")
+    assert ticked(auto, inc.id)["Assign Incident Commander"] == "bob"
+
+
+def test_mitigation_and_resolution_tick_their_steps(auto: Store, fake_clock: FakeClock) -> None:
+    inc = auto.declare("Checkout down", 1)
+    auto.start_mitigation(inc.id, "rollback")
+    assert "Mitigate - Rollback, disable features, or apply hotfix" not in ticked(auto, inc.id)
+    fake_clock.advance(minutes=5)
+    auto.apply_mitigation(inc.id, "rollback")
+    assert "Mitigate - Rollback, disable features, or apply hotfix" in ticked(auto, inc.id)
+    auto.set_status(inc.id, Status.RESOLVED)
+    assert "Resolve - Verify fix and monitor" in ticked(auto, inc.id)
+
+
+def test_closing_unresolved_ticks_resolve_before_closing(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    auto.close(inc.id)
+    kinds_texts = [(e.kind, e.text) for e in auto.timeline(inc.id)][-3:]
+    assert kinds_texts == [
+        (EntryKind.STATUS, "Status Investigating -> Resolved"),
+        (EntryKind.CHECKLIST, "Done: Resolve - Verify fix and monitor (Quick Start)"),
+        (EntryKind.CLOSED, "Incident closed"),
+    ]
+
+
+def test_sending_the_declaration_ticks_declare_items(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 1)
+    send_message(auto, inc.id, "status_update", "Still looking", ["ops"])
+    assert ticked(auto, inc.id) == {}
+    send_message(auto, inc.id, "declaration", "INCIDENT DECLARED", ["ops"], author="carol")
+    assert ticked(auto, inc.id) == {
+        "Declare incident - Create incident thread if SEV-1 or SEV-2": "carol",
+        "Declare incident in team channel": "carol",
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -325,3 +325,32 @@ def key_moments(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Ke
         KeyMoment("Full resolution confirmed", incident.resolved_at),
         KeyMoment("Incident closed", incident.closed_at),
     ]
+
+
+AUTO_TICK_CONDITIONS = (
+    "acknowledged",
+    "ic_assigned",
+    "roles_assigned",
+    "declaration_sent",
+    "mitigated",
+    "resolved",
+)
+"""What the record can show, each ticking the checklist items a playbook names for it."""
+
+
+def auto_tick_conditions(
+    incident: Incident,
+    holders: Collection[str],
+    role_keys: Collection[str],
+    declaration_sent: bool,
+) -> set[str]:
+    """The conditions the incident meets: `holders` are the roles someone holds now."""
+    met = {
+        "acknowledged": incident.acknowledged_at is not None,
+        "ic_assigned": "ic" in holders,
+        "roles_assigned": bool(role_keys) and set(role_keys) <= set(holders),
+        "declaration_sent": declaration_sent,
+        "mitigated": incident.mitigated_at is not None,
+        "resolved": incident.resolved_at is not None,
+    }
+    return {condition for condition in AUTO_TICK_CONDITIONS if met[condition]}

@@ -89,6 +89,9 @@ def _problems(exc: ValidationError, text: str, where: str) -> list[str]:
         loc, message = tuple(err["loc"]), err["msg"]
         if err["type"] == "duplicate_key":
             loc, message = _duplicate(loc, err.get("ctx", {}))
+        elif err["type"] == "unknown_item":  # the whole playbook's check: point at the text
+            ctx = err.get("ctx", {})
+            loc = ("auto_tick", ctx.get("condition", ""), ctx.get("index", 0))
         line = locate(text, loc)
         name = dotted(loc)
         prefix = f"{where}:{line}: {name}: " if name else f"{where}:{line}: "

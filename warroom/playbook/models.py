@@ -8,11 +8,12 @@ only ever made from validated data: `Playbook.from_dict` trusts what it is given
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 __all__ = [
+    "AutoTicks",
     "ChecklistSection",
     "Link",
     "Mitigation",
@@ -134,6 +135,29 @@ class Templates:
     review: str = "review.md.j2"
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AutoTicks:
+    """Checklist items that tick themselves once the record shows what they ask for.
+
+    Each field is a condition the Store can see (domain/incident.py: `auto_tick_conditions`);
+    its list names checklist items by their text, in any section (a severity's actions too).
+    """
+
+    acknowledged: list[str] = field(default_factory=list)
+    ic_assigned: list[str] = field(default_factory=list)
+    roles_assigned: list[str] = field(default_factory=list)  # every role has someone
+    declaration_sent: list[str] = field(default_factory=list)
+    mitigated: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+
+    def texts(self, conditions: Iterable[str]) -> set[str]:
+        """The texts of the items that the conditions met tick."""
+        found: set[str] = set()
+        for condition in conditions:
+            found.update(getattr(self, condition))
+        return found
+
+
 class _Keyed(Protocol):
     @property
     def key(self) -> str: ...
@@ -195,6 +219,7 @@ class Playbook:
     quick_links: list[Link] = field(default_factory=list)
     status_pages: list[StatusPage] = field(default_factory=list)
     templates: Templates = field(default_factory=Templates)
+    auto_tick: AutoTicks = field(default_factory=AutoTicks)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Playbook:
@@ -205,6 +230,8 @@ class Playbook:
                 fields[name] = [record(**item) for item in fields[name]]
         if "templates" in fields:
             fields["templates"] = Templates(**fields["templates"])
+        if "auto_tick" in fields:
+            fields["auto_tick"] = AutoTicks(**fields["auto_tick"])
         return cls(**fields)
 
     def severity(self, level: int) -> Severity:

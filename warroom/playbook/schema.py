@@ -177,6 +177,17 @@ def _unique(attribute: str, what: Callable[[Any], object]) -> AfterValidator:
     return AfterValidator(check)
 
 
+class AutoTicks(_Model):
+    """Checklist items that tick themselves when the record shows it (models.AutoTicks)."""
+
+    acknowledged: list[Line] = []
+    ic_assigned: list[Line] = []
+    roles_assigned: list[Line] = []
+    declaration_sent: list[Line] = []
+    mitigated: list[Line] = []
+    resolved: list[Line] = []
+
+
 class Playbook(_Model):
     name: str
     version: str
@@ -192,6 +203,26 @@ class Playbook(_Model):
     quick_links: Annotated[list[Link], _unique("name", lambda q: q.name)] = []
     status_pages: Annotated[list[StatusPage], _unique("name", lambda s: s.name)] = []
     templates: Templates = Templates()
+    auto_tick: AutoTicks = AutoTicks()
+
+    @model_validator(mode="after")
+    def _auto_ticks_name_items(self) -> Playbook:
+        """An auto tick names an item some list has: a typo would silently never tick."""
+        known = {item for c in self.checklists for item in c.items}
+        known.update(action for s in self.severities for action in s.actions)
+        for scenario in self.scenarios:
+            known.update(scenario.diagnosis, scenario.resolution)
+        for mitigation in self.mitigations:
+            known.update(mitigation.steps, mitigation.verification)
+        for condition, texts in self.auto_tick:
+            for index, text in enumerate(texts):
+                if text not in known:
+                    raise PydanticCustomError(
+                        "unknown_item",
+                        "no checklist item or severity action says {quoted}",
+                        {"condition": condition, "index": index, "quoted": repr(text)},
+                    )
+        return self
 
 
 def validate(data: dict[str, Any]) -> models.Playbook:

@@ -210,6 +210,7 @@ def send_message(
                 "channels": ", ".join(names),
             },
         )
+        store._auto_tick(session, incident, who)  # a declaration sent opens the thread
         session.flush()
         rows = [
             tables.OutboxMessage(

@@ -17,6 +17,7 @@ from warroom.domain.clocks import clock_values
 from warroom.domain.incident import (
     SectionPlan,
     action_due,
+    auto_tick_conditions,
     checklist_plan,
     mitigation_plan,
     next_incident_id,
@@ -495,6 +496,7 @@ class Store:
                 self._add_entry(session, row.id, EntryKind.ACK, "Acknowledged", who)
             if ic is not None:
                 self._assign(session, row.id, ic, commander, who, utc(now))
+            self._auto_tick(session, row, who)
             return _to_incident(row)
 
     def get(self, incident_id: str) -> Incident:
@@ -571,6 +573,7 @@ class Store:
                             incident_id=incident_id, section=plan.key, position=position, text=text
                         )
                     )
+            self._auto_tick(session, row, who)  # the new actions may be done already
             return _to_incident(row)
 
     def set_status(self, incident_id: str, status: Status, author: str | None = None) -> Incident:
@@ -580,6 +583,7 @@ class Store:
         with self._write("change status") as session:
             row = self._open_row(session, incident_id)
             self._change_status(session, row, status, who)
+            self._auto_tick(session, row, who)
             return _to_incident(row)
 
     def _change_status(self, session: Session, row: IncidentRow, status: Status, who: str) -> None:
@@ -613,6 +617,7 @@ class Store:
                 row.acknowledged_at = utc(self._now())
                 session.add(row)
                 self._add_entry(session, incident_id, EntryKind.ACK, "Acknowledged", who)
+                self._auto_tick(session, row, who)
             return _to_incident(row)
 
     def set_impact(
@@ -783,8 +788,10 @@ class Store:
         who = self._who(author)
         now = utc(self._now())
         with self._write("assign the role") as session:
-            self._open_row(session, incident_id)
-            return _to_role(self._assign(session, incident_id, spec, person, who, now))
+            incident = self._open_row(session, incident_id)
+            assigned = self._assign(session, incident_id, spec, person, who, now)
+            self._auto_tick(session, incident, who)
+            return _to_role(assigned)
 
     def _assign(
         self, session: Session, incident_id: str, spec: Role, person: str, who: str, now: datetime
@@ -851,7 +858,9 @@ class Store:
 
     # -- playbook: scenarios, mitigations, root cause ------------------------------------
 
-    def _has_entry(self, session: Session, incident_id: str, kind: EntryKind, **data: str) -> bool:
+    def _has_entry(
+        self, session: Session, incident_id: str, kind: EntryKind, **data: object
+    ) -> bool:
         """Whether the timeline already has a `kind` entry whose data includes `data`."""
         rows = session.exec(
             sqlmodel.select(tables.EntryRow.data_json).where(
@@ -942,6 +951,7 @@ class Store:
                 who,
                 data={**applied, "name": mitigation.name},
             )
+            self._auto_tick(session, row, who)
             return _to_incident(row)
 
     def set_root_cause(self, incident_id: str, key: str, author: str | None = None) -> Incident:
@@ -972,22 +982,57 @@ class Store:
             if row is None:
                 raise NotFound(f"no checklist item {item_id}")
             self._open_row(session, row.incident_id)
-            if (row.done_at is not None) == done:
-                return _to_item(row)
-            row.done_at = utc(self._now()) if done else None
-            row.done_by = who if done else None
-            session.add(row)
-            title = section_title(self.playbook, row.section)
-            verb = "Done" if done else "Unticked"
-            self._add_entry(
-                session,
-                row.incident_id,
-                EntryKind.CHECKLIST,
-                f"{verb}: {row.text} ({title})",
-                who,
-                data={"item": item_id, "done": int(done)},
-            )
+            if (row.done_at is not None) != done:
+                self._tick_row(session, row, done, who)
             return _to_item(row)
+
+    def _tick_row(
+        self, session: Session, row: ChecklistRow, done: bool, who: str, because: str = ""
+    ) -> None:
+        row.done_at = utc(self._now()) if done else None
+        row.done_by = who if done else None
+        session.add(row)
+        title = section_title(self.playbook, row.section)
+        verb = "Done" if done else "Unticked"
+        data: dict[str, Any] = {"item": row.id, "done": int(done)}
+        if because:
+            data["auto"] = because
+        text = f"{verb}: {row.text} ({title})"
+        self._add_entry(session, row.incident_id, EntryKind.CHECKLIST, text, who, data=data)
+
+    def _auto_tick(self, session: Session, row: IncidentRow, who: str) -> None:
+        """Tick the items the playbook's auto ticks name for the conditions the incident meets.
+
+        Called by every change that can meet one (and by a severity change, which brings new
+        items). An item a person has unticked is theirs: it is not ticked again.
+        """
+        auto = self.playbook.auto_tick
+        holders = session.exec(
+            sqlmodel.select(tables.RoleRow.role).where(
+                tables.RoleRow.incident_id == row.id,
+                sqlmodel.col(tables.RoleRow.ended_at).is_(None),
+            )
+        ).all()
+        declaration = self._has_entry(session, row.id, EntryKind.UPDATE, message="declaration")
+        met = auto_tick_conditions(
+            _to_incident(row), holders, [r.key for r in self.playbook.roles], declaration
+        )
+        by_text: dict[str, str] = {}
+        for condition in met:
+            for text in getattr(auto, condition):
+                by_text.setdefault(text, condition)
+        if not by_text:
+            return
+        items = session.exec(
+            sqlmodel.select(tables.ChecklistRow).where(
+                tables.ChecklistRow.incident_id == row.id,
+                sqlmodel.col(tables.ChecklistRow.done_at).is_(None),
+                sqlmodel.col(tables.ChecklistRow.text).in_(list(by_text)),
+            )
+        ).all()
+        for item in items:
+            if not self._has_entry(session, row.id, EntryKind.CHECKLIST, item=item.id, done=0):
+                self._tick_row(session, item, True, who, because=by_text[item.text])
 
     # -- close and review --------------------------------------------------------------
 
@@ -1065,6 +1110,7 @@ class Store:
                     who,
                     data={"from": old.value, "to": Status.RESOLVED.value},
                 )
+                self._auto_tick(session, row, who)
             row.status = Status.CLOSED.value
             row.closed_at = now
             session.add(row)
