@@ -187,26 +187,33 @@ def test_status_labels_and_activity() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"),
+    ("word", "kind"),
     [
-        ("", UpdateKind.INTERNAL),
-        ("  ", UpdateKind.INTERNAL),
-        ("i", UpdateKind.INTERNAL),
         ("internal", UpdateKind.INTERNAL),
-        ("Stake", UpdateKind.STAKEHOLDER),
-        ("s", UpdateKind.STAKEHOLDER),
-        ("C", UpdateKind.CUSTOMER),
-        ("customer", UpdateKind.CUSTOMER),
+        ("Int", UpdateKind.INTERNAL),
+        ("stakeholder", UpdateKind.STAKEHOLDER),
+        ("Stakeholders", UpdateKind.STAKEHOLDER),
+        ("stake", UpdateKind.STAKEHOLDER),
+        ("customers", UpdateKind.CUSTOMER),
+        ("CUST", UpdateKind.CUSTOMER),
     ],
 )
-def test_update_kind_parse(text: str, kind: UpdateKind) -> None:
-    assert UpdateKind.parse(text) is kind
+def test_update_kind_named_by_the_first_word(word: str, kind: UpdateKind) -> None:
+    assert UpdateKind.leading(word) is kind
 
 
-@pytest.mark.parametrize("text", ["x", "internals", "customers", "team"])
-def test_update_kind_parse_rejects_unknown(text: str) -> None:
-    with pytest.raises(ValueError, match=r"unknown update kind .*internal, stakeholder, customer"):
-        UpdateKind.parse(text)
+@pytest.mark.parametrize("word", ["rolled", "i", "st", "cu", "team", "we", ""])
+def test_other_first_words_are_the_updates_text(word: str) -> None:
+    assert UpdateKind.leading(word) is None
+
+
+@pytest.mark.parametrize(
+    ("word", "guess"),
+    [("stakeholdr", "stakeholder"), ("stakholders", "stakeholder"), ("custmer", "customer")],
+)
+def test_a_near_miss_is_an_error_not_text(word: str, guess: str) -> None:
+    with pytest.raises(ValueError, match=rf"unknown update kind '{word}': did you mean {guess}\?"):
+        UpdateKind.leading(word)
 
 
 def test_entry_kinds_automatic_or_typed() -> None:

@@ -138,7 +138,14 @@ async def test_bad_command_keeps_the_text_and_says_why(make_app, store):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         before = len(texts(store, incident.id))
-        for line in ("/frobnicate now", "/status sideways", "/sev 7", "/assign ic", "/tick 99"):
+        for line in (
+            "/frobnicate now",
+            "/status sideways",
+            "/sev 7",
+            "/assign ic",
+            "/tick 99",
+            "/update stakeholdr execs told",
+        ):
             await type_line(pilot, line)
             assert app.query_one("#entry", Input).value == line
         assert len(texts(store, incident.id)) == before
@@ -146,6 +153,12 @@ async def test_bad_command_keeps_the_text_and_says_why(make_app, store):
         assert any("unknown command /frobnicate" in m for m in messages)
         assert any("unknown status" in m for m in messages)
         assert any("no severity 7" in m for m in messages)
+        assert any("did you mean stakeholder?" in m for m in messages)
+        assert store.get(incident.id).last_internal_update_at is None  # no clock restarted
+        await type_line(pilot, "/update stakeholders execs told")
+        updated = store.get(incident.id)
+        assert updated.last_stakeholder_update_at is not None
+        assert texts(store, incident.id)[-1] == "Stakeholder status update sent: execs told"
 
 
 async def test_store_failure_is_shown_and_text_kept(make_app, store, monkeypatch):

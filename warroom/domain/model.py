@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,13 +80,25 @@ class UpdateKind(enum.StrEnum):
     CUSTOMER = "customer"
 
     @classmethod
-    def parse(cls, text: str) -> UpdateKind:
-        wanted = text.strip().casefold() or "internal"
+    def leading(cls, word: str) -> UpdateKind | None:
+        """The kind that the first word of `/update WORD ...` names, or None if it is text.
+
+        "stakeholder", "stakeholders" or three letters or more of one ("cust") name a kind.
+        A near miss ("stakeholdr") is a ValueError: read as the start of an internal update's
+        text, it would restart the wrong clock without a word.
+        """
+        wanted = word.strip().casefold()
         for kind in cls:
-            if kind.value.startswith(wanted):
+            if wanted in (kind.value, f"{kind.value}s") or (
+                len(wanted) >= 3 and kind.value.startswith(wanted)
+            ):
                 return kind
-        known = ", ".join(k.value for k in cls)
-        raise ValueError(f"unknown update kind {text!r} (one of: {known})")
+        names = [k.value for k in cls]
+        close = difflib.get_close_matches(wanted, names + [f"{n}s" for n in names], 1, 0.75)
+        if close:
+            guess = close[0].removesuffix("s") if close[0] not in names else close[0]
+            raise ValueError(f"unknown update kind {word!r}: did you mean {guess}?")
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -793,11 +793,10 @@ class WarRoomApp(App[int]):
             self._record_update(UpdateKind.INTERNAL, "")
             return
         head, rest = split_first(arg, "update kind")
-        try:
-            kind = UpdateKind.parse(head)
-        except ValueError:
-            kind, rest = UpdateKind.INTERNAL, arg
-        self._record_update(kind, rest)
+        named = UpdateKind.leading(head)  # a near miss of a kind is an error, not text
+        if named is None:
+            named, rest = UpdateKind.INTERNAL, arg
+        self._record_update(named, rest)
 
     def _record_update(self, kind: UpdateKind, text: str) -> None:
         incident = self._require()
