@@ -158,7 +158,7 @@ def test_send_without_channels_records_the_update(
 ) -> None:
     code, out, err = run(capsys, "send", iid, "status")
     assert (code, err) == (0, "")
-    why = "not posted (no channels are configured)"
+    why = "not posted (no channel for the team is configured)"
     assert out == f"recorded the Internal: Status Update for {iid}; {why}\n"
     store = open_store(env)
     try:
@@ -344,3 +344,21 @@ def test_config_option(capsys: pytest.CaptureFixture[str], iid: str, tmp_path: P
     other.write_text('company = "Other Co"\n')
     code, out, _ = run(capsys, "draft", iid, "customer", "--config", str(other))
     assert code == 0 and "Dear Other Co Users," in out
+
+
+def test_send_goes_to_the_channels_of_its_audience(
+    capsys: pytest.CaptureFixture[str], iid: str, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[[channels]]\nname = "team"\ntype = "slack"\n'
+        'url = "https://hooks.slack.com/services/T/B/team"\n'
+        '[[channels]]\nname = "status"\ntype = "webhook"\n'
+        'url = "https://status.example.com/hook"\naudience = "customers"\n'
+    )
+    code, out, _ = run(capsys, "send", iid, "status", "--no-deliver")
+    assert (code, out) == (0, "1  team  queued\n")
+    code, out, _ = run(capsys, "send", iid, "customer", "--no-deliver")
+    assert (code, out) == (0, "2  status  queued\n")
+    code, out, err = run(capsys, "send", iid, "status", "--channel", "status", "--no-deliver")
+    assert (code, out) == (1, "")
+    assert "channel 'status' is for customers" in err and err.count("\n") == 1

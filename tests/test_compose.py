@@ -114,3 +114,30 @@ async def test_broken_user_template_falls_back_and_says_where(
         problem = str(app.screen.query_one("#problem").content)
         assert "status_update.md.j2:2" in problem
         assert "UPDATE" in app.screen.query_one("#draft", TextArea).text  # the built-in one
+
+
+async def test_a_customer_message_goes_only_to_customer_channels(
+    make_app, store, monkeypatch, tmp_path
+):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[channels]]\nname = "team"\ntype = "slack"\n'
+        'url = "https://hooks.slack.com/services/T/B/team"\n'
+        '[[channels]]\nname = "statuspage"\ntype = "webhook"\n'
+        'url = "https://status.example.com/hook"\naudience = "customers"\n'
+    )
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    incident = store.declare("Checkout down", 1)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        channels = app.screen.query_one("#channels")
+        assert "team" in str(channels.content) and "statuspage" not in str(channels.content)
+        app.screen.query_one("#template", OptionList).highlighted = 3  # customer communication
+        await pilot.pause()
+        assert "statuspage" in str(channels.content) and "team" not in str(channels.content)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        queued = list_outbox(store, incident.id)
+        assert [(m.kind, m.channel) for m in queued] == [("customer", "statuspage")]

@@ -34,6 +34,7 @@ from warroom.integrations.delivery import (
     describe,
 )
 from warroom.integrations.settings import (
+    Audience,
     Channel,
     ChannelType,
     Settings,
@@ -822,3 +823,34 @@ def test_an_unexpected_error_while_posting_is_a_retry_without_the_url(
     [result] = deliverer(store).deliver_due()
     assert (result.outcome, result.detail) == (Outcome.RETRY, "request failed (RuntimeError)")
     assert row(store, mid).last_error == "request failed (RuntimeError)"
+
+
+def test_a_channels_audience_decides_its_messages(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f'[[channels]]\nname = "team"\ntype = "slack"\nurl = "{SLACK}"\n'
+        f'[[channels]]\nname = "status"\ntype = "webhook"\nurl = "{HOOK}"\n'
+        'audience = "customers"\n'
+        f'[[channels]]\nname = "comms"\ntype = "discord"\nurl = "{DISCORD}"\naudience = "all"\n',
+    )
+    loaded = load_settings(path)
+    assert loaded.channel("team").audience is Audience.INTERNAL  # the default
+    internal = [MessageKind.DECLARATION, MessageKind.STATUS_UPDATE, MessageKind.RESOLVED]
+    for kind in internal:
+        assert loaded.channels_for(kind) == ["team", "comms"], kind
+    for kind in (MessageKind.CUSTOMER, MessageKind.CUSTOMER_RESOLVED):
+        assert loaded.channels_for(kind) == ["status", "comms"], kind
+    with pytest.raises(SettingsError, match=r"channels\[0\]\.audience"):
+        load_settings(
+            write(
+                tmp_path,
+                f'[[channels]]\nname = "x"\ntype = "slack"\nurl = "{SLACK}"\naudience = "public"\n',
+            )
+        )
+
+
+def test_the_environments_channels_are_internal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARROOM_SLACK_WEBHOOK", SLACK)
+    loaded = load_settings()
+    assert loaded.channels_for(MessageKind.STATUS_UPDATE) == ["slack"]
+    assert loaded.channels_for(MessageKind.CUSTOMER) == []

@@ -143,16 +143,26 @@ def _send(store: Store, args: argparse.Namespace) -> int:
     if args.record_only:
         channels: list[str] = []
     elif args.channel:
-        channels = [settings.channel(name).name for name in args.channel]
+        channels = []
+        for name in args.channel:
+            chosen = settings.channel(name)
+            if not chosen.audience.takes(kind):
+                readers = "internal" if kind.is_customer_facing else "customer-facing"
+                raise ValueError(
+                    f"channel {chosen.name!r} is for {chosen.audience.value}:"
+                    f" the {kind.label} does not go to a {readers} channel"
+                )
+            channels.append(chosen.name)
     else:
-        channels = settings.channel_names
+        channels = settings.channels_for(kind)
     if args.text_file:
         text = _read_text(args.text_file)
     else:
         text = _draft_for(store, incident_id, kind, settings).text
     ids = send_message(store, incident_id, kind, text, channels)
     if not ids:
-        why = "--record-only" if args.record_only else "no channels are configured"
+        readers = "customers" if kind.is_customer_facing else "the team"
+        why = "--record-only" if args.record_only else f"no channel for {readers} is configured"
         print(f"recorded the {kind.label} for {incident_id}; not posted ({why})")
         return 0
     if args.no_deliver:

@@ -10,6 +10,14 @@
     type = "slack"                               # slack | discord | teams | webhook
     url_env = "WARROOM_SLACK_OPS"                # the URL is read from this variable...
     # url = "https://hooks.slack.com/services/..."   # ...or written here (keep the file private)
+    # audience = "internal"                      # internal (default) | customers | all
+
+A channel's audience decides which messages it gets: the runbook's internal messages
+(declaration, status update, resolved) go to "internal" channels, its customer messages
+(customer communication, resolution notice) to "customers" channels, and both to "all".
+So an internal update never reaches a customer-facing channel, and a customer message is
+not taken for sent because it reached the team's chat. The environment's channels below
+are internal.
 
     [delivery]
     timeout_seconds = 10
@@ -46,7 +54,7 @@ from pydantic import (
     model_validator,
 )
 
-from warroom.comms.messages import DEFAULT_COMPANY
+from warroom.comms.messages import DEFAULT_COMPANY, MessageKind
 from warroom.config import config_dir
 from warroom.playbook.loader import dotted, locate
 
@@ -56,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_ENV",
     "ENV_CHANNELS",
+    "Audience",
     "Channel",
     "ChannelType",
     "ChannelUnavailable",
@@ -83,6 +92,18 @@ class SettingsError(ValueError):
 
 class ChannelUnavailable(SettingsError):
     """A channel's URL cannot be had right now (its variable is unset or not a URL)."""
+
+
+class Audience(enum.StrEnum):
+    """Who reads a channel, and so which messages it gets."""
+
+    INTERNAL = "internal"
+    CUSTOMERS = "customers"
+    ALL = "all"
+
+    def takes(self, kind: MessageKind) -> bool:
+        wanted = Audience.CUSTOMERS if kind.is_customer_facing else Audience.INTERNAL
+        return self in (wanted, Audience.ALL)
 
 
 class ChannelType(enum.StrEnum):
@@ -146,6 +167,7 @@ class Channel(_Model):
     url: SecretStr | None = None
     url_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     min_interval_seconds: float | None = Field(default=None, ge=0, le=3600)
+    audience: Audience = Audience.INTERNAL
 
     @field_validator("url")
     @classmethod
@@ -213,6 +235,10 @@ class Settings(BaseModel):
     @property
     def channel_names(self) -> list[str]:
         return [c.name for c in self.channels]
+
+    def channels_for(self, kind: MessageKind) -> list[str]:
+        """The channels whose audience reads `kind` (internal or customer messages)."""
+        return [c.name for c in self.channels if c.audience.takes(kind)]
 
     def channel(self, name: str) -> Channel:
         for channel in self.channels:

@@ -491,11 +491,18 @@ class WarRoomApp(App[int]):
             try:
                 settings = self.settings()
                 env = settings.template_environment()
-                channels = [(n, settings.channel_problem(n)) for n in settings.channel_names]
                 company, page = settings.company, settings.status_page_url
+
+                def channels(kind: MessageKind) -> list[tuple[str, str | None]]:
+                    return [(n, settings.channel_problem(n)) for n in settings.channels_for(kind)]
+
             except ValueError as error:  # a broken config file: still let the IC write
                 self._error(error)
-                env, channels, company, page = None, [], "", ""
+                env, company, page = None, "", ""
+
+                def channels(kind: MessageKind) -> list[tuple[str, str | None]]:
+                    return []
+
             data = load_message_data(
                 self.store,
                 incident.id,
@@ -516,14 +523,19 @@ class WarRoomApp(App[int]):
 
         incident = self._require()
         try:
-            channels = self.settings().channel_names
+            channels = self.settings().channels_for(kind)
         except ValueError:
             channels = []
         send_message(self.store, incident.id, kind, text, channels)
         self.copy_to_clipboard(text)
         self._last_alert = None
         self.reload()
-        queued = f"queued for {len(channels)} channel(s)" if channels else "no channels set up"
+        readers = "customers" if kind.is_customer_facing else "the team"
+        queued = (
+            f"queued for {len(channels)} channel(s)"
+            if channels
+            else f"no channel for {readers} set up: post it yourself"
+        )
         self.notify(f"{kind.label}: recorded, copied to the clipboard, {queued}", title="Sent")
         if self.deliver_enabled:
             self._schedule_delivery(0.05)

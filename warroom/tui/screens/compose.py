@@ -33,12 +33,12 @@ class ComposeScreen(Dialog):
     def __init__(
         self,
         render: Callable[[MessageKind], Draft],
-        channels: list[tuple[str, str | None]],
+        channels: Callable[[MessageKind], list[tuple[str, str | None]]],
         initial: MessageKind = MessageKind.STATUS_UPDATE,
     ) -> None:
         super().__init__()
         self.draft_for = render
-        self.channels = channels  # (name, problem or None)
+        self.channels_for = channels  # a message's channels: (name, problem or None)
         self.kind = initial
         self._drafts: dict[MessageKind, str] = {}
         self._rendered: dict[MessageKind, str] = {}
@@ -53,19 +53,21 @@ class ComposeScreen(Dialog):
                     *(Option(kind.label, id=kind.value) for kind in MessageKind), id="template"
                 )
                 with Vertical(id="compose-side"):
-                    yield Static(self._channels_text(), id="channels")
+                    yield Static(id="channels")
                     yield Label("", id="problem")
             yield TextArea("", id="draft", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="error")
             yield self.buttons("Send")
 
-    def _channels_text(self) -> Text:
+    def _channels_text(self, kind: MessageKind) -> Text:
         text = Text()
         text.append("Sends to: ", style="bold")
-        if not self.channels:
-            text.append("no channels configured", style="dim")
+        channels = self.channels_for(kind)
+        if not channels:
+            readers = "customers" if kind.is_customer_facing else "the team"
+            text.append(f"no channel for {readers} configured", style="dim")
             text.append(" (recorded and copied to the clipboard)", style="dim")
-        for i, (name, problem) in enumerate(self.channels):
+        for i, (name, problem) in enumerate(channels):
             text.append(", " if i else "")
             text.append(name, style="dim strike" if problem else "")
             if problem:
@@ -96,6 +98,7 @@ class ComposeScreen(Dialog):
         problem.update(Text(f"Your template was not used: {self._problems[kind]}"))
         problem.display = bool(self._problems[kind])
         area.load_text(self._drafts[kind])
+        self.query_one("#channels", Static).update(self._channels_text(kind))
 
     @on(OptionList.OptionHighlighted, "#template")
     def _template_chosen(self, event: OptionList.OptionHighlighted) -> None:
