@@ -6,6 +6,7 @@ and check that the start-up path really stays free of it.
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,3 +165,26 @@ def test_opening_a_database_that_needs_setting_up_uses_the_orm(tmp_path: Path) -
     )
     assert python_c(code, str(fresh)).strip() == "[] True"
     assert Store(fresh, PLAYBOOK).incidents() == []  # set up: the tables are there
+
+
+def _open_files(path: Path) -> int:
+    """How many file descriptors of this process are open on `path`."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+        except OSError:
+            continue
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_reads_from_passing_threads_do_not_pile_up_connections(store: Store) -> None:
+    inc = store.declare("Checkout down", 1)
+    store.current()
+    before = _open_files(store.path)
+    for _ in range(30):  # a worker thread per delivery round, say
+        thread = threading.Thread(target=lambda: store.timeline(inc.id, 0, 10, 1))
+        thread.start()
+        thread.join()
+    assert _open_files(store.path) <= before + 1

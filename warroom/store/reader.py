@@ -87,38 +87,43 @@ def _record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
 
 
 class Reader:
-    """Read-only queries on one database: a connection per thread, in autocommit mode.
+    """Read-only queries on one database, through a few connections in autocommit mode.
 
     Each statement is its own read transaction (WAL: readers never wait for a writer), so
-    every read sees the latest commit of any process.
+    every read sees the latest commit of any process. A query takes an idle connection (or
+    opens one) and gives it back: threads come and go (a worker thread per delivery round),
+    connections stay as many as ever ran at once.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
 
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,  # so that close() may close it from any thread
-            )
-            conn.row_factory = _record
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,  # taken by one thread at a time, from any thread
+        )
+        conn.row_factory = _record
         return conn
 
     def rows(self, sql: str, params: Sequence[Any] = (), what: str = "read") -> list[Record]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
         try:
-            return self._connection().execute(sql, params).fetchall()
+            if conn is None:
+                conn = self._open()
+            found: list[Record] = conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: cannot {what}: {exc}") from None
+        finally:
+            if conn is not None:
+                with self._lock:
+                    self._idle.append(conn)
+        return found
 
     def first(self, sql: str, params: Sequence[Any] = ()) -> Record | None:
         found = self.rows(sql, params)
@@ -136,8 +141,8 @@ class Reader:
         return version, frozenset(row.name for row in names)
 
     def close(self) -> None:
+        """Close the idle connections (a query running now keeps its own until it is done)."""
         with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
-        self._local = threading.local()
