@@ -40,7 +40,7 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     home = tmp_path_factory.mktemp("config-home")
     monkeypatch.setenv("WARROOM_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("WARROOM_CACHE", str(home / "cache"))
     for name in (
         "WARROOM_SLACK_WEBHOOK",
         "WARROOM_DISCORD_WEBHOOK",

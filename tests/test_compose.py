@@ -141,3 +141,14 @@ async def test_a_customer_message_goes_only_to_customer_channels(
         await pilot.pause()
         queued = list_outbox(store, incident.id)
         assert [(m.kind, m.channel) for m in queued] == [("customer", "statuspage")]
+    config.write_text(config.read_text().replace('audience = "customers"\n', ""))
+    async with make_app().run_test(size=(140, 44)) as pilot:  # no customer channel now
+        await pilot.press("f6")
+        await pilot.pause()
+        pilot.app.screen.query_one("#template", OptionList).highlighted = 3
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        said = [n for n in pilot.app._notifications if "no channel for customers" in n.message]
+        assert [n.severity for n in said] == ["warning"]
+    assert len(list_outbox(store, incident.id)) == 1  # recorded; nothing more queued

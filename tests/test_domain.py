@@ -191,6 +191,7 @@ def test_status_labels_and_activity() -> None:
     [
         ("internal", UpdateKind.INTERNAL),
         ("Int", UpdateKind.INTERNAL),
+        ("internals", UpdateKind.INTERNAL),
         ("stakeholder", UpdateKind.STAKEHOLDER),
         ("Stakeholders", UpdateKind.STAKEHOLDER),
         ("stake", UpdateKind.STAKEHOLDER),
@@ -202,14 +203,24 @@ def test_update_kind_named_by_the_first_word(word: str, kind: UpdateKind) -> Non
     assert UpdateKind.leading(word) is kind
 
 
-@pytest.mark.parametrize("word", ["rolled", "i", "st", "cu", "team", "we", ""])
+@pytest.mark.parametrize(
+    "word",
+    ["rolled", "i", "st", "cu", "team", "we", "", "custom", "Internet", "internally", "external"],
+)
 def test_other_first_words_are_the_updates_text(word: str) -> None:
     assert UpdateKind.leading(word) is None
 
 
 @pytest.mark.parametrize(
     ("word", "guess"),
-    [("stakeholdr", "stakeholder"), ("stakholders", "stakeholder"), ("custmer", "customer")],
+    [
+        ("stakeholdr", "stakeholder"),
+        ("stakholders", "stakeholder"),
+        ("custmer", "customer"),
+        ("cusotmer", "customer"),
+        ("internak", "internal"),
+        ("stakeholderz", "stakeholder"),
+    ],
 )
 def test_a_near_miss_is_an_error_not_text(word: str, guess: str) -> None:
     with pytest.raises(ValueError, match=rf"unknown update kind '{word}': did you mean {guess}\?"):

@@ -702,3 +702,11 @@ def test_auto_ticks_are_optional(tmp_path: Path) -> None:
     playbook = load_playbook(_write(tmp_path, DEFAULT_TOML[:start] + DEFAULT_TOML[end:]))
     assert playbook.auto_tick.texts(["acknowledged", "resolved"]) == set()
     assert default_playbook().auto_tick.texts(["resolved"]) == {"Resolve - Verify fix and monitor"}
+
+
+def test_auto_ticking_the_ic_needs_a_role_keyed_ic(tmp_path: Path) -> None:
+    text = DEFAULT_TOML.replace('key = "ic"', 'key = "commander"')
+    assert text != DEFAULT_TOML
+    path = _write(tmp_path, text)
+    with pytest.raises(PlaybookError, match=r"auto_tick\.ic_assigned\[0\]: no role has key 'ic'"):
+        load_playbook(path)

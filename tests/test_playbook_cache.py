@@ -17,7 +17,7 @@ DEFAULT_TOML = (Path(__file__).parent.parent / "warroom" / "playbook" / "default
     encoding="utf-8"
 )
 
-RECORDS = models.__all__
+RECORDS = [name for name in models.__all__ if isinstance(getattr(models, name), type)]
 
 
 def _write(tmp_path: Path, text: str, name: str = "my.toml") -> Path:
@@ -97,7 +97,7 @@ def test_a_cache_that_cannot_be_written_is_no_error(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setenv("WARROOM_CACHE", str(blocker))
     path = _write(tmp_path, DEFAULT_TOML)
     assert load_playbook(path).name == "MaidConnect Incident Response Runbook"
     assert load_playbook(path).name == "MaidConnect Incident Response Runbook"

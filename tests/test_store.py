@@ -552,7 +552,7 @@ def test_tick_and_untick(st: Store, inc: Incident, fake_clock: FakeClock) -> Non
     entry = st.timeline(inc.id)[-1]
     assert entry.kind is EntryKind.CHECKLIST
     assert entry.text == f"Done: {item.text} (Quick Start)"
-    assert entry.data == {"item": item.id, "done": 1}
+    assert entry.data == {"item": item.id, "done": 1, "text": item.text}
     assert entry.author == "bob"
 
     fake_clock.advance(minutes=1)
@@ -562,7 +562,7 @@ def test_tick_and_untick(st: Store, inc: Incident, fake_clock: FakeClock) -> Non
     assert undone.done_by is None
     entry = st.timeline(inc.id)[-1]
     assert entry.text == f"Unticked: {item.text} (Quick Start)"
-    assert entry.data == {"item": item.id, "done": 0}
+    assert entry.data == {"item": item.id, "done": 0, "text": item.text}
     assert entry.at == t(10, 3)
 
 
@@ -1532,7 +1532,7 @@ def test_declaring_names_no_commander_unless_told(st: Store) -> None:
         st.declare("Another", 2, commander=" @ ")
     no_ic = replace(PLAYBOOK, roles=[r for r in PLAYBOOK.roles if r.key != "ic"])
     st.playbook = no_ic
-    with pytest.raises(KeyError, match="no role 'ic'"):
+    with pytest.raises(KeyError, match="no IC role"):
         st.declare("Another", 2, commander="carol")
     assert [i.title for i in st.incidents()] == ["Checkout down"]  # nothing half-declared
 
@@ -1640,3 +1640,53 @@ def test_sending_the_declaration_ticks_declare_items(auto: Store) -> None:
         "Declare incident - Create incident thread if SEV-1 or SEV-2": "carol",
         "Declare incident in team channel": "carol",
     }
+
+
+def test_a_severity_action_a_person_unticked_stays_unticked_at_another_severity(
+    auto: Store,
+) -> None:
+    inc = auto.declare("Checkout down", 2, commander="alice")
+    item = next(i for i in auto.checklist(inc.id) if i.text == "Assign Incident Commander")
+    assert item.done_by == "alice"
+    auto.tick(item.id, False, author="bob")
+    auto.set_severity(inc.id, 1, author="bob")  # brings a new "Assign Incident Commander"
+    assert "Assign Incident Commander" not in ticked(auto, inc.id)
+
+
+def test_an_opt_out_is_by_text_not_by_a_reused_row(auto: Store) -> None:
+    inc = auto.declare("Search slow", 3)
+    team = next(i for i in auto.checklist(inc.id) if i.text == "Assign to relevant team")
+    auto.tick(team.id, True)
+    auto.tick(team.id, False)
+    auto.set_severity(inc.id, 1)  # the SEV-3 rows go; SQLite may give their ids to new rows
+    send_message(auto, inc.id, "declaration", "INCIDENT DECLARED", [])
+    assert "Declare incident in team channel" in ticked(auto, inc.id)
+
+
+def test_reopening_unticks_what_resolving_ticked(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    resolve = "Resolve - Verify fix and monitor"
+    auto.set_status(inc.id, Status.RESOLVED)
+    assert resolve in ticked(auto, inc.id)
+    auto.set_status(inc.id, Status.MITIGATING, author="bob")  # the fix did not hold
+    assert resolve not in ticked(auto, inc.id)
+    assert texts(auto, inc.id)[-1] == f"Unticked: {resolve} (Quick Start)"
+    auto.set_status(inc.id, Status.RESOLVED)  # an automatic untick is no person's opt-out
+    assert resolve in ticked(auto, inc.id)
+
+
+def test_reopening_leaves_what_a_person_ticked(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    item = next(i for i in auto.checklist(inc.id) if i.text.startswith("Resolve - Verify"))
+    auto.tick(item.id, True, author="carol")
+    auto.set_status(inc.id, Status.RESOLVED)
+    auto.set_status(inc.id, Status.MITIGATING)
+    assert ticked(auto, inc.id)[item.text] == "carol"
+
+
+def test_the_commander_is_the_role_keyed_ic(auto: Store) -> None:
+    renamed = [replace(r, key="commander") if r.key == "ic" else r for r in AUTO.roles]
+    auto.playbook = replace(AUTO, roles=renamed, auto_tick=AutoTicks())
+    with pytest.raises(KeyError, match="no IC role"):
+        auto.declare("Checkout down", 1, commander="alice")
+    assert auto.incidents() == []

@@ -453,7 +453,12 @@ async def test_a_note_shows_at_once_and_the_rest_is_read_after(make_app, store, 
         other = Store(db_path, default_playbook(), clock=clock, author="script")
         other.assign(incident.id, "ops", "oscar")  # no tick, no file watcher: unseen so far
         other.dispose()
+        calls: list[str] = []
+        render_timeline, reload = app._render_timeline, app.reload
+        app._render_timeline = lambda i: (calls.append("timeline"), render_timeline(i))[1]
+        app.reload = lambda: (calls.append("reload"), reload())[1]
         await type_line(pilot, "rolled back 4412")
+        assert calls[:2] == ["timeline", "reload"]  # the timeline first, on its own
         timeline = app.query_one(TimelineView)
         assert timeline.entry_at(timeline.count - 1).text == "rolled back 4412"
         await pilot.pause()

@@ -36,7 +36,7 @@ from warroom.domain.model import (
     TimelineEntry,
 )
 from warroom.domain.timefmt import duration, hhmm, stamp, utc
-from warroom.playbook.models import Playbook
+from warroom.playbook.models import COMMANDER, Playbook
 
 if TYPE_CHECKING:
     from warroom.store.store import Store
@@ -116,10 +116,8 @@ def _role_name(playbook: Playbook, key: str) -> str:
 
 
 def _ic_key(playbook: Playbook) -> str:
-    try:
-        return playbook.role("ic").key
-    except KeyError:
-        return "ic"
+    commander = playbook.commander()
+    return commander.key if commander else COMMANDER
 
 
 def _event_text(entry: TimelineEntry) -> str:

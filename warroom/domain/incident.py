@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from warroom.domain.model import ChecklistItem, EntryKind, Incident, Status, TimelineEntry
-from warroom.playbook.models import Mitigation, Playbook, Priority, Scenario
+from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Priority, Scenario
 
 _ID = re.compile(r"^INC-(\d{4}-\d{2}-\d{2})-(\d+)$")
 
@@ -347,7 +347,7 @@ def auto_tick_conditions(
     """The conditions the incident meets: `holders` are the roles someone holds now."""
     met = {
         "acknowledged": incident.acknowledged_at is not None,
-        "ic_assigned": "ic" in holders,
+        "ic_assigned": COMMANDER in holders,
         "roles_assigned": bool(role_keys) and set(role_keys) <= set(holders),
         "declaration_sent": declaration_sent,
         "mitigated": incident.mitigated_at is not None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,22 +82,38 @@ class UpdateKind(enum.StrEnum):
     def leading(cls, word: str) -> UpdateKind | None:
         """The kind that the first word of `/update WORD ...` names, or None if it is text.
 
-        "stakeholder", "stakeholders" or three letters or more of one ("cust") name a kind.
-        A near miss ("stakeholdr") is a ValueError: read as the start of an internal update's
-        text, it would restart the wrong clock without a word.
+        A kind is named by its word, its plural or its short form ("stakeholders", "cust").
+        A word one typo away from one ("stakeholdr") is a ValueError: read as the start of an
+        internal update's text, it would restart the wrong clock without a word. Any other
+        word ("custom", "Internet") starts the text of an internal update.
         """
         wanted = word.strip().casefold()
         for kind in cls:
-            if wanted in (kind.value, f"{kind.value}s") or (
-                len(wanted) >= 3 and kind.value.startswith(wanted)
-            ):
+            if wanted in (kind.value, f"{kind.value}s", _SHORT_UPDATE_KINDS[kind.value]):
                 return kind
-        names = [k.value for k in cls]
-        close = difflib.get_close_matches(wanted, names + [f"{n}s" for n in names], 1, 0.75)
-        if close:
-            guess = close[0].removesuffix("s") if close[0] not in names else close[0]
-            raise ValueError(f"unknown update kind {word!r}: did you mean {guess}?")
+        for kind in cls:
+            if any(_one_edit_apart(wanted, name) for name in (kind.value, f"{kind.value}s")):
+                raise ValueError(f"unknown update kind {word!r}: did you mean {kind.value}?")
         return None
+
+
+_SHORT_UPDATE_KINDS = {"internal": "int", "stakeholder": "stake", "customer": "cust"}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one typo turns `a` into `b` (not equal): a letter wrong, missing, added, or two
+    neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            if len(a) < len(b):
+                return a[i:] == b[i + 1 :]
+            swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2] and a[i + 2 :] == b[i + 2 :]
+            return a[i + 1 :] == b[i + 1 :] or swapped
+    return True  # b is a with one letter added at the end
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,8 +105,13 @@ KEPT = 16
 """How many validated playbooks the cache keeps (the most recently written)."""
 
 
+CACHE_ENV = "WARROOM_CACHE"
+
+
 def cache_dir() -> Path:
-    return platformdirs.user_cache_path("warroom") / "playbooks"
+    """`playbooks/` in $WARROOM_CACHE, else in the platform's user cache directory."""
+    base = os.environ.get(CACHE_ENV)
+    return (Path(base) if base else platformdirs.user_cache_path("warroom")) / "playbooks"
 
 
 @functools.cache

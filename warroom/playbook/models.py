@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 __all__ = [
+    "COMMANDER",
     "AutoTicks",
     "ChecklistSection",
     "Link",
@@ -158,6 +159,10 @@ class AutoTicks:
         return found
 
 
+COMMANDER = "ic"
+"""The key of the Incident Commander's role: the declaring responder's, the review's IC."""
+
+
 class _Keyed(Protocol):
     @property
     def key(self) -> str: ...
@@ -240,6 +245,10 @@ class Playbook:
                 return sev
         known = ", ".join(str(s.level) for s in self.severities)
         raise KeyError(f"no severity {level} (known: {known})")
+
+    def commander(self) -> Role | None:
+        """The Incident Commander's role (key "ic"), if the playbook has one."""
+        return next((role for role in self.roles if role.key == COMMANDER), None)
 
     def role(self, key: str) -> Role:
         wanted = key.casefold()

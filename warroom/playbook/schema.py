@@ -31,7 +31,10 @@ from pydantic_core import PydanticCustomError
 
 from warroom.playbook import models
 
-__all__ = [*models.__all__, "validate"]  # a rule class for each record, and validate
+__all__ = [  # a class of rules for each record, and validate
+    *(name for name in models.__all__ if isinstance(getattr(models, name), type)),
+    "validate",
+]
 
 
 class _Model(BaseModel):
@@ -214,6 +217,12 @@ class Playbook(_Model):
             known.update(scenario.diagnosis, scenario.resolution)
         for mitigation in self.mitigations:
             known.update(mitigation.steps, mitigation.verification)
+        if self.auto_tick.ic_assigned and not any(r.key == models.COMMANDER for r in self.roles):
+            raise PydanticCustomError(
+                "unknown_item",
+                "no role has key {quoted}, so no IC is ever assigned",
+                {"condition": "ic_assigned", "index": 0, "quoted": repr(models.COMMANDER)},
+            )
         for condition, texts in self.auto_tick:
             for index, text in enumerate(texts):
                 if text not in known:

@@ -42,7 +42,7 @@ from warroom.domain.model import (
 )
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
-from warroom.playbook.models import Mitigation, Playbook, Role, Severity
+from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Role, Severity
 from warroom.store.reader import (
     BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
@@ -449,7 +449,9 @@ class Store:
             raise ValueError("an incident needs a title")
         sev = self.playbook.severity(severity)
         who = self._who(author)
-        ic = self.playbook.role("ic") if commander is not None else None
+        ic = self.playbook.commander() if commander is not None else None
+        if commander is not None and ic is None:
+            raise KeyError(f"the playbook has no IC role (a role with key {COMMANDER!r})")
         commander = clean_line(commander or "").lstrip("@")
         if ic is not None and not commander:
             raise ValueError("the incident commander needs a name")
@@ -994,19 +996,22 @@ class Store:
         session.add(row)
         title = section_title(self.playbook, row.section)
         verb = "Done" if done else "Unticked"
-        data: dict[str, Any] = {"item": row.id, "done": int(done)}
-        if because:
+        data: dict[str, Any] = {"item": row.id, "done": int(done), "text": row.text}
+        if because:  # done by the record's auto ticks, for this condition: not by a person
             data["auto"] = because
         text = f"{verb}: {row.text} ({title})"
         self._add_entry(session, row.incident_id, EntryKind.CHECKLIST, text, who, data=data)
 
     def _auto_tick(self, session: Session, row: IncidentRow, who: str) -> None:
-        """Tick the items the playbook's auto ticks name for the conditions the incident meets.
+        """Keep the auto-ticked items in step with the record.
 
-        Called by every change that can meet one (and by a severity change, which brings new
-        items). An item a person has unticked is theirs: it is not ticked again.
+        Ticks the unticked items that the playbook's auto ticks name for the conditions the
+        incident meets, and unticks what it ticked for a condition no longer met (a reopened
+        incident is no longer resolved). Called by every change that can meet or unmeet one,
+        and by a severity change, which brings new items. What a person did is theirs: an
+        item a person unticked is not ticked again (by its text, so the copy a severity
+        change brings back counts too), and an item a person ticked is never unticked.
         """
-        auto = self.playbook.auto_tick
         holders = session.exec(
             sqlmodel.select(tables.RoleRow.role).where(
                 tables.RoleRow.incident_id == row.id,
@@ -1017,22 +1022,44 @@ class Store:
         met = auto_tick_conditions(
             _to_incident(row), holders, [r.key for r in self.playbook.roles], declaration
         )
+        ticks = [
+            json.loads(text or "{}")
+            for text in session.exec(
+                sqlmodel.select(tables.EntryRow.data_json)
+                .where(
+                    tables.EntryRow.incident_id == row.id,
+                    tables.EntryRow.kind == EntryKind.CHECKLIST.value,
+                )
+                .order_by(sqlmodel.col(tables.EntryRow.id))
+            )
+        ]
+        opted_out = {t.get("text") for t in ticks if t.get("done") == 0 and "auto" not in t}
+        last = {t["item"]: t for t in ticks if "item" in t}  # each item's latest tick
+        stale = {
+            item: t["auto"]
+            for item, t in last.items()
+            if t.get("done") == 1 and t.get("auto") and t["auto"] not in met
+        }
         by_text: dict[str, str] = {}
         for condition in met:
-            for text in getattr(auto, condition):
+            for text in getattr(self.playbook.auto_tick, condition):
                 by_text.setdefault(text, condition)
-        if not by_text:
+        if not by_text and not stale:
             return
         items = session.exec(
             sqlmodel.select(tables.ChecklistRow).where(
                 tables.ChecklistRow.incident_id == row.id,
-                sqlmodel.col(tables.ChecklistRow.done_at).is_(None),
-                sqlmodel.col(tables.ChecklistRow.text).in_(list(by_text)),
+                sqlmodel.or_(
+                    sqlmodel.col(tables.ChecklistRow.text).in_(list(by_text)),
+                    sqlmodel.col(tables.ChecklistRow.id).in_(list(stale)),
+                ),
             )
         ).all()
         for item in items:
-            if not self._has_entry(session, row.id, EntryKind.CHECKLIST, item=item.id, done=0):
+            if item.done_at is None and item.text in by_text and item.text not in opted_out:
                 self._tick_row(session, item, True, who, because=by_text[item.text])
+            elif item.done_at is not None and item.id in stale:
+                self._tick_row(session, item, False, who, because=stale[item.id])
 
     # -- close and review --------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from warroom.domain.dependencies import DependencyStatus
 from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
 from warroom.domain.timefmt import countdown, duration, parse_when
 from warroom.playbook import PlaybookError, load_playbook
+from warroom.playbook.models import COMMANDER
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
 from warroom.tui.screens.dialogs import (
@@ -536,7 +537,11 @@ class WarRoomApp(App[int]):
             if channels
             else f"no channel for {readers} set up: post it yourself"
         )
-        self.notify(f"{kind.label}: recorded, copied to the clipboard, {queued}", title="Sent")
+        self.notify(
+            f"{kind.label}: recorded, copied to the clipboard, {queued}",
+            title="Sent" if channels else "Recorded, not posted",
+            severity="information" if channels else "warning",
+        )
         if self.deliver_enabled:
             self._schedule_delivery(0.05)
 
@@ -907,7 +912,7 @@ class WarRoomApp(App[int]):
         # Whoever declares from the war room is responding (that is the acknowledgement) and
         # commands until they hand off. (`warroom declare` from an alert hook leaves both to
         # a person.)
-        has_ic = any(role.key == "ic" for role in self.playbook.roles)
+        has_ic = self.playbook.commander() is not None
         incident = self.store.declare(
             declaration.title,
             declaration.severity,
@@ -921,7 +926,7 @@ class WarRoomApp(App[int]):
         self._warned.clear()
         self._last_alert = None
         self.reload()
-        commander = self.store.roles(incident.id).get("ic")
+        commander = self.store.roles(incident.id).get(COMMANDER)
         next_step = (
             f"{commander.person} is IC; F3 hands off and assigns roles."
             if commander
