@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import FakeClock
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine
 
 from warroom.domain import (
@@ -36,20 +37,6 @@ PLAYBOOK = replace(default_playbook(), auto_tick=AutoTicks())
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SEV1_ACTIONS = list(PLAYBOOK.severity(1).actions)
 SEV2_ACTIONS = list(PLAYBOOK.severity(2).actions)
-
-
-class FakeClock:
-    """Moves only when told to."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
 
 
 def t(hour: int, minute: int = 0, second: int = 0, day: int = 27) -> datetime:
