@@ -120,6 +120,17 @@ def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
 
 
+def latency_row(
+    label: str, values: Sequence[float], base: float, label_width: int, ratio_width: int
+) -> str:
+    """One row of a latency table: median, p95, min, max and the median's ratio to `base`."""
+    return (
+        f"  {label:<{label_width}}{fmt_ms(median(values)):>10}{fmt_ms(p95(values)):>10}"
+        f"{fmt_ms(min(values)):>10}{fmt_ms(max(values)):>10}"
+        f"{median(values) / base:>{ratio_width}.2f}x"
+    )
+
+
 # -- processes ---------------------------------------------------------------------------
 
 

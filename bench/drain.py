@@ -52,10 +52,10 @@ from _harness import (
     all_on_screen,
     bench_env,
     fmt_ms,
+    latency_row,
     logged,
     make_incident,
     median,
-    p95,
     temp_dir,
     typed,
     verdict,
@@ -308,11 +308,7 @@ def main() -> int:
     print(f"  {'':<12}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}{'vs idle':>10}")
     base = median(times["idle"])
     for name, values in times.items():
-        print(
-            f"  {name:<12}{fmt_ms(median(values)):>10}{fmt_ms(p95(values)):>10}"
-            f"{fmt_ms(min(values)):>10}{fmt_ms(max(values)):>10}"
-            f"{median(values) / base:>9.2f}x"
-        )
+        print(latency_row(name, values, base, 12, 9))
     sent = result.after - result.before
     in_flight = sum(flight for flight, _ in result.overlap)
     answered = [t for t, (_, a) in zip(times["draining"], result.overlap, strict=True) if a]

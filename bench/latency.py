@@ -33,11 +33,10 @@ from _harness import (
     all_on_screen,
     baseline_command,
     bench_env,
-    fmt_ms,
+    latency_row,
     logged,
     make_incident,
     median,
-    p95,
     temp_dir,
     typed,
     verdict,
@@ -103,11 +102,7 @@ def main() -> int:
     print(f"  {'':<16}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}{'vs baseline':>14}")
     base = median(times["baseline"])
     for name, values in times.items():
-        print(
-            f"  {name:<16}{fmt_ms(median(values)):>10}{fmt_ms(p95(values)):>10}"
-            f"{fmt_ms(min(values)):>10}{fmt_ms(max(values)):>10}"
-            f"{median(values) / base:>13.2f}x"
-        )
+        print(latency_row(name, values, base, 16, 13))
     warroom = median(times["warroom"]) * 1000
     print(
         f"  warroom median {warroom:.1f} ms   target <= {TARGET_MS:.0f} ms   "

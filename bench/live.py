@@ -32,11 +32,10 @@ from _harness import (
     Tmux,
     all_on_screen,
     bench_env,
-    fmt_ms,
+    latency_row,
     logged,
     make_incident,
     median,
-    p95,
     temp_dir,
     verdict,
     warroom_command,
@@ -111,11 +110,7 @@ def main() -> int:
         "warroom log": "warroom log -> visible",
     }
     for name, values in times.items():
-        print(
-            f"  {labels[name]:<22}{fmt_ms(median(values)):>10}{fmt_ms(p95(values)):>10}"
-            f"{fmt_ms(min(values)):>10}{fmt_ms(max(values)):>10}"
-            f"{median(values) / base:>10.2f}x"
-        )
+        print(latency_row(labels[name], values, base, 22, 10))
     commit = median(times["commit"]) * 1000
     print(
         f"  commit -> visible median {commit:.1f} ms   target <= {TARGET_MS:.0f} ms   "
