@@ -246,7 +246,7 @@ async def test_timeline_pin_with_keyboard(make_app, store):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("tab")  # entry -> next focusable
         app.query_one(TimelineView).focus()
-        await pilot.press("up", "p")  # select the one before last and pin it
+        await pilot.press("up", "f7")  # select the one before last and pin it (F7, not p)
         await pilot.pause()
         pinned = [e.text for e in store.timeline(incident.id) if e.pinned]
         assert pinned == ["first finding"]

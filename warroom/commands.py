@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -89,7 +90,9 @@ def parse_entry(line: str) -> Command | None:
     word, _, rest = stripped[1:].partition(" ")
     spec = _BY_NAME.get(word.casefold())
     if spec is None:
-        raise CommandError(f"unknown command /{word} (F1 lists the commands)")
+        close = difflib.get_close_matches(word.casefold(), _BY_NAME, n=1, cutoff=0.6)
+        hint = f": did you mean /{_BY_NAME[close[0]].name}?" if close else ""
+        raise CommandError(f"unknown command /{word}{hint} (F1 lists the commands)")
     return Command(spec.name, rest.strip())
 
 

@@ -16,7 +16,7 @@ from textual.markup import escape as escape_markup
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, TextArea
 
 from warroom.commands import (
     Command,
@@ -45,6 +45,7 @@ from warroom.tui.screens.dialogs import (
 )
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.widgets.dependencies import DependenciesPane, DependenciesScreen
+from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.panes import ChecklistPane, IncidentHeader, NextUpdatePane, RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 
@@ -77,20 +78,6 @@ USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
 
 def _message(error: Exception) -> str:
     return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-
-
-class EntryLine(Input):
-    """The entry line. `?` on an empty line opens help; anything else is typed."""
-
-    def on_mount(self) -> None:
-        # With animations off (drills, tests, slow links) the cursor does not blink either.
-        self.cursor_blink = self.app.animation_level != "none"
-
-    def on_key(self, event: events.Key) -> None:
-        if event.character == "?" and not self.value:
-            event.prevent_default()
-            event.stop()
-            self.app.action_help()  # type: ignore[attr-defined]
 
 
 class WarRoomApp(App[int]):
@@ -202,6 +189,30 @@ class WarRoomApp(App[int]):
         """Notifications carry user text (entries, playbook names, errors): never markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    # -- where keys go --------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys arrive here first, in order; the focused widget gets them later, from its own
+        # queue. Moving focus here, before the key is handed on, keeps a burst in order.
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._route_typing(event)
+        await super().on_event(event)
+
+    def _route_typing(self, event: events.Key | events.Paste) -> None:
+        """Text typed (or pasted) in a pane goes to the entry line, not to the pane: a
+        pane's letter keys must never tick, pin or untick anything by accident. A pane's
+        deliberate keys (Space on the checklist) stay the pane's."""
+        if self.read_only or not self.screen.query("#entry"):
+            return  # a dialog, the help screen: their own keys
+        entry = self.screen.query_one("#entry", EntryLine)
+        focused = self.screen.focused
+        if focused is entry or isinstance(focused, Input | TextArea):
+            return
+        own_keys: frozenset[str] = getattr(focused, "OWN_KEYS", frozenset())
+        if isinstance(event, events.Key) and (not event.is_printable or event.key in own_keys):
+            return
+        self.screen.set_focus(entry)
+
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -233,7 +244,7 @@ class WarRoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        entry = self.query_one("#entry", Input)
+        entry = self.query_one("#entry", EntryLine)
         if self.read_only:
             entry.placeholder = "Read-only observer: everything is live, nothing can be changed"
             entry.disabled = True
@@ -463,7 +474,7 @@ class WarRoomApp(App[int]):
     def _render_outbox_counts(self) -> None:
         from warroom.store.outbox import OutboxStatus, counts
 
-        entry = self.query_one("#entry", Input)
+        entry = self.query_one("#entry", EntryLine)
         if self.incident is None:
             entry.border_subtitle = ""
             return
@@ -699,11 +710,10 @@ class WarRoomApp(App[int]):
 
     # -- the entry line ------------------------------------------------------------------
 
-    @on(Input.Submitted, "#entry")
-    def _entry_submitted(self, event: Input.Submitted) -> None:
-        line = event.value
-        if not line.strip():
-            return
+    @on(EntryLine.Line)
+    def _entry_line(self, event: EntryLine.Line) -> None:
+        """One submitted line (already taken off the entry line: see EntryLine)."""
+        line = event.text
         try:
             command = parse_entry(line)
             if command is None:
@@ -711,9 +721,24 @@ class WarRoomApp(App[int]):
             else:
                 self._run(command)
         except USER_ERRORS as error:
-            self._error(error)  # the line stays in the entry: nothing typed is lost
-            return
-        event.input.value = ""
+            self._line_failed(event.entry_line, line, error)
+
+    def _line_failed(self, entry: EntryLine, line: str, error: Exception) -> None:
+        """Nothing typed is lost: the line goes back for correction (selected, so typing
+        replaces it), or, when the next line is already being typed, Up recalls it."""
+
+        def put_back() -> None:
+            if entry.restore(line):
+                self._error(error)
+            else:
+                self._error(CommandError(f"{_message(error)} (Up recalls the line)"))
+
+        # After the keys already queued at the entry line: they belong to the next line.
+        entry.call_later(put_back)
+
+    @on(EntryLine.HelpRequested)
+    def _help_requested(self) -> None:
+        self.action_help()
 
     def _run(self, command: Command) -> None:
         self._commands[command.name](command.arg)
@@ -889,7 +914,7 @@ class WarRoomApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_focus_entry(self) -> None:
-        self.query_one("#entry", Input).focus()
+        self.query_one("#entry", EntryLine).focus()
 
     def action_checklist(self) -> None:
         checklist = self.query_one(ChecklistPane)
@@ -1048,15 +1073,6 @@ class WarRoomApp(App[int]):
 
         self._guarded(export)
 
-    @on(TimelineView.PinToggled)
-    def _pin_toggled(self, event: TimelineView.PinToggled) -> None:
-        self._guarded(lambda: self._toggle_pin(event.entry.id, not event.entry.pinned))
-
-    def _toggle_pin(self, entry_id: int, pinned: bool) -> None:
-        self._require_writable()
-        self.store.set_pinned(entry_id, pinned)
-        self.reload()
-
     @on(TimelineView.OpenEntry)
     def _open_entry(self, event: TimelineView.OpenEntry) -> None:
         self.push_screen(EntryScreen(event.entry))
@@ -1067,6 +1083,7 @@ class WarRoomApp(App[int]):
             self._require()
             self.store.tick(event.item_id, event.done)
             self.reload()
+            self.action_focus_entry()  # a tick is one deliberate key; typing goes on below
 
         self._guarded(toggle)
 

@@ -81,6 +81,8 @@ class ChecklistPane(OptionList):
     BINDINGS = [
         Binding("space", "select", "Tick", id="checklist.tick", tooltip="Tick or untick"),
     ]
+    OWN_KEYS = frozenset({"space"})
+    """Printable keys the pane keeps; any other text typed here goes to the entry line."""
 
     @dataclass
     class Toggled(Message):

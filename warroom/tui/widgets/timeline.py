@@ -42,9 +42,6 @@ class TimelineView(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(20)", "Page down", show=False),
         Binding("home", "cursor_to(0)", "First", show=False),
         Binding("end", "cursor_to(-1)", "Last", show=False),
-        Binding(
-            "p", "toggle_pin", "Pin/unpin", id="timeline.pin", tooltip="Pin the selected entry"
-        ),
         Binding("enter", "open_entry", "Read", id="timeline.read", tooltip="Read the whole entry"),
     ]
 
@@ -70,10 +67,6 @@ class TimelineView(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(-1, repaint=True)
     """Index of the selected entry; -1 means "follow the newest"."""
-
-    @dataclass
-    class PinToggled(Message):
-        entry: TimelineEntry
 
     @dataclass
     class OpenEntry(Message):
@@ -207,11 +200,6 @@ class TimelineView(ScrollView, can_focus=True):
             self.cursor = -1 if index < 0 or index >= self._count - 1 else index
             if self.cursor < 0:
                 self.scroll_end(animate=False)
-
-    def action_toggle_pin(self) -> None:
-        entry = self.selected
-        if entry is not None:
-            self.post_message(self.PinToggled(entry))
 
     def action_open_entry(self) -> None:
         entry = self.selected

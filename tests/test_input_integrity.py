@@ -1,0 +1,151 @@
+"""A burst of keys, a paste, keys in the wrong pane, Esc in a dialog: nothing typed is lost,
+duplicated, merged, or turned into a change nobody asked for."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+from warroom.store.store import Store
+from warroom.tui.widgets.panes import ChecklistPane
+from warroom.tui.widgets.timeline import TimelineView
+
+
+def burst(app, *keys: str) -> None:
+    """Queue KEYS at the app at once, as a terminal delivers a paste or a fast typist:
+    no pause for the app to handle one before the next arrives."""
+    for key in keys:
+        if len(key) == 1:
+            name = {" ": "space", "/": "slash", "@": "at", "-": "minus", ":": "colon"}.get(
+                key, key
+            )
+            app.post_message(events.Key(name, key))
+        else:
+            app.post_message(events.Key(key, None))
+
+
+def keys_of(*lines: str) -> list[str]:
+    return [key for line in lines for key in (*line, "enter")]
+
+
+def texts(store: Store, incident_id: str) -> list[str]:
+    return [e.text for e in store.timeline(incident_id)]
+
+
+async def settle(pilot, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+
+
+async def test_a_burst_of_lines_is_stored_exactly_one_entry_per_enter(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    before = texts(store, incident.id)
+    lines = [f"b-{n:02d} step {n}" for n in range(40)]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, *keys_of(*lines))
+        await settle(pilot, 20)
+        assert texts(store, incident.id)[len(before) :] == lines
+        assert app.query_one("#entry", Input).value == ""
+
+
+async def test_a_failed_command_stays_for_correction_and_is_not_appended_to(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, *keys_of("/asign dev bob"))
+        await settle(pilot)
+        entry = app.query_one("#entry", Input)
+        assert entry.value == "/asign dev bob"  # back for correction
+        burst(app, *keys_of("/assign dev bob"))  # typed over it, not after it
+        await settle(pilot)
+        assert store.roles(incident.id)["dev"].person == "bob"
+        assert entry.value == ""
+
+
+async def test_a_failed_line_in_a_burst_is_recalled_and_the_rest_are_stored(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, *keys_of("one", "/nosuch thing", "two", "three"))
+        await settle(pilot, 10)
+        assert texts(store, incident.id)[-3:] == ["one", "two", "three"]
+        entry = app.query_one("#entry", Input)
+        assert entry.value == "/nosuch thing"  # back once the burst is in, nothing glued
+        await pilot.press("x")  # typing replaces it: it was put back selected
+        assert entry.value == "x"
+        await pilot.press("up")
+        assert entry.value == "three"  # and Up recalls every line, the failed one too
+        await pilot.press("up", "up")
+        assert entry.value == "/nosuch thing"
+
+
+async def test_a_misspelled_command_gets_did_you_mean(make_app, store):
+    store.declare("Checkout down", 1)
+    notes: list[str] = []
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        await pilot.pause()
+        burst(app, *keys_of("/stauts mitigating"))
+        await settle(pilot)
+        assert any("did you mean /status" in note for note in notes), notes
+        assert app.query_one("#entry", Input).value == "/stauts mitigating"
+
+
+async def test_text_typed_in_the_checklist_goes_to_the_entry_line(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    ticks_before = [item.done for item in store.checklist(incident.id)]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.focused, ChecklistPane)
+        burst(app, *keys_of("rollback done"))
+        await settle(pilot)
+        assert texts(store, incident.id)[-1] == "rollback done"
+        assert [item.done for item in store.checklist(incident.id)] == ticks_before
+        assert app.focused is app.query_one("#entry")
+
+
+async def test_space_ticks_deliberately_and_focus_returns_to_the_entry_line(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        open_before = sum(not item.done for item in store.checklist(incident.id))
+        await pilot.press("space")
+        await settle(pilot)
+        assert sum(not item.done for item in store.checklist(incident.id)) == open_before - 1
+        assert app.focused is app.query_one("#entry")
+
+
+async def test_text_typed_in_the_timeline_never_pins(make_app, store):
+    incident = store.declare("Checkout down", 1)
+    finding = store.log(incident.id, "root cause: pool exhausted")
+    store.set_pinned(finding.id, True)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one(TimelineView).focus()
+        await pilot.pause()
+        burst(app, *keys_of("upstream p99 spike"))
+        await settle(pilot)
+        entries = store.timeline(incident.id)
+        assert entries[-1].text == "upstream p99 spike"
+        assert [e.text for e in entries if e.pinned] == ["root cause: pool exhausted"]
+
+
+async def test_a_paste_into_a_pane_goes_to_the_entry_line(make_app, store):
+    store.declare("Checkout down", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one(TimelineView).focus()
+        await pilot.pause()
+        app.post_message(events.Paste("db latency 900ms"))
+        await settle(pilot)
+        assert app.query_one("#entry", Input).value == "db latency 900ms"
+        assert app.focused is app.query_one("#entry")
