@@ -1144,6 +1144,43 @@ class Store:
             self._add_entry(session, incident_id, EntryKind.CLOSED, "Incident closed", who)
             return _to_incident(row)
 
+    # -- drafts: typed into a dialog, not yet submitted ----------------------------------
+
+    def save_draft(
+        self, incident_id: str, form: str, values: dict[str, str], author: str | None = None
+    ) -> None:
+        """Keep what was typed into FORM (one draft per incident, form and person); a draft
+        with nothing typed in it is removed."""
+        who = self._who(author)
+        kept = {key: clean_text(value) for key, value in values.items() if value.strip()}
+        with self._write("keep the draft") as session:
+            found = session.execute(
+                sa.select(tables.DraftRow).where(
+                    tables.DraftRow.incident_id == incident_id,
+                    tables.DraftRow.form == form,
+                    tables.DraftRow.author == who,
+                )
+            ).scalar_one_or_none()
+            if not kept:
+                if found is not None:
+                    session.delete(found)
+                return
+            row = found or tables.DraftRow(incident_id=incident_id, form=form, author=who)
+            row.fields_json = json.dumps(kept)
+            row.saved_at = utc(self._now())
+            session.add(row)
+
+    def draft(self, incident_id: str, form: str, author: str | None = None) -> dict[str, str]:
+        """The draft kept for FORM ({} if none)."""
+        row = self._reader.first(
+            "SELECT fields_json FROM form_draft WHERE incident_id = ? AND form = ? AND author = ?",
+            (incident_id, form, self._who(author)),
+        )
+        if row is None:
+            return {}
+        values = json.loads(row.fields_json or "{}")
+        return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
+
     def set_review_path(self, incident_id: str, path: str) -> Incident:
         with self._write("record the review") as session:
             row = self._incident_row(session, incident_id)

@@ -24,6 +24,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ActionItemRow",
     "ChecklistRow",
+    "DraftRow",
     "EntryRow",
     "IncidentRow",
     "OutboxMessage",
@@ -137,6 +138,21 @@ class OutboxMessage(SQLModel, table=True):
     idempotency_key: str = Field(unique=True)
     author: str = ""
     entry_id: int | None = None  # the timeline entry of the send
+
+
+class DraftRow(SQLModel, table=True):
+    """Schema 3. What a person typed into a dialog and did not submit (Esc, a crash, quit):
+    offered again the next time that dialog opens for that incident, until it is submitted."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (Index("ux_draft", "incident_id", "form", "author", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = ""  # "" for a dialog about no incident yet (declare)
+    form: str
+    author: str = ""
+    fields_json: str = "{}"
+    saved_at: datetime
 
 
 METADATA = SQLModel.metadata

@@ -39,6 +39,7 @@ from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
     DeclareScreen,
+    Dialog,
     EntryScreen,
     RoleScreen,
     severity_help,
@@ -106,6 +107,10 @@ class WarRoomApp(App[int]):
         Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
         Binding("question_mark", "help", "Help", show=False),
+        # Priority: focus moves as the key arrives, so the keys typed after Tab land in the
+        # next field even in a burst (a non-priority Tab is handled after the keys behind it).
+        Binding("tab", "focus_next", "Next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -212,6 +217,11 @@ class WarRoomApp(App[int]):
         if isinstance(event, events.Key) and (not event.is_printable or event.key in own_keys):
             return
         self.screen.set_focus(entry)
+
+    async def action_quit(self) -> None:
+        if isinstance(self.screen, Dialog):
+            self.screen.keep_typed()  # quitting mid-dialog keeps what was typed in it
+        await super().action_quit()
 
     # -- layout --------------------------------------------------------------------------
 
@@ -521,12 +531,14 @@ class WarRoomApp(App[int]):
                 **({"company": company} if company else {}),
                 status_page_url=page,
             )
-            self.push_screen(
-                ComposeScreen(
-                    lambda k: draft_message(k, data, env), channels, MessageKind.parse(kind)
-                ),
-                composed,
+            dialog = ComposeScreen(
+                lambda k: draft_message(k, data, env),
+                channels,
+                MessageKind.parse(kind),
+                self._draft(incident.id, "compose"),
             )
+            dialog.keep_draft = lambda values: self._keep_draft(incident.id, "compose", values)
+            self.push_screen(dialog, composed)
 
         self._guarded(open_dialog)
 
@@ -539,6 +551,9 @@ class WarRoomApp(App[int]):
         except ValueError:
             channels = []
         send_message(self.store, incident.id, kind, text, channels)
+        drafts = self._draft(incident.id, "compose")
+        if drafts.pop(kind.value, None) is not None:  # sent: that draft has done its job
+            self._keep_draft(incident.id, "compose", drafts)
         self.copy_to_clipboard(text)
         self._last_alert = None
         self.reload()
@@ -736,6 +751,46 @@ class WarRoomApp(App[int]):
         # After the keys already queued at the entry line: they belong to the next line.
         entry.call_later(put_back)
 
+    @on(EntryLine.Pasted)
+    def _entry_pasted(self, event: EntryLine.Pasted) -> None:
+        """A paste of several lines: asked once, never silently cut to its first line."""
+        lines, entry = event.lines, event.entry_line
+        try:
+            incident = self._require()
+        except USER_ERRORS as error:
+            entry.restore(" ".join(line.strip() for line in lines))  # kept, on one line
+            self._error(error)
+            return
+        count = len(lines)
+        preview = "\n".join(lines[:12]) + (f"\n… and {count - 12} more" if count > 12 else "")
+
+        def chosen(choice: object) -> None:
+            if choice == "each":
+                self._guarded(lambda: self._log_pasted(incident, lines))
+            elif choice == "one":
+                self._guarded(lambda: self._log_entry("\n".join(lines)))
+            else:
+                entry.restore(" ".join(line.strip() for line in lines))
+                self.notify("Paste not logged: it is back on the entry line, on one line")
+
+        self.push_screen(
+            ChoiceScreen(
+                f"Pasted {count} lines",
+                [
+                    ("each", f"Log as {count} entries", preview),
+                    ("one", "Log as one entry", preview),
+                    ("cancel", "Cancel", "Log nothing now; the text goes back to the entry line"),
+                ],
+            ),
+            chosen,
+        )
+
+    def _log_pasted(self, incident: Incident, lines: list[str]) -> None:
+        stored = self.store.log_many(incident.id, lines)
+        self._render_timeline(incident)
+        self.call_after_refresh(self.reload)
+        self.notify(f"{stored} pasted lines logged as {stored} entries")
+
     @on(EntryLine.HelpRequested)
     def _help_requested(self) -> None:
         self.action_help()
@@ -925,12 +980,31 @@ class WarRoomApp(App[int]):
         if self.read_only:
             self._error(CommandError("read-only: declare from a war room that is not read-only"))
             return
+        draft = self._draft("", "declare")
+        typed = self.query_one("#entry", EntryLine).value.strip()
+        if typed and not draft.get("title"):
+            draft["title"] = typed  # what was typed before declaring is the likely title
 
         def declared(result: object) -> None:
             if isinstance(result, Declaration):
                 self._guarded(lambda: self._declare(result))
 
-        self.push_screen(DeclareScreen(self.playbook, self.clock, error), declared)
+        dialog = DeclareScreen(self.playbook, self.clock, error, draft)
+        dialog.keep_draft = lambda values: self._keep_draft("", "declare", values)
+        self.push_screen(dialog, declared)
+
+    def _draft(self, incident_id: str, form: str) -> dict[str, str]:
+        try:
+            return self.store.draft(incident_id, form)
+        except StoreError:
+            return {}  # a draft is a convenience: never a reason not to open the dialog
+
+    def _keep_draft(self, incident_id: str, form: str, values: dict[str, str]) -> None:
+        """Keep what was typed into a dialog (Esc, a failed submit, quitting); a dialog
+        left empty writes nothing unless it empties a draft."""
+        if not any(v.strip() for v in values.values()) and not self._draft(incident_id, form):
+            return
+        self._guarded(lambda: self.store.save_draft(incident_id, form, values))
 
     def _declare(self, declaration: Declaration) -> None:
         detected = parse_when(declaration.detected, self.clock()) if declaration.detected else None
@@ -950,6 +1024,10 @@ class WarRoomApp(App[int]):
         self.incident = incident
         self._warned.clear()
         self._last_alert = None
+        self._keep_draft("", "declare", {})  # declared: the draft has done its job
+        entry = self.query_one("#entry", EntryLine)
+        if entry.value.strip() == declaration.title:
+            entry.value = ""  # the line was the title, not an entry
         self.reload()
         commander = self.store.roles(incident.id).get(COMMANDER)
         next_step = (
@@ -1043,7 +1121,10 @@ class WarRoomApp(App[int]):
                     "Send the resolution messages (F6) first if they are still due."
                 )
             priorities = [p.name for p in self.playbook.priorities]
-            self.push_screen(CloseScreen(incident.review, incident.id, priorities, warning), closed)
+            draft = self._draft(incident.id, "close")
+            dialog = CloseScreen(incident.review, incident.id, priorities, warning, draft)
+            dialog.keep_draft = lambda values: self._keep_draft(incident.id, "close", values)
+            self.push_screen(dialog, closed)
 
         self._guarded(open_dialog)
 
@@ -1054,6 +1135,7 @@ class WarRoomApp(App[int]):
         for priority, owner, text in closing.action_items:
             self.store.add_action_item(incident.id, text, priority, owner)
         self.store.close(incident.id)
+        self._keep_draft(incident.id, "close", {})  # closed: the answers are in the review
         self.reload()
         self.action_export()
 

@@ -37,10 +37,16 @@ class CloseScreen(Dialog):
     """Every answer is optional; Ctrl+S closes the incident and writes the review."""
 
     def __init__(
-        self, notes: ReviewNotes, incident_id: str, priorities: list[str], warning: str = ""
+        self,
+        notes: ReviewNotes,
+        incident_id: str,
+        priorities: list[str],
+        warning: str = "",
+        draft: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.notes = notes
+        self.draft = draft or {}
         self.incident_id = incident_id
         self.priorities = priorities
         self.warning = warning
@@ -54,13 +60,15 @@ class CloseScreen(Dialog):
             with VerticalScroll(id="close-form", classes="form"):
                 for name in (f.name for f in fields(ReviewNotes)):
                     yield Label(QUESTIONS.get(name, name), classes="field")
-                    yield TextArea(getattr(self.notes, name), id=name, classes="answer")
+                    answer = self.draft.get(name, getattr(self.notes, name))
+                    yield TextArea(answer, id=name, classes="answer")
                 yield Label(
                     "Action items, one per line: P0-P3 @owner what to do "
                     "(due: P0 48 h, P1 1 week, P2 2 weeks, P3 1 month)",
                     classes="field",
                 )
-                yield TextArea("", id="action_items", classes="answer")
+                items = self.draft.get("action_items", "")
+                yield TextArea(items, id="action_items", classes="answer")
             yield Label("", id="error")
             yield self.buttons("Close incident")
 
@@ -68,7 +76,11 @@ class CloseScreen(Dialog):
         self.show_error("")
         self.query_one(f"#{fields(ReviewNotes)[0].name}", TextArea).focus()
 
-    def action_submit(self) -> None:
+    def typed(self) -> dict[str, str]:
+        names = [f.name for f in fields(ReviewNotes)] + ["action_items"]
+        return {name: self.query_one(f"#{name}", TextArea).text for name in names}
+
+    def submit(self) -> None:
         values = {f.name: self.query_one(f"#{f.name}", TextArea).text for f in fields(ReviewNotes)}
         items: list[tuple[str, str, str]] = []
         lines = self.query_one("#action_items", TextArea).text.splitlines()
@@ -85,4 +97,4 @@ class CloseScreen(Dialog):
                 self.query_one("#action_items", TextArea).focus()
                 return
             items.append(item)
-        self.dismiss(Closing(ReviewNotes(**values), items))
+        self.done(Closing(ReviewNotes(**values), items))

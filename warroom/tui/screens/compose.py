@@ -35,8 +35,10 @@ class ComposeScreen(Dialog):
         render: Callable[[MessageKind], Draft],
         channels: Callable[[MessageKind], list[tuple[str, str | None]]],
         initial: MessageKind = MessageKind.STATUS_UPDATE,
+        draft: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self._saved = dict(draft or {})  # kind -> text typed last time and not sent
         self.draft_for = render
         self.channels_for = channels  # a message's channels: (name, problem or None)
         self.kind = initial
@@ -92,7 +94,7 @@ class ComposeScreen(Dialog):
         if kind not in self._drafts:
             draft = self.draft_for(kind)
             self._rendered[kind] = draft.text
-            self._drafts[kind] = draft.text
+            self._drafts[kind] = self._saved.pop(kind.value, draft.text)
             self._problems[kind] = str(draft.problem) if draft.problem else ""
         problem = self.query_one("#problem", Label)
         problem.update(Text(f"Your template was not used: {self._problems[kind]}"))
@@ -110,12 +112,22 @@ class ComposeScreen(Dialog):
     def _to_draft(self) -> None:
         self.query_one("#draft", TextArea).focus()
 
-    def action_submit(self) -> None:
+    def typed(self) -> dict[str, str]:
+        """Each template's text where it was edited (and drafts not opened this time)."""
+        self._drafts[self.kind] = self.query_one("#draft", TextArea).text
+        edited = {
+            kind.value: text
+            for kind, text in self._drafts.items()
+            if text != self._rendered.get(kind)
+        }
+        return {**self._saved, **edited}
+
+    def submit(self) -> None:
         text = self.query_one("#draft", TextArea).text
         if not text.strip():
             self.show_error("The message is empty")
             return
-        self.dismiss(Composed(self.kind, text))
+        self.done(Composed(self.kind, text))
 
 
 class OutboxScreen(ModalScreen[None]):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from warroom.domain.model import Now, RoleAssignment, TimelineEntry
@@ -19,18 +22,60 @@ from warroom.playbook.models import Playbook, Role, Severity
 
 
 class Dialog(ModalScreen[object]):
-    """Escape cancels; Ctrl+S submits. Errors show inside the dialog and nothing is lost."""
+    """Escape cancels; Ctrl+S submits. Errors show inside the dialog and nothing is lost.
+
+    What was typed is handed to `keep_draft` (when the war room gives one) as the dialog
+    goes, submitted or not; the war room forgets the draft once the submit has worked, so
+    Esc, a failed submit or quitting keeps every field for the next time.
+
+    Keys reach each field through its own queue, after the dialog's priority keys (Ctrl+S,
+    Esc): so Ctrl+S and Esc wait for every key already sent to the fields to land there
+    (`after_typing`) before they read anything.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "submit", "Submit", id="dialog.submit", priority=True),
     ]
 
+    keep_draft: Callable[[dict[str, str]], None] | None = None
+    """Called with `typed()` as the dialog goes (set by whoever opens it)."""
+
+    def typed(self) -> dict[str, str]:
+        """What has been typed, by field (for drafts). Dialogs with nothing to keep: {}."""
+        return {}
+
+    def after_typing(self, callback: Callable[[], object]) -> None:
+        """Run CALLBACK on this screen once every key already sent to a field has landed."""
+        fields: list[Widget] = [*self.query(Input), *self.query(TextArea)]
+
+        def step(index: int) -> None:
+            if index < len(fields):
+                fields[index].call_later(step, index + 1)
+            elif self.is_current:  # not gone meanwhile (Esc and Ctrl+S in one burst)
+                self.call_later(callback)
+
+        step(0)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.after_typing(lambda: self.done(None))
 
     def action_submit(self) -> None:
+        self.after_typing(self.submit)
+
+    def submit(self) -> None:
+        """Check what was typed and `done(result)`, or `show_error` and stay."""
         raise NotImplementedError
+
+    def done(self, result: object) -> None:
+        self.keep_typed()
+        self.dismiss(result)
+
+    def keep_typed(self) -> None:
+        """Hand what was typed to `keep_draft`, once (the war room calls this on quit)."""
+        if self.keep_draft is not None:
+            keep, self.keep_draft = self.keep_draft, None
+            keep(self.typed())
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#error", Label)
@@ -51,6 +96,32 @@ class Dialog(ModalScreen[object]):
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
+
+
+class ListField(OptionList):
+    """A list in a form. Its moves are handled in its own queue, with the keys before them:
+    a binding would run only once the key had bubbled up to the app, by which time a burst's
+    Tab may have moved the focus on (and the move would be lost). A digit picks an option."""
+
+    MOVES = {
+        "up": OptionList.action_cursor_up,
+        "down": OptionList.action_cursor_down,
+        "home": OptionList.action_first,
+        "end": OptionList.action_last,
+    }
+
+    def on_key(self, event: events.Key) -> None:
+        move = self.MOVES.get(event.key)
+        if move is not None:
+            move(self)
+        elif event.character and event.character.isdigit():
+            index = int(event.character) - 1
+            if 0 <= index < self.option_count:
+                self.highlighted = index
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
 
 def severity_help(sev: Severity) -> Text:
@@ -85,11 +156,18 @@ class Declaration:
 class DeclareScreen(Dialog):
     """Declare an incident: title, severity (with the runbook's definitions), impact."""
 
-    def __init__(self, playbook: Playbook, clock: Now, error: str = "") -> None:
+    BINDINGS = [Binding("enter", "next_field", "Next", show=False, priority=True)]
+
+    FIELDS = ("title", "users", "features", "detected")
+
+    def __init__(
+        self, playbook: Playbook, clock: Now, error: str = "", draft: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.playbook = playbook
         self.clock = clock
         self._initial_error = error
+        self._draft = draft or {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="declare-dialog") as box:
@@ -100,7 +178,7 @@ class DeclareScreen(Dialog):
                 yield Input(placeholder="What is broken, in a few words", id="title")
                 yield Label("Severity", classes="field")
                 with Horizontal(id="severity-row"):
-                    yield OptionList(
+                    yield ListField(
                         *(
                             Option(Text(f"{s.name} {s.title}"), id=str(s.level))
                             for s in self.playbook.severities
@@ -122,27 +200,38 @@ class DeclareScreen(Dialog):
 
     def on_mount(self) -> None:
         options = self.query_one("#severity", OptionList)
-        options.highlighted = 0
+        levels = [str(s.level) for s in self.playbook.severities]
+        severity = self._draft.get("severity", "")
+        options.highlighted = levels.index(severity) if severity in levels else 0
+        for name in self.FIELDS:
+            self.query_one(f"#{name}", Input).value = self._draft.get(name, "")
         self.show_error(self._initial_error)
         self.query_one("#title", Input).focus()
+
+    def typed(self) -> dict[str, str]:
+        values = {name: self.query_one(f"#{name}", Input).value for name in self.FIELDS}
+        if any(value.strip() for value in values.values()):
+            highlighted = self.query_one("#severity", OptionList).highlighted_option
+            values["severity"] = highlighted.id or "" if highlighted else ""
+        return values
 
     @on(OptionList.OptionHighlighted, "#severity")
     def _severity_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         sev = self.playbook.severity(int(event.option.id or "1"))
         self.query_one("#severity-help", Static).update(severity_help(sev))
 
-    @on(OptionList.OptionSelected, "#severity")
-    def _severity_chosen(self) -> None:
-        self.focus_next()
-
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        if event.input.id == "detected":
+    def action_next_field(self) -> None:
+        """Enter moves on (a priority key, so the keys after it land in the next field);
+        on the last field it declares. On a button, the button's own Enter."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "detected":
             self.action_submit()
-        else:
+        elif isinstance(focused, Input | OptionList):
             self.focus_next()
+        else:
+            raise SkipAction()
 
-    def action_submit(self) -> None:
+    def submit(self) -> None:
         title = self.query_one("#title", Input).value.strip()
         if not title:
             self.show_error("A title is needed: what is broken?")
@@ -160,7 +249,7 @@ class DeclareScreen(Dialog):
                 self.show_error(str(error))
                 self.query_one("#detected", Input).focus()
                 return
-        self.dismiss(
+        self.done(
             Declaration(
                 title=title,
                 severity=int(highlighted.id or "3"),
@@ -212,9 +301,9 @@ class ChoiceScreen(Dialog):
     def _chosen(self) -> None:
         self.action_submit()
 
-    def action_submit(self) -> None:
+    def submit(self) -> None:
         option = self.query_one("#choices", OptionList).highlighted_option
-        self.dismiss(option.id if option else None)
+        self.done(option.id if option else None)
 
 
 def role_help(role: Role, holder: RoleAssignment | None) -> Text:
@@ -236,6 +325,8 @@ def role_help(role: Role, holder: RoleAssignment | None) -> Text:
 class RoleScreen(Dialog):
     """Assign a role, seeing its responsibilities; replacing the holder is a handoff."""
 
+    BINDINGS = [Binding("enter", "next_field", "Next", show=False, priority=True)]
+
     def __init__(
         self, playbook: Playbook, roles: dict[str, RoleAssignment], role: str | None = None
     ) -> None:
@@ -249,7 +340,7 @@ class RoleScreen(Dialog):
             box.border_title = "Assign role"
             box.border_subtitle = "Ctrl+S assign · Esc cancel"
             with Horizontal(id="role-row"):
-                yield OptionList(*(self._option(r) for r in self.playbook.roles), id="role")
+                yield ListField(*(self._option(r) for r in self.playbook.roles), id="role")
                 yield Static(id="role-help")
             yield Label("Name", classes="field")
             yield Input(placeholder="who takes the role", id="person")
@@ -274,15 +365,16 @@ class RoleScreen(Dialog):
         role = self.playbook.role(event.option.id or "")
         self.query_one("#role-help", Static).update(role_help(role, self.roles.get(role.key)))
 
-    @on(OptionList.OptionSelected, "#role")
-    def _chosen(self) -> None:
-        self.query_one("#person", Input).focus()
+    def action_next_field(self) -> None:
+        """Enter on the role goes to the name at once (the next keys are the name)."""
+        if isinstance(self.focused, OptionList):
+            self.set_focus(self.query_one("#person", Input))
+        elif isinstance(self.focused, Input):
+            self.action_submit()
+        else:
+            raise SkipAction()
 
-    @on(Input.Submitted, "#person")
-    def _person_entered(self) -> None:
-        self.action_submit()
-
-    def action_submit(self) -> None:
+    def submit(self) -> None:
         person = self.query_one("#person", Input).value.strip().lstrip("@")
         option = self.query_one("#role", OptionList).highlighted_option
         if not person:
@@ -292,7 +384,7 @@ class RoleScreen(Dialog):
         if option is None:
             self.show_error("Choose a role")
             return
-        self.dismiss((option.id, person))
+        self.done((option.id, person))
 
 
 class EntryScreen(Dialog):
@@ -320,5 +412,5 @@ class EntryScreen(Dialog):
     def on_mount(self) -> None:
         self.show_error("")
 
-    def action_submit(self) -> None:
-        self.dismiss(None)
+    def submit(self) -> None:
+        self.done(None)
