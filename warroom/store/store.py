@@ -1156,18 +1156,21 @@ class Store:
         with self._write("keep the draft") as session:
             found = session.execute(
                 sa.select(tables.DraftRow).where(
-                    tables.DraftRow.incident_id == incident_id,
-                    tables.DraftRow.form == form,
-                    tables.DraftRow.author == who,
+                    sqlmodel.col(tables.DraftRow.incident_id) == incident_id,
+                    sqlmodel.col(tables.DraftRow.form) == form,
+                    sqlmodel.col(tables.DraftRow.author) == who,
                 )
             ).scalar_one_or_none()
             if not kept:
                 if found is not None:
                     session.delete(found)
                 return
-            row = found or tables.DraftRow(incident_id=incident_id, form=form, author=who)
+            now = utc(self._now())
+            row = found or tables.DraftRow(
+                incident_id=incident_id, form=form, author=who, saved_at=now
+            )
             row.fields_json = json.dumps(kept)
-            row.saved_at = utc(self._now())
+            row.saved_at = now
             session.add(row)
 
     def draft(self, incident_id: str, form: str, author: str | None = None) -> dict[str, str]:
