@@ -1346,7 +1346,8 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
             "clock_stakeholder_update_minutes",
             "clock_customer_comms_minutes",
         ]
-        assert _user_version(db) == SCHEMA_VERSION == 2
+        assert _user_version(db) == SCHEMA_VERSION == 3
+        assert "saved_at" in _columns(db, "form_draft")  # schema 3's table, added
         # The data is intact.
         old = store.get("INC-2026-11-27-1")
         assert (old.title, old.severity, old.status) == ("Old one", 1, Status.IDENTIFIED)
