@@ -93,6 +93,27 @@ def test_draft_prints_the_message(capsys: pytest.CaptureFixture[str], iid: str) 
     assert "- IC: @[unassigned]\n" in out
 
 
+def test_draft_status_update_lists_the_actions_not_a_screen_placeholder(
+    capsys: pytest.CaptureFixture[str], iid: str, env: Path
+) -> None:
+    """Issue 8: twelve actions and then eight status changes drafted as eight status changes
+    and the line "- (12 earlier in the timeline)", which would have been sent as written."""
+    from warroom.domain.model import EntryKind, Status
+
+    st = open_store(env)
+    for n in range(1, 13):
+        st.log(iid, f"action {n}", EntryKind.ACTION)
+    for _ in range(4):
+        st.set_status(iid, Status.IDENTIFIED)
+        st.set_status(iid, Status.INVESTIGATING)
+    st.dispose()
+    code, out, err = run(capsys, "draft", iid, "status")
+    assert (code, err) == (0, "")
+    taken = out.split("**Actions taken:**\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split(" ", 2)[2] for line in taken] == [f"action {n}" for n in range(12, 4, -1)]
+    assert "earlier in the timeline" not in out
+
+
 @pytest.mark.parametrize("template", ["status_update", "status-update", "res", "customer"])
 def test_draft_accepts_values_and_prefixes(
     capsys: pytest.CaptureFixture[str], iid: str, template: str
