@@ -12,6 +12,7 @@ from httpserver import LoopbackServer, Reply
 
 from warroom import cli
 from warroom.cli_comms import add_parsers
+from warroom.domain.model import EntryKind, Status
 from warroom.playbook import default_playbook
 from warroom.store.outbox import OutboxStatus, list_outbox
 from warroom.store.store import Store
@@ -98,8 +99,6 @@ def test_draft_status_update_lists_the_actions_not_a_screen_placeholder(
 ) -> None:
     """Issue 8: twelve actions and then eight status changes drafted as eight status changes
     and the line "- (12 earlier in the timeline)", which would have been sent as written."""
-    from warroom.domain.model import EntryKind, Status
-
     st = open_store(env)
     for n in range(1, 13):
         st.log(iid, f"action {n}", EntryKind.ACTION)
@@ -184,7 +183,8 @@ def test_send_without_channels_records_the_update(
     store = open_store(env)
     try:
         assert store.get(iid).last_internal_update_at is not None
-        assert store.timeline(iid)[-1].text.startswith("Status update sent (status_update):\n⏱️")
+        updates = [e for e in store.timeline(iid) if e.kind is EntryKind.UPDATE]
+        assert updates[-1].text.startswith("Status update sent (status_update):\n⏱️")
     finally:
         store.dispose()
 
