@@ -95,7 +95,8 @@ def test_declare_with_impact_and_detection_time(capsys: pytest.CaptureFixture[st
 def test_declare_can_name_the_commander(capsys: pytest.CaptureFixture[str]) -> None:
     incident = declare(capsys, "--ic", "@carol")
     texts = [entry["text"] for entry in show_json(capsys, incident)["timeline"]]
-    assert texts[-2:] == ["IC assigned to carol", "Done: Assign Incident Commander (SEV-2 actions)"]
+    assert "IC assigned to carol" in texts
+    assert texts[-1] == "Done: Assign Incident Commander (SEV-2 actions)"
     code, _, err = run(capsys, "declare", "--sev", "2", "--title", "t", "--ic", "@")
     assert code == 1 and "commander needs a name" in one_error(err)
 

@@ -12,6 +12,7 @@ from httpserver import LoopbackServer, Reply
 
 from warroom import cli
 from warroom.cli_comms import add_parsers
+from warroom.domain.model import EntryKind, Status
 from warroom.playbook import default_playbook
 from warroom.store.outbox import OutboxStatus, list_outbox
 from warroom.store.store import Store
@@ -93,6 +94,25 @@ def test_draft_prints_the_message(capsys: pytest.CaptureFixture[str], iid: str) 
     assert "- IC: @[unassigned]\n" in out
 
 
+def test_draft_status_update_lists_the_actions_not_a_screen_placeholder(
+    capsys: pytest.CaptureFixture[str], iid: str, env: Path
+) -> None:
+    """Issue 8: twelve actions and then eight status changes drafted as eight status changes
+    and the line "- (12 earlier in the timeline)", which would have been sent as written."""
+    st = open_store(env)
+    for n in range(1, 13):
+        st.log(iid, f"action {n}", EntryKind.ACTION)
+    for _ in range(4):
+        st.set_status(iid, Status.IDENTIFIED)
+        st.set_status(iid, Status.INVESTIGATING)
+    st.dispose()
+    code, out, err = run(capsys, "draft", iid, "status")
+    assert (code, err) == (0, "")
+    taken = out.split("**Actions taken:**\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split(" ", 2)[2] for line in taken] == [f"action {n}" for n in range(12, 4, -1)]
+    assert "earlier in the timeline" not in out
+
+
 @pytest.mark.parametrize("template", ["status_update", "status-update", "res", "customer"])
 def test_draft_accepts_values_and_prefixes(
     capsys: pytest.CaptureFixture[str], iid: str, template: str
@@ -163,7 +183,8 @@ def test_send_without_channels_records_the_update(
     store = open_store(env)
     try:
         assert store.get(iid).last_internal_update_at is not None
-        assert store.timeline(iid)[-1].text.startswith("Status update sent (status_update):\n⏱️")
+        updates = [e for e in store.timeline(iid) if e.kind is EntryKind.UPDATE]
+        assert updates[-1].text.startswith("Status update sent (status_update):\n⏱️")
     finally:
         store.dispose()
 

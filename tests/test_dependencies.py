@@ -287,10 +287,19 @@ def test_going_unknown_is_said_once():
     timeout = unknown_status("Supabase", "timeout after 5s", NOW)
     http = unknown_status("Supabase", "HTTP 503", NOW)
     good = parse_summary("Supabase", fixture("operational"), NOW)
-    assert changes(None, timeout) == ["Supabase: status unknown (timeout after 5s)"]
     assert changes(good, timeout) == ["Supabase: status unknown (timeout after 5s)"]
     assert changes(timeout, http) == []
     assert changes(timeout, timeout) == []
+
+
+def test_a_page_never_read_stays_out_of_the_record():
+    """Issue 8: offline, the first poll logged three "status unknown" entries. A page that
+    cannot be read belongs in the Dependencies pane, not the timeline, until it was read."""
+    for reason in ("cannot connect", "timeout after 5s", "HTTP 503", "not JSON"):
+        assert changes(None, unknown_status("Stripe", reason, NOW)) == []
+    # Read for the first time: a first look (all good says nothing, a problem says itself).
+    assert changes(None, parse("operational")) == []
+    assert changes(None, outage())[0] == "Stripe: major: Partial System Outage"
 
 
 def test_coming_back_says_the_state_in_full():

@@ -30,6 +30,7 @@ from warroom.domain.incident import (
     severity_actions,
     severity_periods,
     severity_section,
+    swap_severity_actions,
 )
 from warroom.domain.model import ClockValues
 from warroom.domain.text import clean_line, clean_text
@@ -532,6 +533,59 @@ def test_severity_sections_and_titles() -> None:
     assert section_title(PLAYBOOK, "my_custom_list") == "My custom list"
 
 
+def action(id_: int, section: str, position: int, text: str, done: bool = False) -> ChecklistItem:
+    return ChecklistItem(id_, section, position, text, t(10, id_) if done else None, "bob")
+
+
+def test_a_severity_change_carries_a_done_action_into_the_new_section() -> None:
+    """Issue 8: after SEV-2 -> SEV-1, "Assign Incident Commander" done under SEV-2 showed as
+    "SEV-2 actions (1/1)" while "SEV-1 actions" said 0 of 5 done."""
+    sev2 = PLAYBOOK.severity(2).actions
+    items = [action(i + 1, "severity-2", i, text) for i, text in enumerate(sev2)]
+    ic = items[2]
+    assert ic.text == "Assign Incident Commander"
+    items[2] = replace(ic, done_at=t(10, 5))
+    plan = severity_actions(PLAYBOOK, 1)
+    swap = swap_severity_actions(items, plan)
+    assert swap.section == "severity-1"
+    assert swap.move == ((ic.id, plan.items.index("Assign Incident Commander")),)
+    assert set(swap.drop) == {i.id for i in items if i.id != ic.id}
+    assert [text for _, text in swap.add] == [
+        text for text in plan.items if text != "Assign Incident Commander"
+    ]
+    assert [p for p, _ in swap.add] == [
+        p for p, text in enumerate(plan.items) if text != "Assign Incident Commander"
+    ]
+
+
+def test_a_severity_change_keeps_done_actions_the_new_severity_does_not_ask() -> None:
+    page = action(1, "severity-1", 0, "Page on-call engineer immediately", done=True)
+    swap = swap_severity_actions([page], severity_actions(PLAYBOOK, 2))
+    assert swap.move == () and swap.drop == ()
+    assert len(swap.add) == len(PLAYBOOK.severity(2).actions)
+
+
+def test_a_severity_change_back_finds_the_done_action_again() -> None:
+    """SEV-1 -> SEV-2 -> SEV-1: the done items are where they belong; nothing is added twice."""
+    plan = severity_actions(PLAYBOOK, 1)
+    items = [
+        action(1, "severity-1", 0, plan.items[0], done=True),  # stayed under SEV-1
+        action(2, "severity-2", 2, "Assign Incident Commander", done=True),
+        action(3, "severity-2", 0, "Notify on-call engineer"),
+    ]
+    swap = swap_severity_actions(items, plan)
+    assert swap.move == ((2, plan.items.index("Assign Incident Commander")),)
+    assert swap.drop == (3,)
+    assert {text for _, text in swap.add} == set(plan.items[1:]) - {"Assign Incident Commander"}
+
+
+def test_a_severity_change_ignores_other_sections() -> None:
+    quick = action(1, "quick_start", 0, "Assign Incident Commander", done=True)
+    swap = swap_severity_actions([quick], severity_actions(PLAYBOOK, 1))
+    assert swap.move == () and swap.drop == ()
+    assert len(swap.add) == len(PLAYBOOK.severity(1).actions)
+
+
 @pytest.mark.parametrize(
     ("name", "delta"),
     [
@@ -857,14 +911,41 @@ def test_auto_tick_conditions_follow_the_record() -> None:
 
     roles = ["ic", "ops", "dev", "comms"]
     fresh = incident()
-    assert auto_tick_conditions(fresh, [], roles, False) == set()
-    done = replace(fresh, acknowledged_at=t(10, 1), mitigated_at=t(10, 20), resolved_at=t(10, 30))
-    assert auto_tick_conditions(done, ["ic", "ops"], roles, True) == {
+    assert auto_tick_conditions(fresh, [], roles, False) == {"declared"}
+    done = replace(
+        fresh,
+        acknowledged_at=t(10, 1),
+        mitigated_at=t(10, 20),
+        resolved_at=t(10, 30),
+        review_path="/reviews/INC-2026-11-27-1-review.md",
+    )
+    assert auto_tick_conditions(done, ["ic", "ops"], roles, True, internal_update_sent=True) == {
+        "declared",
         "acknowledged",
         "ic_assigned",
         "declaration_sent",
+        "internal_update_sent",
         "mitigated",
         "resolved",
+        "review_written",
     }
     assert "roles_assigned" in auto_tick_conditions(fresh, roles, roles, False)
     assert "roles_assigned" not in auto_tick_conditions(fresh, [], [], False)  # no roles at all
+
+
+@pytest.mark.parametrize(
+    ("data", "internal"),
+    [
+        ({"update": "internal"}, True),  # /update
+        ({"update": "internal", "message": "status_update"}, True),
+        ({"update": "internal", "message": "resolved"}, True),
+        ({"update": "internal", "message": "declaration"}, False),
+        ({"update": "customer", "message": "customer"}, False),
+        ({"update": "stakeholder"}, False),
+        ({}, False),
+    ],
+)
+def test_which_updates_are_internal_status_updates(data: dict[str, Any], internal: bool) -> None:
+    from warroom.domain.incident import is_internal_status_update
+
+    assert is_internal_status_update(data) is internal

@@ -255,15 +255,15 @@ def test_status_update_lists_what_we_know_actions_and_next_steps() -> None:
     assert "**Current Status:** Mitigating\n" in text
     assert (
         "**What we know:**\n"
-        "- 10:03 Error rate 40% on /api/checkout since 09:55\n"
-        "- 10:05 Deploy 4512 went out at 09:52\n\n"
+        "- 10:05 Deploy 4512 went out at 09:52\n"
+        "- 10:03 Error rate 40% on /api/checkout since 09:55\n\n"
     ) in text
-    assert (
+    assert (  # what people did first, newest first; then what warroom recorded
         "**Actions taken:**\n"
-        "- 10:08 Status Investigating → Identified\n"
-        "- 10:10 Decision: Roll back rather than hotfix\n"
         "- 10:12 Rolled back to deploy 4511\n"
-        "- 10:13 Status Identified → Mitigating\n\n"
+        "- 10:10 Decision: Roll back rather than hotfix\n"
+        "- 10:13 Status Identified → Mitigating\n"
+        "- 10:08 Status Investigating → Identified\n\n"
     ) in text
     assert "**Next steps:**\n- 10:15 Verify payments in Stripe test mode\n" in text
     assert "**ETA to resolution:** Unknown (SLA: resolve by 10:55 UTC)\n" in text
@@ -282,14 +282,56 @@ def test_passed_sla_is_said() -> None:
     assert "(SLA: resolve by 10:55 UTC, passed)" in text
 
 
-def test_long_lists_keep_the_newest() -> None:
+def test_long_lists_keep_the_newest_and_say_nothing_of_the_rest() -> None:
     findings = [entry(i, i, EntryKind.FINDING, f"finding {i}") for i in range(1, 13)]
     context = message_context(make_data(entries=findings), MessageKind.STATUS_UPDATE)
     known = context["what_we_know"]
-    assert isinstance(known, list)
-    assert len(known) == MAX_LIST_ITEMS + 1
-    assert known[0] == "(4 earlier in the timeline)"
-    assert known[-1] == "10:12 finding 12"
+    assert known == [f"10:{i:02d} finding {i}" for i in range(12, 12 - MAX_LIST_ITEMS, -1)]
+    text = render_message(MessageKind.STATUS_UPDATE, make_data(entries=findings))
+    assert "earlier in the timeline" not in text
+
+
+def test_human_actions_come_before_warroom_events_in_a_busy_incident() -> None:
+    """Issue 8: twelve actions, then a burst of status/severity/mitigation changes. The draft
+    listed the eight automatic events and folded every action into "(12 earlier ...)"."""
+    actions = [entry(i, i, EntryKind.ACTION, f"action {i}") for i in range(1, 13)]
+    kinds = [EntryKind.STATUS, EntryKind.SEVERITY, EntryKind.MITIGATION]
+    automatic = [entry(100 + i, 20 + i, kinds[i % 3], f"event {i}") for i in range(8)]
+    data = make_data(entries=actions + automatic, now_minutes=40)
+    context = message_context(data, MessageKind.STATUS_UPDATE)
+    assert context["actions_taken"] == [
+        f"10:{i:02d} action {i}" for i in range(12, 12 - MAX_LIST_ITEMS, -1)
+    ]
+    text = render_message(MessageKind.STATUS_UPDATE, data)
+    assert "earlier in the timeline" not in text
+    assert "event" not in text
+    assert "- 10:12 action 12\n- 10:11 action 11\n" in text
+
+
+def test_warroom_events_fill_the_list_after_the_human_entries() -> None:
+    entries = [
+        entry(1, 1, EntryKind.STATUS, "Status Investigating -> Identified"),
+        entry(2, 2, EntryKind.ACTION, "Restarted the pool"),
+        entry(3, 3, EntryKind.SEVERITY, "Severity SEV-2 -> SEV-1"),
+        entry(4, 4, EntryKind.DECISION, "Page the DBA"),
+        entry(5, 5, EntryKind.SEVERITY, "Severity SEV-1 -> SEV-2", pinned=True),
+    ]
+    context = message_context(make_data(entries=entries), MessageKind.STATUS_UPDATE)
+    assert context["actions_taken"] == [
+        "10:05 Severity SEV-1 → SEV-2",  # pinned by a person: a human entry
+        "10:04 Decision: Page the DBA",
+        "10:02 Restarted the pool",
+        "10:03 Severity SEV-2 → SEV-1",
+        "10:01 Status Investigating → Identified",
+    ]
+
+
+def test_next_steps_are_the_newest_todos_first() -> None:
+    todos = [entry(i, i, EntryKind.TODO, f"todo {i}") for i in range(1, 11)]
+    context = message_context(make_data(entries=todos), MessageKind.STATUS_UPDATE)
+    assert context["next_steps"] == [
+        f"10:{i:02d} todo {i}" for i in range(10, 10 - MAX_LIST_ITEMS, -1)
+    ]
 
 
 def test_incident_spanning_days_shows_dates() -> None:

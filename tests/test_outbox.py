@@ -47,8 +47,7 @@ def test_send_records_the_update_and_queues_one_row_per_channel(
     assert incident.last_internal_update_at == clock()
     assert incident.last_customer_update_at is None
     assert incident.last_stakeholder_update_at is None
-    entry = store.timeline(iid)[-1]
-    assert entry.kind is EntryKind.UPDATE
+    entry = [e for e in store.timeline(iid) if e.kind is EntryKind.UPDATE][-1]
     assert entry.text == "Status update sent (status_update):\n⏱️ UPDATE\nall good"
     assert entry.data == {"update": "internal", "message": "status_update", "channels": "a, b"}
     assert entry.author == "alice"

@@ -172,6 +172,8 @@ def build_full_incident(tmp_path: Path) -> tuple[Store, FakeClock, str]:
             prevention_short_term="Restore the phone number as optional",
             prevention_long_term="Contract tests against the last two mobile releases",
             monitoring="Alert on booking error rate > 5% for 5 minutes",
+            revenue_impact="About 310 bookings lost (~$14k)",
+            review_meeting="2026-11-28 15:00 UTC",
         ),
         author="carol",
     )
@@ -272,12 +274,86 @@ def test_full_review_content(tmp_path: Path) -> None:
     checklist = section(text, "## Response checklist")
     assert "- [x] Acknowledge alert in incident channel (alice, 10:01)" in checklist
     assert "- [ ] Check Supabase" in checklist
-    # The IC was assigned at SEV-2 (auto ticked); done once, it is not asked again at SEV-1.
-    assert "#### SEV-1 actions (0/5)" in checklist
-    assert "#### SEV-2 actions (1/1)" in checklist
+    # The IC was assigned at SEV-2 (auto ticked); done once, it counts for SEV-1 too.
+    assert "#### SEV-1 actions (1/6)" in checklist
+    assert "SEV-2 actions" not in checklist
     assert "- [x] Assign Incident Commander (alice, 10:01)" in checklist
     assert "**Attendees:** alice, bob, carol, dave\n" in text
-    assert "_Not recorded_" in text.split("## Impact")[1].split("##")[0]  # revenue
+    assert "- **Revenue Impact:** About 310 bookings lost (~$14k)\n" in text
+    assert "**Review Meeting:** 2026-11-28 15:00 UTC\n" in text
+
+
+def test_an_action_done_before_a_severity_raise_counts_under_the_new_severity(
+    tmp_path: Path,
+) -> None:
+    """Issue 8: after SEV-2 -> SEV-1 the review listed "Assign Incident Commander" under
+    "SEV-2 actions (1/1)" while "SEV-1 actions" showed 0/5."""
+    store, _, iid = build_full_incident(tmp_path)
+    checklist = section(render_review(load_review_data(store, iid)), "## Response checklist")
+    sev1 = section(checklist, "#### SEV-1 actions (1/6)")
+    assert "- [x] Assign Incident Commander (alice, 10:01)" in sev1
+    assert sev1.count("- [ ] ") == 5
+    assert "#### SEV-2" not in checklist
+
+
+def test_the_checklist_follows_the_record(tmp_path: Path) -> None:
+    """Issue 8: "Declare incident" ticks when declared, "Communicate" when the first internal
+    update is sent, "Document" when the review is written (the final one, at close)."""
+    store, _, iid = build_full_incident(tmp_path)
+    quick = section(render_review(load_review_data(store, iid)), "#### Quick Start (5/9)")
+    assert "- [x] Declare incident - Create incident thread if SEV-1 or SEV-2 (alice, 10:00)" in (
+        quick
+    )
+    assert "- [x] Communicate - Update team and affected users (carol, 10:30)" in quick
+    assert "- [ ] Document - Complete post-incident review\n" in quick  # not written yet
+    path = export_review(store, iid)
+    written = path.read_text(encoding="utf-8")
+    assert "- [x] Document - Complete post-incident review (alice, 11:10)" in written
+    assert "#### Quick Start (6/9)" in written
+    assert written == render_review(load_review_data(store, iid))
+
+
+def test_a_draft_review_does_not_tick_document(tmp_path: Path) -> None:
+    clock = FakeClock(DAY + timedelta(hours=10))
+    store = _store(tmp_path, clock)
+    iid = store.declare("Search is slow", severity=3).id
+    text = export_review(store, iid).read_text(encoding="utf-8")
+    assert "- [ ] Document - Complete post-incident review\n" in text
+    assert not next(i for i in store.checklist(iid) if i.text.startswith("Document")).done
+
+
+def test_revenue_impact_and_review_meeting_where_the_runbook_puts_them(tmp_path: Path) -> None:
+    """Issue 8: the review never asked for the review meeting date or the revenue impact."""
+    store, _, iid = build_full_incident(tmp_path)
+    text = render_review(load_review_data(store, iid))
+    impact = section(text, "## Impact")
+    assert impact.index("- **Features Affected:** ") < impact.index("- **Revenue Impact:** ")
+    assert "- **Revenue Impact:** About 310 bookings lost (~$14k)\n- **Downtime:** " in impact
+    footer = text[text.rindex("\n---\n") :]
+    assert footer.startswith("\n---\n\n**Review Meeting:** 2026-11-28 15:00 UTC\n\n**Attendees:** ")
+
+
+def test_revenue_impact_and_review_meeting_not_given(tmp_path: Path) -> None:
+    clock = FakeClock(DAY + timedelta(hours=10))
+    store = _store(tmp_path, clock)
+    iid = store.declare("Search is slow", severity=3).id
+    store.close(iid)
+    text = render_review(load_review_data(store, iid))
+    assert "- **Revenue Impact:** _Not recorded_\n" in text
+    assert "**Review Meeting:** _Not recorded_\n" in text
+
+
+def test_revenue_impact_and_review_meeting_are_escaped(tmp_path: Path) -> None:
+    clock = FakeClock(DAY + timedelta(hours=10))
+    store = _store(tmp_path, clock)
+    iid = store.declare("Search is slow", severity=3).id
+    store.close(iid)
+    plain = _structure(render_review(load_review_data(store, iid)))[0]
+    hostile = HOSTILE + "\n# not a heading\n---"
+    store.save_review_notes(iid, ReviewNotes(revenue_impact=hostile, review_meeting=hostile))
+    text = render_review(load_review_data(store, iid))
+    _assert_markdown_intact(text)
+    assert _structure(text)[0] == plain  # the same headings: none came from the answers
 
 
 def test_every_heading_in_runbook_order(tmp_path: Path) -> None:

@@ -216,10 +216,9 @@ def test_radar_polls_every_page_and_says_what_changed(client: httpx.Client):
         ("Vercel", "minor"),
         ("Supabase", "unknown"),
     ]
-    assert lines == [
+    assert lines == [  # Supabase was never reached: the Dependencies pane shows it, not this
         "Vercel: minor: Partially Degraded Service",
         "Vercel: Builds & Deployments / Washington, D.C. (iad1) degraded performance",
-        "Supabase: status unknown (timeout after 5s)",
     ]
     assert radar.statuses == statuses
 
@@ -234,7 +233,36 @@ def test_radar_polls_every_page_and_says_what_changed(client: httpx.Client):
         "Stripe: API partial outage",
         "Stripe: Webhooks major outage",
         "Stripe: incident 'Elevated API errors' (investigating)",
-        "Supabase: status known again: all systems operational",
+        # Supabase's first answer: all good, so nothing to say (it was never "known" before).
+    ]
+
+    supabase.mock(side_effect=httpx.ConnectTimeout)  # reached once: now losing it is news
+    _, lines = radar.poll(client, NOW)
+    assert lines == ["Supabase: status unknown (timeout after 5s)"]
+    supabase.mock(side_effect=None).respond(200, content=body("operational"))
+    _, lines = radar.poll(client, NOW)
+    assert lines == ["Supabase: status known again: all systems operational"]
+
+
+@respx.mock
+def test_offline_the_first_polls_log_nothing(client: httpx.Client):
+    """Issue 8: offline, the first poll logged three "status unknown" entries."""
+    pages = {name: f"https://{name.lower()}.test/summary.json" for name in DEFAULT_STATUS_PAGES}
+    routes = {name: respx.get(url) for name, url in pages.items()}
+    for route in routes.values():
+        route.mock(side_effect=httpx.ConnectError)
+    radar = Radar(pages)
+    for _ in range(3):
+        statuses, lines = radar.poll(client, NOW)
+        assert lines == []
+        assert [(s.name, s.summary) for s in statuses] == [  # the pane still shows them
+            (name, "unknown (cannot connect)") for name in pages
+        ]
+    routes["Vercel"].mock(side_effect=None).respond(200, content=body("minor_degraded"))
+    _, lines = radar.poll(client, NOW)
+    assert lines == [  # the first answer is a first look: a problem says itself
+        "Vercel: minor: Partially Degraded Service",
+        "Vercel: Builds & Deployments / Washington, D.C. (iad1) degraded performance",
     ]
 
 
@@ -353,11 +381,7 @@ def test_radar_against_a_real_server(pages: LocalPages, client: httpx.Client, st
     assert statuses[0].url_label == pages.base.removeprefix("http://")
     # Not waiting for the stalled page (it holds its answer for SLOW seconds).
     assert took < SLOW, "a stalled page is given up on after the timeout"
-    assert lines == [
-        "Supabase: status unknown (timeout after 1.5s)",
-        "Down: status unknown (HTTP 503)",
-        "Html: status unknown (not JSON)",
-    ]
+    assert lines == []  # pages never read are for the Dependencies pane, not the record
     record(store, incident.id, lines)
 
     pages.serve("/stripe/api/v2/summary.json", "major_incident")
@@ -376,15 +400,15 @@ def test_radar_against_a_real_server(pages: LocalPages, client: httpx.Client, st
     assert lines == [
         "Stripe: all systems operational again",
         "Stripe: incident 'Elevated API errors' resolved",
-        "Supabase: status known again: maintenance: Service Under Maintenance",
+        "Supabase: maintenance: Service Under Maintenance",  # its first answer: a first look
         "Supabase: Database under maintenance",
         "Supabase: maintenance 'Database engine upgrade (eu-west-1)' (in progress)",
     ]
     record(store, incident.id, lines)
 
     logged = [e.text for e in store.timeline(incident.id) if e.author == "radar"]
-    assert len(logged) == 12
-    assert logged[3] == "Stripe: major: Partial System Outage"
+    assert len(logged) == 9
+    assert logged[0] == "Stripe: major: Partial System Outage"
 
 
 def test_a_page_that_trickles_is_cut_off(pages: LocalPages, client: httpx.Client):

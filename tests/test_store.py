@@ -892,7 +892,7 @@ def test_action_done_at_one_severity_is_not_repeated_at_another(tmp_path):
 
 
 def test_timeline_windows_read_backwards_match_forwards(tmp_path):
-    store = Store(tmp_path / "w.db", default_playbook())
+    store = Store(tmp_path / "w.db", PLAYBOOK)
     incident = store.declare("Windows", 3)
     store.log_many(incident.id, (f"line {i}" for i in range(1_000)))
     total = store.entry_count(incident.id)
@@ -1546,10 +1546,16 @@ def auto_entries(store: Store, incident_id: str) -> list[tuple[str, str]]:
     return [(e.data["auto"], e.text) for e in store.timeline(incident_id) if "auto" in e.data]
 
 
+DECLARE = "Declare incident - Create incident thread if SEV-1 or SEV-2"
+COMMUNICATE = "Communicate - Update team and affected users"
+DOCUMENT = "Document - Complete post-incident review"
+
+
 def test_the_war_rooms_declaration_ticks_what_it_did(auto: Store) -> None:
     inc = auto.declare("Checkout down", 1, acknowledged=True, commander="alice")
     assert ticked(auto, inc.id) == {
         "Acknowledge immediately - Respond in incident channel": "alice",
+        DECLARE: "alice",
         "Acknowledge alert in incident channel": "alice",
         "Assign Incident Commander": "alice",
     }
@@ -1558,17 +1564,102 @@ def test_the_war_rooms_declaration_ticks_what_it_did(auto: Store) -> None:
             "acknowledged",
             "Done: Acknowledge immediately - Respond in incident channel (Quick Start)",
         ),
+        ("declared", f"Done: {DECLARE} (Quick Start)"),
         ("acknowledged", "Done: Acknowledge alert in incident channel (First 5 minutes)"),
         ("ic_assigned", "Done: Assign Incident Commander (SEV-1 actions)"),
     ]
 
 
-def test_a_scripts_declaration_ticks_nothing_until_a_person_acts(auto: Store) -> None:
-    inc = auto.declare("Checkout down", 1)
-    assert ticked(auto, inc.id) == {}
+def test_a_scripts_declaration_ticks_only_declare_until_a_person_acts(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 1, author="deploybot")
+    assert ticked(auto, inc.id) == {DECLARE: "deploybot"}  # the record shows it declared
     auto.acknowledge(inc.id, author="bob")
-    assert set(ticked(auto, inc.id).values()) == {"bob"}
-    assert len(ticked(auto, inc.id)) == 2
+    assert len(ticked(auto, inc.id)) == 3
+    assert [who for text, who in ticked(auto, inc.id).items() if text != DECLARE] == ["bob"] * 2
+
+
+def test_declaring_ticks_declare_incident(auto: Store) -> None:
+    """Issue 8: "Declare incident" ticks when declared (not when a declaration is sent)."""
+    inc = auto.declare("Checkout down", 2, author="carol")
+    assert ticked(auto, inc.id) == {DECLARE: "carol"}
+    assert auto_entries(auto, inc.id) == [("declared", f"Done: {DECLARE} (Quick Start)")]
+
+
+def test_a_declare_incident_a_person_unticks_stays_unticked(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    item = next(i for i in auto.checklist(inc.id) if i.text == DECLARE)
+    auto.tick(item.id, False, author="bob")
+    auto.acknowledge(inc.id)  # the checks run again
+    auto.set_severity(inc.id, 1)
+    assert DECLARE not in ticked(auto, inc.id)
+
+
+def test_the_first_internal_status_update_ticks_communicate(
+    auto: Store, fake_clock: FakeClock
+) -> None:
+    """Issue 8: "Communicate" ticks when the first internal update is sent; the declaration
+    and the customer and stakeholder updates are not one."""
+    inc = auto.declare("Checkout down", 1)
+    send_message(auto, inc.id, "declaration", "INCIDENT DECLARED", ["ops"])
+    send_message(auto, inc.id, "customer", "Dear users", ["status page"])
+    auto.record_update(inc.id, UpdateKind.STAKEHOLDER, "execs told")
+    assert COMMUNICATE not in ticked(auto, inc.id)
+    fake_clock.advance(minutes=30)
+    send_message(auto, inc.id, "status_update", "Still looking", ["ops"], author="dave")
+    assert ticked(auto, inc.id)[COMMUNICATE] == "dave"
+    done = next(i for i in auto.checklist(inc.id) if i.text == COMMUNICATE)
+    send_message(auto, inc.id, "status_update", "Rolled back", ["ops"], author="erin")
+    assert next(i for i in auto.checklist(inc.id) if i.id == done.id) == done  # ticked once
+
+
+def test_an_update_recorded_by_hand_ticks_communicate(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    auto.record_update(inc.id, UpdateKind.INTERNAL, "told the team in chat", author="bob")
+    assert ticked(auto, inc.id)[COMMUNICATE] == "bob"
+
+
+def test_recording_the_final_review_ticks_document(auto: Store) -> None:
+    """Issue 8: "Document" ticks when the review is written (export_review records its path;
+    tests/test_review.py checks that the written review shows it)."""
+    inc = auto.declare("Checkout down", 2)
+    auto.close(inc.id)
+    assert DOCUMENT not in ticked(auto, inc.id)
+    auto.set_review_path(inc.id, "/tmp/review.md", author="alice")
+    assert ticked(auto, inc.id)[DOCUMENT] == "alice"
+    assert auto_entries(auto, inc.id)[-1] == ("review_written", f"Done: {DOCUMENT} (Quick Start)")
+
+
+def test_a_document_a_person_ticked_is_left_alone(auto: Store) -> None:
+    inc = auto.declare("Checkout down", 2)
+    item = next(i for i in auto.checklist(inc.id) if i.text == DOCUMENT)
+    auto.tick(item.id, True, author="carol")  # written elsewhere, before the close
+    auto.close(inc.id)
+    auto.set_review_path(inc.id, "/tmp/review.md", author="alice")
+    assert ticked(auto, inc.id)[DOCUMENT] == "carol"
+
+
+def test_a_severity_raise_counts_an_action_done_under_the_old_severity(
+    auto: Store, fake_clock: FakeClock
+) -> None:
+    """Issue 8: after SEV-2 -> SEV-1 the review listed "Assign Incident Commander" under
+    "SEV-2 actions (1/1)" while "SEV-1 actions" showed 0/5."""
+    inc = auto.declare("Checkout down", 2)
+    item = next(i for i in auto.checklist(inc.id) if i.text == "Assign Incident Commander")
+    auto.tick(item.id, True, author="bob")
+    fake_clock.advance(minutes=5)
+    auto.set_severity(inc.id, 1, author="carol")
+    sev1 = [i for i in auto.checklist(inc.id) if i.section == "severity-1"]
+    assert [i.text for i in sev1] == SEV1_ACTIONS
+    done = [i for i in sev1 if i.done]
+    assert [(i.id, i.text, i.done_by, i.done_at) for i in done] == [
+        (item.id, "Assign Incident Commander", "bob", START)
+    ]
+    assert section(auto, inc.id, "severity-2") == []
+    auto.set_severity(inc.id, 2)  # and back again: still one, still done
+    assert section(auto, inc.id, "severity-2") == [
+        (text, text == item.text) for text in SEV2_ACTIONS
+    ]
+    assert section(auto, inc.id, "severity-1") == []
 
 
 def test_every_role_held_ticks_assign_roles(auto: Store) -> None:
@@ -1622,12 +1713,9 @@ def test_closing_unresolved_ticks_resolve_before_closing(auto: Store) -> None:
 def test_sending_the_declaration_ticks_declare_items(auto: Store) -> None:
     inc = auto.declare("Checkout down", 1)
     send_message(auto, inc.id, "status_update", "Still looking", ["ops"])
-    assert ticked(auto, inc.id) == {}
+    assert "Declare incident in team channel" not in ticked(auto, inc.id)
     send_message(auto, inc.id, "declaration", "INCIDENT DECLARED", ["ops"], author="carol")
-    assert ticked(auto, inc.id) == {
-        "Declare incident - Create incident thread if SEV-1 or SEV-2": "carol",
-        "Declare incident in team channel": "carol",
-    }
+    assert ticked(auto, inc.id)["Declare incident in team channel"] == "carol"
 
 
 def test_a_severity_action_a_person_unticked_stays_unticked_at_another_severity(

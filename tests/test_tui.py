@@ -388,7 +388,7 @@ async def test_large_timeline_reads_only_what_is_shown(make_app, store, monkeypa
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         timeline = app.query_one(TimelineView)
-        assert timeline.count == 5_001
+        assert timeline.count == store.entry_count(incident.id) >= 5_001
         assert calls and all(limit is not None and limit <= 200 for _, limit in calls)
         last = timeline.entry_at(timeline.count - 1)
         assert last is not None and last.text == "line 4999"

@@ -24,7 +24,7 @@ import enum
 import os
 import traceback
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,7 +64,8 @@ __all__ = [
 
 DEFAULT_COMPANY = "MaidConnect"
 MAX_LIST_ITEMS = 8
-"""A list in a message (findings, actions, next steps) shows at most this many, newest last."""
+"""A list in a message (findings, actions, next steps) shows at most this many: what people
+wrote first, newest first."""
 
 UNASSIGNED = "@[unassigned]"
 REVIEW_WITHIN = timedelta(hours=24)  # the runbook: review "within 24 hours of resolution"
@@ -193,12 +194,21 @@ def load_message_data(
 # -- the context ---------------------------------------------------------------------------
 
 
-def _newest(items: list[str], limit: int = MAX_LIST_ITEMS) -> list[str]:
-    """The newest `limit` items, after a line saying how many older ones were left out."""
-    if len(items) <= limit:
-        return items
-    left_out = len(items) - limit
-    return [f"({left_out} earlier in the timeline)", *items[-limit:]]
+def _pick(
+    entries: Sequence[TimelineEntry],
+    text: Callable[[TimelineEntry], str],
+    limit: int = MAX_LIST_ITEMS,
+) -> list[str]:
+    """At most `limit` entries for a list in a message: what people wrote (or pinned) first,
+    newest first, then warroom's own entries, newest first, while there is room.
+
+    Nothing stands in for what is left out: a message is sent as written, and a line like
+    "(12 earlier in the timeline)" means nothing to the people who read it.
+    """
+    newest = sorted(entries, key=lambda e: (e.at, e.id), reverse=True)
+    human = [e for e in newest if not e.kind.is_automatic or e.pinned]
+    automatic = [e for e in newest if e.kind.is_automatic and not e.pinned]
+    return [text(e) for e in (human + automatic)[:limit]]
 
 
 def _people(names: Iterable[str]) -> str:
@@ -253,15 +263,22 @@ def _internal_context(data: MessageData) -> dict[str, object]:
         severity_name, severity_title, emoji = f"SEV-{incident.severity}", "", ""
         next_update, sla_due = None, None
 
-    what_we_know = [
-        item(e, clean_line(e.text))
-        for e in entries
-        if e.kind.value in _KNOWN_KINDS
-        or (e.pinned and e.kind.value not in _ACTION_KINDS and e.kind is not EntryKind.TODO)
-    ]
-    actions = [item(e, _action_text(e)) for e in entries if e.kind.value in _ACTION_KINDS]
-    todos = [item(e, clean_line(e.text)) for e in entries if e.kind is EntryKind.TODO]
-    next_steps = _newest(todos) or ([f"Next update at {next_update}"] if next_update else [])
+    what_we_know = _pick(
+        [
+            e
+            for e in entries
+            if e.kind.value in _KNOWN_KINDS
+            or (e.pinned and e.kind.value not in _ACTION_KINDS and e.kind is not EntryKind.TODO)
+        ],
+        lambda e: item(e, clean_line(e.text)),
+    )
+    actions = _pick(
+        [e for e in entries if e.kind.value in _ACTION_KINDS], lambda e: item(e, _action_text(e))
+    )
+    todos = _pick(
+        [e for e in entries if e.kind is EntryKind.TODO], lambda e: item(e, clean_line(e.text))
+    )
+    next_steps = todos or ([f"Next update at {next_update}"] if next_update else [])
 
     current = {a.role: a for a in data.role_history if a.ended_at is None}
     roles = []
@@ -326,8 +343,8 @@ def _internal_context(data: MessageData) -> dict[str, object]:
         "started": stamp(start),
         "update_time": at(now),
         "roles": roles,
-        "what_we_know": _newest(what_we_know),
-        "actions_taken": _newest(actions),
+        "what_we_know": what_we_know,
+        "actions_taken": actions,
         "next_steps": next_steps,
         "eta": "Unknown",
         "sla_due": sla_text,

@@ -343,6 +343,11 @@ def export_review(
     _write_atomic(output, text)
     if not data.incident.is_open:
         store.set_review_path(data.incident.id, str(output))
+        # Recording it may tick the checklist ("Document - Complete post-incident review"):
+        # the review shows its own checklist, so it is written again with that tick.
+        final = render_review(load_review_data(store, incident_id))
+        if final != text:
+            _write_atomic(output, final)
         draft = output.with_name(f"{data.incident.id}-review-DRAFT.md")
         if draft != output:
             draft.unlink(missing_ok=True)  # the final review replaces the draft

@@ -298,15 +298,19 @@ def _incidents(
 
 
 def changes(previous: DependencyStatus | None, current: DependencyStatus) -> list[str]:
-    """Timeline lines for what changed from `previous` to `current` (None: first look).
+    """Timeline lines for what changed from `previous` to `current`.
 
-    A first look at an all-good page says nothing; a first look at a problem says what it is.
-    A page that cannot be read is said once (not again while it stays unreadable, whatever
-    the reason); when it can be read again, its state is said again in full.
+    `previous` is None for a page never read yet (see `reached`): the first look. A page
+    that cannot be read before it was ever read says nothing: an unreachable page (offline,
+    a VPN down) belongs in the Dependencies pane, not in the incident's record. Its first
+    answer is a first look: an all-good page says nothing; a problem says what it is.
+    A page read before that cannot be read any more is said once (not again while it stays
+    unreadable, whatever the reason); when it can be read again, its state is said again
+    in full.
     """
     name = current.name
     if _blind(current):
-        if previous is not None and _blind(previous):
+        if previous is None or _blind(previous):
             return []
         return [f"{name}: {_state(current)}"]
 
@@ -332,6 +336,11 @@ def changes(previous: DependencyStatus | None, current: DependencyStatus) -> lis
     lines += _component_lines(name, before, current)
     lines += _incident_lines(name, _incidents_by_key(previous), current)
     return lines
+
+
+def reached(status: DependencyStatus) -> bool:
+    """Whether the page was read (answered with something, even if not understood)."""
+    return not _blind(status)
 
 
 def _blind(status: DependencyStatus) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -48,6 +48,58 @@ def checklist_plan(playbook: Playbook, severity: int) -> list[SectionPlan]:
 def severity_actions(playbook: Playbook, severity: int) -> SectionPlan:
     sev = playbook.severity(severity)
     return SectionPlan(severity_section(sev.level), f"{sev.name} actions", tuple(sev.actions))
+
+
+@dataclass(frozen=True, slots=True)
+class SeveritySwap:
+    """How a severity change reshapes the severity actions in an incident's checklist.
+
+    `move`: (item id, position) of items that now sit in `section`; `drop`: ids of items that
+    leave; `add`: (position, text) of the new severity's actions the checklist lacks. Items
+    in none of them stay where they are.
+    """
+
+    section: str
+    move: tuple[tuple[int, int], ...] = ()
+    drop: tuple[int, ...] = ()
+    add: tuple[tuple[int, str], ...] = ()
+
+
+def swap_severity_actions(items: Iterable[ChecklistItem], plan: SectionPlan) -> SeveritySwap:
+    """The checklist's severity actions for the new severity's `plan`.
+
+    An action done under any severity is done under the new one when it asks the same thing
+    (the same text): the done item moves into the new section, tick and all, so it counts
+    there and not under the old heading. Other done actions stay under their old severity (a
+    tick is never lost); actions not done that the new severity does not ask leave; the new
+    severity's other actions are added, not done.
+    """
+    actions = sorted(
+        (i for i in items if i.section.startswith("severity-")),
+        key=lambda i: (
+            i.section != plan.key,
+            not i.done,
+            i.done_at.timestamp() if i.done_at else 0.0,
+            i.id,
+        ),
+    )
+    by_text: dict[str, ChecklistItem] = {}
+    for item in actions:  # per text: one already in the section, else the first done
+        if item.done or item.section == plan.key:
+            by_text.setdefault(item.text, item)
+    move: list[tuple[int, int]] = []
+    add: list[tuple[int, str]] = []
+    placed: set[int] = set()
+    for position, text in enumerate(plan.items):
+        found = by_text.get(text)
+        if found is None or found.id in placed:
+            add.append((position, text))
+        else:
+            placed.add(found.id)
+            if (found.section, found.position) != (plan.key, position):
+                move.append((found.id, position))
+    drop = tuple(i.id for i in actions if i.id not in placed and not i.done)
+    return SeveritySwap(plan.key, tuple(move), drop, tuple(add))
 
 
 # Sections that a scenario or a mitigation adds to an incident's checklist. The key in the
@@ -328,12 +380,15 @@ def key_moments(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Ke
 
 
 AUTO_TICK_CONDITIONS = (
+    "declared",
     "acknowledged",
     "ic_assigned",
     "roles_assigned",
     "declaration_sent",
+    "internal_update_sent",
     "mitigated",
     "resolved",
+    "review_written",
 )
 """What the record can show, each ticking the checklist items a playbook names for it."""
 
@@ -343,14 +398,30 @@ def auto_tick_conditions(
     holders: Collection[str],
     role_keys: Collection[str],
     declaration_sent: bool,
+    *,
+    internal_update_sent: bool = False,
 ) -> set[str]:
-    """The conditions the incident meets: `holders` are the roles someone holds now."""
+    """The conditions the incident meets: `holders` are the roles someone holds now.
+
+    `internal_update_sent`: an internal status update went out (the declaration is not one).
+    The review is written once the final review's path is recorded.
+    """
     met = {
+        "declared": True,  # an incident on record was declared
         "acknowledged": incident.acknowledged_at is not None,
         "ic_assigned": COMMANDER in holders,
         "roles_assigned": bool(role_keys) and set(role_keys) <= set(holders),
         "declaration_sent": declaration_sent,
+        "internal_update_sent": internal_update_sent,
         "mitigated": incident.mitigated_at is not None,
         "resolved": incident.resolved_at is not None,
+        "review_written": incident.review_path is not None,
     }
     return {condition for condition in AUTO_TICK_CONDITIONS if met[condition]}
+
+
+def is_internal_status_update(data: Mapping[str, object]) -> bool:
+    """Whether an update entry's data records an internal status update: `/update` or a sent
+    message that restarts the internal clock, except the declaration (which announces the
+    incident; the runbook's status updates follow it)."""
+    return data.get("update") == "internal" and data.get("message") != "declaration"

@@ -185,6 +185,8 @@ class ReviewNotes:
     prevention_short_term: str = ""
     prevention_long_term: str = ""
     monitoring: str = ""
+    revenue_impact: str = ""
+    review_meeting: str = ""  # when the review meeting is (free text: date and time)
 
 
 @dataclass(frozen=True, slots=True)

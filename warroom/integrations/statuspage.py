@@ -40,6 +40,7 @@ from warroom.domain.dependencies import (
     changes,
     label_of_url,
     parse_summary,
+    reached,
     unknown_status,
 )
 
@@ -177,6 +178,7 @@ class Radar:
         self.pages: dict[str, str] = dict(DEFAULT_STATUS_PAGES if pages is None else pages)
         self.timeout = timeout
         self._last: dict[str, DependencyStatus] = {}
+        self._reached: set[str] = set()  # pages read at least once
         self._lock = threading.Lock()
 
     @property
@@ -187,6 +189,8 @@ class Radar:
     def poll(self, client: httpx.Client, now: datetime) -> tuple[list[DependencyStatus], list[str]]:
         """Fetch every page (in parallel), remember the results, and say what changed.
 
+        A page that has not answered once yet changes nothing in the record: offline, the
+        first polls return its "unknown" status (for the Dependencies pane) and no line.
         Returns the statuses in page order and the change lines (see
         `warroom.domain.dependencies.changes`), pages in order. Blocks for up to about twice
         `timeout`; call it from a worker thread, never from the UI's event loop.
@@ -204,8 +208,13 @@ class Radar:
                 statuses = [future.result() for future in futures]
             lines: list[str] = []
             for status in statuses:
-                lines += changes(self._last.get(status.name), status)
+                # A page never read has no previous state to compare with: until it answers
+                # it is shown in the Dependencies pane only (domain: `changes`).
+                seen = self._last.get(status.name) if status.name in self._reached else None
+                lines += changes(seen, status)
                 self._last[status.name] = status
+                if reached(status):
+                    self._reached.add(status.name)
             return statuses, lines
 
 

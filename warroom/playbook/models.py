@@ -144,12 +144,15 @@ class AutoTicks:
     its list names checklist items by their text, in any section (a severity's actions too).
     """
 
+    declared: list[str] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     ic_assigned: list[str] = field(default_factory=list)
     roles_assigned: list[str] = field(default_factory=list)  # every role has someone
     declaration_sent: list[str] = field(default_factory=list)
+    internal_update_sent: list[str] = field(default_factory=list)  # not the declaration
     mitigated: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
+    review_written: list[str] = field(default_factory=list)  # the final review, at close
 
     def texts(self, conditions: Iterable[str]) -> set[str]:
         """The texts of the items that the conditions met tick."""

@@ -183,12 +183,15 @@ def _unique(attribute: str, what: Callable[[Any], object]) -> AfterValidator:
 class AutoTicks(_Model):
     """Checklist items that tick themselves when the record shows it (models.AutoTicks)."""
 
+    declared: list[Line] = []
     acknowledged: list[Line] = []
     ic_assigned: list[Line] = []
     roles_assigned: list[Line] = []
     declaration_sent: list[Line] = []
+    internal_update_sent: list[Line] = []  # not the declaration
     mitigated: list[Line] = []
     resolved: list[Line] = []
+    review_written: list[Line] = []  # the final review, at close
 
 
 class Playbook(_Model):

@@ -19,12 +19,14 @@ from warroom.domain.incident import (
     action_due,
     auto_tick_conditions,
     checklist_plan,
+    is_internal_status_update,
     mitigation_plan,
     next_incident_id,
     order_checklist,
     scenario_plan,
     section_title,
     severity_actions,
+    swap_severity_actions,
 )
 from warroom.domain.model import (
     ActionItem,
@@ -547,34 +549,30 @@ class Store:
                 who,
                 data={"from": old, "to": sev.level},
             )
-            # The new severity's actions join the checklist; ticked items always stay,
+            # The new severity's actions join the checklist (domain: swap_severity_actions):
+            # one done already, under any severity, moves in done; other done items stay,
             # unticked actions of other severities leave.
-            stale = session.exec(
+            rows = session.exec(
                 sqlmodel.select(tables.ChecklistRow).where(
                     tables.ChecklistRow.incident_id == incident_id,
                     sqlmodel.col(tables.ChecklistRow.section).startswith("severity-"),
-                    sqlmodel.col(tables.ChecklistRow.done_at).is_(None),
                 )
             ).all()
-            for item in stale:
-                session.delete(item)
+            by_id = {r.id: r for r in rows}
             plan = severity_actions(self.playbook, sev.level)
-            # What is left is ticked: an action already done at any severity is not asked again.
-            have = set(
-                session.exec(
-                    sqlmodel.select(tables.ChecklistRow.text).where(
-                        tables.ChecklistRow.incident_id == incident_id,
-                        sqlmodel.col(tables.ChecklistRow.section).startswith("severity-"),
+            swap = swap_severity_actions([_to_item(r) for r in rows], plan)
+            for item_id in swap.drop:
+                session.delete(by_id[item_id])
+            for item_id, position in swap.move:
+                moved = by_id[item_id]
+                moved.section, moved.position = swap.section, position
+                session.add(moved)
+            for position, text in swap.add:
+                session.add(
+                    tables.ChecklistRow(
+                        incident_id=incident_id, section=swap.section, position=position, text=text
                     )
-                ).all()
-            )
-            for position, text in enumerate(plan.items):
-                if text not in have:
-                    session.add(
-                        tables.ChecklistRow(
-                            incident_id=incident_id, section=plan.key, position=position, text=text
-                        )
-                    )
+                )
             self._auto_tick(session, row, who)  # the new actions may be done already
             return _to_incident(row)
 
@@ -675,6 +673,7 @@ class Store:
                 who,
                 data={"update": kind.value},
             )
+            self._auto_tick(session, row, who)  # the first internal update: "Communicate"
             return _to_incident(row)
 
     # -- timeline ----------------------------------------------------------------------
@@ -1018,9 +1017,21 @@ class Store:
                 sqlmodel.col(tables.RoleRow.ended_at).is_(None),
             )
         ).all()
-        declaration = self._has_entry(session, row.id, EntryKind.UPDATE, message="declaration")
+        updates = [
+            json.loads(text or "{}")
+            for text in session.exec(
+                sqlmodel.select(tables.EntryRow.data_json).where(
+                    tables.EntryRow.incident_id == row.id,
+                    tables.EntryRow.kind == EntryKind.UPDATE.value,
+                )
+            )
+        ]
         met = auto_tick_conditions(
-            _to_incident(row), holders, [r.key for r in self.playbook.roles], declaration
+            _to_incident(row),
+            holders,
+            [r.key for r in self.playbook.roles],
+            any(u.get("message") == "declaration" for u in updates),
+            internal_update_sent=any(is_internal_status_update(u) for u in updates),
         )
         ticks = [
             json.loads(text or "{}")
@@ -1184,9 +1195,12 @@ class Store:
         values = json.loads(row.fields_json or "{}")
         return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
 
-    def set_review_path(self, incident_id: str, path: str) -> Incident:
+    def set_review_path(self, incident_id: str, path: str, author: str | None = None) -> Incident:
+        """The final review was written to `path` (the review is written: auto ticks follow)."""
+        who = self._who(author)
         with self._write("record the review") as session:
             row = self._incident_row(session, incident_id)
             row.review_path = path
             session.add(row)
+            self._auto_tick(session, row, who)
             return _to_incident(row)

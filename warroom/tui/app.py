@@ -574,15 +574,25 @@ class WarRoomApp(App[int]):
     # -- the runbook: scenarios, mitigations, root cause ---------------------------------
 
     def action_runbook(self) -> None:
-        from warroom.tui.screens.runbook import RUNBOOK_MENU
+        from warroom.tui.screens.runbook import link_choices, runbook_menu
+
+        links = self.playbook.quick_links
+
+        def link_chosen(result: object) -> None:
+            if isinstance(result, str):
+                url = links[int(result)].url
+                self.copy_to_clipboard(url)
+                self.notify(f"Copied to the clipboard: {url}", markup=False)
 
         def chosen(result: object) -> None:
-            if isinstance(result, str):
+            if result == "links":
+                self.push_screen(ChoiceScreen("Quick links", link_choices(links)), link_chosen)
+            elif isinstance(result, str):
                 self._guarded(lambda: self._runbook(result, ""))
 
         def open_menu() -> None:
             self._require()
-            self.push_screen(ChoiceScreen("Runbook", RUNBOOK_MENU), chosen)
+            self.push_screen(ChoiceScreen("Runbook", runbook_menu(self.playbook)), chosen)
 
         self._guarded(open_menu)
 
@@ -966,7 +976,7 @@ class WarRoomApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.playbook.quick_links))
 
     def action_focus_entry(self) -> None:
         self.query_one("#entry", EntryLine).focus()

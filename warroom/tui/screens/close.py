@@ -24,6 +24,8 @@ QUESTIONS: dict[str, str] = {
     "prevention_long_term": "Prevention, long-term < 1 month (one per line)",
     "monitoring": "Monitoring to add (one per line)",
     "lessons": "Lessons learned",
+    "revenue_impact": "Revenue impact",
+    "review_meeting": "Review meeting (date and time)",
 }
 
 

@@ -1,6 +1,8 @@
-"""F1: every key and slash-command on one screen."""
+"""F1: every key and slash-command on one screen, and the runbook's Quick Links."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.console import Group
 from rich.table import Table
@@ -12,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from warroom.commands import COMMANDS
+from warroom.playbook.models import Link
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("Enter", "Log what you typed (the entry line always has focus)"),
@@ -45,14 +48,34 @@ def _table(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def help_tables() -> Group:
+def _links_table(title: str, links: Sequence[Link]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    for link in links:
+        url = link.url
+        style = f"link {url}" if url.startswith(("https://", "http://")) else ""
+        table.add_row(Text(link.name), Text(url, style=style))
+    return table
+
+
+def help_tables(links: Sequence[Link] = ()) -> Group:
+    """Keys, slash-commands, and the playbook's Quick Links (by heading) when it has any."""
+    from warroom.tui.screens.runbook import link_groups
+
     commands = [(spec.usage, spec.help) for spec in COMMANDS]
     commands.append(("//text", "Log a note that starts with /"))
-    return Group(
+    parts: list[Table | Text] = [
         _table("Keys", list(KEYS)),
         Text(""),
         _table("Commands, typed in the entry line", commands),
-    )
+    ]
+    for group, members in link_groups(links):
+        parts += [
+            Text(""),
+            _links_table(f"Quick links: {group}" if group else "Quick links", members),
+        ]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,9 +83,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
+    def __init__(self, links: Sequence[Link] = ()) -> None:
+        super().__init__()
+        self.links = tuple(links)  # the playbook's Quick Links
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as box:
             box.border_title = "warroom help"
             box.border_subtitle = "Esc to close"
             with VerticalScroll():
-                yield Static(help_tables())
+                yield Static(help_tables(self.links), id="help-body")

@@ -1,10 +1,13 @@
-"""The runbook's guidance as choices: scenarios, mitigation strategies, root-cause categories."""
+"""The runbook's guidance as choices: scenarios, mitigation strategies, root-cause categories,
+and its Quick Links."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 
-from warroom.playbook.models import Mitigation, Playbook, RootCause, Scenario
+from warroom.playbook.models import Link, Mitigation, Playbook, RootCause, Scenario
 
 Choice = tuple[str, str, Text | str]
 
@@ -71,3 +74,52 @@ RUNBOOK_MENU: list[Choice] = [
     ("applied", "Mitigation applied", "Log that a started strategy is in place."),
     ("cause", "Root cause category", "One of the runbook's common root causes, for the review."),
 ]
+
+
+def link_groups(links: Sequence[Link]) -> list[tuple[str, list[Link]]]:
+    """The links under their headings ("Monitoring & Logs", "Status Pages"), in playbook order."""
+    groups: dict[str, list[Link]] = {}
+    for link in links:
+        groups.setdefault(link.group, []).append(link)
+    return list(groups.items())
+
+
+def _url(text: Text, url: str) -> None:
+    """The URL, clickable where the terminal allows (it is playbook data: never markup)."""
+    text.append(url, style=f"link {url}" if url.startswith(("https://", "http://")) else "")
+
+
+def quick_links_help(links: Sequence[Link]) -> Text:
+    """Every Quick Link by its heading: what the Runbook menu shows beside "Quick links"."""
+    text = Text("Quick links\n", style="bold")
+    for group, members in link_groups(links):
+        if group:
+            text.append(f"\n{group}\n", style="bold")
+        for link in members:
+            text.append(f"  • {link.name}: ")
+            _url(text, link.url)
+            text.append("\n")
+    text.append("\nEnter lists them; choosing one copies its URL to the clipboard.", style="dim")
+    return text
+
+
+def link_choices(links: Sequence[Link]) -> list[Choice]:
+    """One choice per link, keyed by its position (names are unique, URLs need not be)."""
+    choices: list[Choice] = []
+    for n, link in enumerate(links):
+        text = Text(f"{link.name}\n", style="bold")
+        if link.group:
+            text.append(f"{link.group}\n", style="italic")
+        text.append("\n")
+        _url(text, link.url)
+        text.append("\n\nEnter copies the URL to the clipboard.", style="dim")
+        choices.append((str(n), link.name, text))
+    return choices
+
+
+def runbook_menu(playbook: Playbook) -> list[Choice]:
+    """The Ctrl+R menu: RUNBOOK_MENU, then the Quick Links when the playbook has any."""
+    links = getattr(playbook, "quick_links", None) or []
+    if not links:
+        return list(RUNBOOK_MENU)
+    return [*RUNBOOK_MENU, ("links", "Quick links", quick_links_help(links))]
