@@ -415,3 +415,46 @@ def test_directory_as_database_is_one_clear_error(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("warroom: error: ")
     assert str(tmp_path) in lines[0]
+
+
+# -- c. a burst and a paste through a real pty -----------------------------------------------
+
+
+def _declared(tmux: Tmux, tmp_path: Path, session: str) -> tuple[Path, str, str]:
+    db = tmp_path / "w.db"
+    declared = cli(db, "declare", "--sev", "1", "--title", "Checkout down")
+    assert declared.returncode == 0, declared.stderr
+    target = tmux.start(session, db)
+    wait_for(tmux, target, lambda s: "Checkout down" in s and "Timeline" in s, label="Timeline")
+    return db, declared.stdout.strip(), target
+
+
+def _texts(db: Path, incident_id: str) -> list[str]:
+    return [e["text"] for e in show_json(db, incident_id)["timeline"]]
+
+
+def test_forty_lines_in_one_burst_are_forty_entries_in_order(tmux: Tmux, tmp_path: Path) -> None:
+    db, incident_id, target = _declared(tmux, tmp_path, "burst")
+    lines = [f"b-{n:02d} step {n}" for n in range(40)]
+    tmux.type(target, "".join(f"{line}\r" for line in lines))  # one write to the pty
+    wait_for(tmux, target, "b-39 step 39")
+    deadline = time.monotonic() + TIMEOUT
+    while (found := [t for t in _texts(db, incident_id) if t.startswith("b-")]) != lines:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+    quit_war_room(tmux, target)
+
+
+def test_a_pasted_block_of_three_lines_is_three_entries(tmux: Tmux, tmp_path: Path) -> None:
+    db, incident_id, target = _declared(tmux, tmp_path, "paste")
+    tmux.run("set-buffer", "-b", "wr", "p-1 first\np-2 second\np-3 third")
+    tmux.run("paste-buffer", "-p", "-b", "wr", "-t", target)  # bracketed, as terminals paste
+    wait_for(tmux, target, "Pasted 3 lines")
+    tmux.keys(target, "Enter")  # "Log as 3 entries"
+    wait_for(tmux, target, "p-3 third")
+    assert [t for t in _texts(db, incident_id) if t.startswith("p-")] == [
+        "p-1 first",
+        "p-2 second",
+        "p-3 third",
+    ]
+    quit_war_room(tmux, target)
