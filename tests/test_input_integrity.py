@@ -17,9 +17,7 @@ def burst(app, *keys: str) -> None:
     no pause for the app to handle one before the next arrives."""
     for key in keys:
         if len(key) == 1:
-            name = {" ": "space", "/": "slash", "@": "at", "-": "minus", ":": "colon"}.get(
-                key, key
-            )
+            name = {" ": "space", "/": "slash", "@": "at", "-": "minus", ":": "colon"}.get(key, key)
             app.post_message(events.Key(name, key))
         else:
             app.post_message(events.Key(key, None))

@@ -37,7 +37,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("action", "/action TEXT", "Log an action taken", ("a",)),
     CommandSpec("decision", "/decision TEXT", "Log a decision", ("d",)),
     CommandSpec("todo", "/todo TEXT", "Log a TODO", ("t",)),
-    CommandSpec("at", "/at HH:MM TEXT", "Log an entry backdated to HH:MM UTC"),
+    CommandSpec(
+        "at",
+        "/at HH:MM|YYYY-MM-DDTHH:MM|-15m TEXT",
+        "Log an entry backdated (UTC); asks first if before detection or over 12 h back",
+    ),
+    CommandSpec(
+        "detected", "/detected HH:MM", "Correct the detection time (clocks and review follow)"
+    ),
     CommandSpec("pin", "/pin [N]", "Pin the last entry (or the selected one)"),
     CommandSpec("unpin", "/unpin", "Unpin the selected or last entry"),
     CommandSpec("tick", "/tick N", "Tick checklist item N (as numbered in the pane)"),

@@ -77,3 +77,39 @@ def parse_when(text: str, now: datetime) -> datetime:
             f"not a time: {text!r} (use HH:MM in UTC, YYYY-MM-DD HH:MM, or -15m)"
         ) from None
     return utc(parsed)
+
+
+BACKDATE_LIMIT = timedelta(hours=12)
+"""A time further back than this, typed as HH:MM or -Nh, is checked with the person."""
+
+
+def is_explicit_date(text: str) -> bool:
+    """Whether TEXT names its date (an ISO date), rather than HH:MM or -15m."""
+    text = text.strip()
+    return not (_HHMM.match(text) or re.fullmatch(r"-(\d+)([mh])", text))
+
+
+def backdating_concern(
+    at: datetime, now: datetime, detected: datetime, explicit: bool = False
+) -> str | None:
+    """Why a backdated time deserves a question before it is recorded, or None.
+
+    "19:30" typed at 18:59 means yesterday's 19:30, and "07:05" may be twelve hours before
+    anything happened: a person should see that before it goes into the record. A time
+    typed with its date says what it means.
+    """
+    if explicit:
+        return None
+    at, now = utc(at), utc(now)
+    concerns = []
+    days = (now.date() - at.date()).days
+    if days == 1:
+        concerns.append(f"that is yesterday, {stamp(at)}")
+    elif days > 1:
+        concerns.append(f"that is {days} days ago, {stamp(at)}")
+    elif now - at > BACKDATE_LIMIT:
+        hours, minutes = divmod(int((now - at).total_seconds()) // 60, 60)
+        concerns.append(f"that is {hours} h {minutes:02d} min ago, {stamp(at)}")
+    if at < utc(detected):
+        concerns.append(f"before detection ({stamp(detected)})")
+    return "; ".join(concerns) or None

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ from warroom.domain.model import (
     system_clock,
 )
 from warroom.domain.text import clean_line, clean_text
-from warroom.domain.timefmt import utc
+from warroom.domain.timefmt import hhmm, stamp, utc
 from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Role, Severity
 from warroom.store.reader import (
     BUSY_TIMEOUT_MS,
@@ -620,6 +620,37 @@ class Store:
                 self._auto_tick(session, row, who)
             return _to_incident(row)
 
+    def set_detected(
+        self, incident_id: str, detected_at: datetime, author: str | None = None
+    ) -> Incident:
+        """Correct when the incident was detected; its clocks and review follow."""
+        detected_at = utc(detected_at)
+        if detected_at > utc(self._now()):
+            raise ValueError("detection cannot be in the future")
+        who = self._who(author)
+        with self._write("correct the detection time") as session:
+            row = self._incident_row(session, incident_id)
+            declared = utc(row.declared_at)
+            if detected_at > declared:
+                raise ValueError(f"detection cannot be after the declaration ({stamp(declared)})")
+            before = utc(row.detected_at)
+            row.detected_at = detected_at
+            session.add(row)
+            change = (
+                f"{stamp(before)} -> {stamp(detected_at)}"
+                if before.date() != detected_at.date()
+                else f"{hhmm(before)} -> {hhmm(detected_at)} UTC"
+            )
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.DETECTED,
+                f"Detection time corrected: {change}",
+                who,
+                data={"from": before.isoformat(), "to": detected_at.isoformat()},
+            )
+            return _to_incident(row)
+
     def set_impact(
         self,
         incident_id: str,
@@ -775,6 +806,15 @@ class Store:
                 (incident_id, -1 if limit is None else limit, offset),
             )
         return [_to_entry(r) for r in rows]
+
+    def timeline_days(self, incident_id: str) -> list[tuple[date, int]]:
+        """The UTC days the timeline covers, in order, with the number of entries on each."""
+        rows = self._reader.rows(
+            "SELECT substr(at, 1, 10) AS day, count(*) AS entries FROM timeline_entry"
+            " WHERE incident_id = ? GROUP BY day ORDER BY day",
+            (incident_id,),
+        )
+        return [(date.fromisoformat(r.day), int(r.entries)) for r in rows]
 
     # -- roles -------------------------------------------------------------------------
 

@@ -30,7 +30,15 @@ from warroom.commands import (
 from warroom.domain.clocks import Clock, ClockState, compute_clocks
 from warroom.domain.dependencies import DependencyStatus
 from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
-from warroom.domain.timefmt import countdown, duration, parse_when
+from warroom.domain.timefmt import (
+    backdating_concern,
+    countdown,
+    duration,
+    is_explicit_date,
+    parse_when,
+    stamp,
+    utc,
+)
 from warroom.playbook import PlaybookError, load_playbook
 from warroom.playbook.models import COMMANDER
 from warroom.resources import styles_path
@@ -162,6 +170,7 @@ class WarRoomApp(App[int]):
             "decision": lambda arg: self._log_entry(arg, EntryKind.DECISION),
             "todo": lambda arg: self._log_entry(arg, EntryKind.TODO),
             "at": self._cmd_at,
+            "detected": self._cmd_detected,
             "pin": lambda _arg: self._pin(True),
             "unpin": lambda _arg: self._pin(False),
             "tick": self._cmd_tick,
@@ -320,12 +329,17 @@ class WarRoomApp(App[int]):
 
     def _render_timeline(self, incident: Incident) -> None:
         timeline = self.query_one(TimelineView)
-        spans_days = incident.started_at.date() != (incident.closed_at or self.clock()).date()
+        today = utc(self.clock()).date()
         count = self.store.entry_count(incident.id)
+        first = self.store.timeline(incident.id, 0, 1)
+        other_days = utc(incident.started_at).date() != today or (
+            bool(first) and utc(first[0].at).date() != today
+        )
         timeline.load(
             lambda offset, limit: self.store.timeline(incident.id, offset, limit, count),
             count,
-            show_dates=spans_days,
+            days=self.store.timeline_days(incident.id) if other_days else None,
+            today=today,
         )
         timeline.border_subtitle = f"{timeline.count} entries"
 
@@ -924,7 +938,60 @@ class WarRoomApp(App[int]):
 
     def _cmd_at(self, arg: str) -> None:
         when, text = split_first(arg, "time: /at HH:MM what happened")
-        self._log_entry(text, at=parse_when(when, self.clock()))
+        if not text.strip():
+            raise CommandError("nothing to log: /at HH:MM what happened")
+        self._at_time(f"/at {arg}", when, lambda at: self._log_entry(text, at=at), "log it")
+
+    def _cmd_detected(self, arg: str) -> None:
+        if not arg.strip():
+            raise CommandError("when? /detected HH:MM (UTC), or a date and time")
+        incident = self._require()
+
+        def correct(at: datetime) -> None:
+            self.store.set_detected(incident.id, at)
+            self._warned.clear()
+            self.reload()
+
+        self._at_time(f"/detected {arg}", arg, correct, "detected", moves_detection=True)
+
+    def _at_time(
+        self,
+        line: str,
+        when: str,
+        action: Callable[[datetime], None],
+        what: str,
+        moves_detection: bool = False,
+    ) -> None:
+        """Do ACTION at the time WHEN, asking first if the time is surprising (yesterday's
+        19:30 for "19:30", before detection, more than 12 h back). No puts LINE back."""
+        incident = self._require()
+        now = self.clock()
+        at = parse_when(when, now)
+        if at > now:
+            raise CommandError(f"{stamp(at)} is in the future")
+        # Moving detection earlier is the point of /detected, not a surprise.
+        detected = at if moves_detection else incident.detected_at
+        concern = backdating_concern(at, now, detected, is_explicit_date(when))
+        if concern is None:
+            action(at)
+            return
+
+        def chosen(choice: object) -> None:
+            if choice == "yes":
+                self._guarded(lambda: action(at))
+            else:
+                self.query_one("#entry", EntryLine).restore(line)
+
+        self.push_screen(
+            ChoiceScreen(
+                f"{stamp(at)}?",
+                [
+                    ("yes", f"Yes, {what} at {stamp(at)}", f"Note: {concern}."),
+                    ("no", "No, back to the entry line", "Nothing is recorded; the line is kept."),
+                ],
+            ),
+            chosen,
+        )
 
     def _cmd_tick(self, arg: str) -> None:
         self._require()

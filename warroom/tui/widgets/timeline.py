@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from rich.style import Style
 from rich.text import Text
@@ -30,10 +30,17 @@ _TAGS = {
 }
 
 Fetch = Callable[[int, int], list[TimelineEntry]]
+Days = list[tuple[date, int]]
+"""The UTC days a timeline covers, in order, with the number of entries on each."""
 
 
 class TimelineView(ScrollView, can_focus=True):
-    """Every entry, one line each, in time order. Only the visible page is read."""
+    """Every entry, one line each, in time order. Only the visible page is read.
+
+    When the timeline is not all from today (UTC), entries from other days show their date,
+    and a separator line names each new day: lines and entries then differ by one line a
+    day, which `_groups` maps.
+    """
 
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -52,6 +59,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--pin",
         "timeline--author",
         "timeline--cursor",
+        "timeline--day",
     }
 
     DEFAULT_CSS = """
@@ -62,6 +70,7 @@ class TimelineView(ScrollView, can_focus=True):
     TimelineView > .timeline--pin { color: $warning; text-style: bold; }
     TimelineView > .timeline--author { color: $text-muted; }
     TimelineView > .timeline--cursor { background: $boost; }
+    TimelineView > .timeline--day { color: $accent; text-style: bold; }
     TimelineView:focus > .timeline--cursor { background: $accent 30%; }
     """
 
@@ -77,35 +86,69 @@ class TimelineView(ScrollView, can_focus=True):
         self._fetch: Fetch | None = None
         self._count = 0
         self._cache: dict[int, TimelineEntry] = {}
-        self._show_dates = False
+        self._today: date | None = None
+        """Set when some entry is not from today: then dates show (and `_groups` has days)."""
+        self._groups: list[tuple[int, int, date]] = []
+        """(first entry index, entries, day) per day, in order, when dates show."""
         # Rendered lines by what they show. An entry never changes but for its pin, so a new
         # entry (which moves every line up) re-renders one line, not the pane.
-        self._strips: LRUCache[tuple[int, bool, int, int, bool], Strip] = LRUCache(1024)
+        self._strips: LRUCache[tuple[int, bool, int, int, date | None], Strip] = LRUCache(1024)
 
     @property
     def count(self) -> int:
         return self._count
 
-    def load(self, fetch: Fetch | None, count: int, show_dates: bool = False) -> None:
-        """Point the view at an incident's entries (or at nothing) and repaint."""
+    def load(
+        self, fetch: Fetch | None, count: int, days: Days | None = None, today: date | None = None
+    ) -> None:
+        """Point the view at an incident's entries (or at nothing) and repaint. DAYS (with
+        TODAY) when some entry is not from today: dates and day separators show."""
         following = self.cursor < 0 or self.cursor >= self._count - 1
         at_bottom = self.scroll_offset.y >= self.max_scroll_y
         self._fetch = fetch
+        self._groups = []
+        self._today = None
+        if fetch and days and today is not None and any(day != today for day, _ in days):
+            self._today = today
+            start = 0
+            for day, entries in days:
+                self._groups.append((start, entries, day))
+                start += entries
+            count = start  # the days were read after the count: they are the newer figure
         self._count = count if fetch else 0
-        self._show_dates = show_dates
         self._cache.clear()
-        self.virtual_size = Size(0, self._count)  # one line an entry; never scrolls sideways
+        self.virtual_size = Size(0, self.line_count)  # never scrolls sideways
         if following:
             self.cursor = -1
         if following or at_bottom:
             self._show_newest()
         self.refresh()
 
+    @property
+    def line_count(self) -> int:
+        """Entries, and a separator line before each day but the first."""
+        return self._count + max(0, len(self._groups) - 1)
+
+    def line_of(self, index: int) -> int:
+        """The line entry INDEX is shown on."""
+        separators = sum(1 for start, _, _ in self._groups[1:] if start <= index)
+        return index + separators
+
+    def at_line(self, line: int) -> tuple[int | None, date | None]:
+        """What line LINE shows: (entry index, None), or (None, day) for a day's separator."""
+        for number, (start, _, day) in reversed(list(enumerate(self._groups))):
+            first_line = start + number
+            if line >= first_line:
+                return line - number, None
+            if number and line == first_line - 1:
+                return None, day
+        return line, None
+
     def _show_newest(self) -> None:
         """Scroll so the newest entry is on the bottom line, in this frame if laid out."""
         height = self.scrollable_content_region.height
         if height:
-            self.scroll_to(y=max(0, self._count - height), animate=False, immediate=True)
+            self.scroll_to(y=max(0, self.line_count - height), animate=False, immediate=True)
         # Once laid out again (the first entry past the pane's height brings the scrollbar,
         # and with it a new maximum), make sure: a no-op when already at the end.
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
@@ -115,7 +158,7 @@ class TimelineView(ScrollView, can_focus=True):
             return None
         if index not in self._cache:
             # Read what is on screen (the usual miss: after a load) or around the index.
-            top = self.scroll_offset.y
+            top = self.at_line(self.scroll_offset.y)[0] or 0
             height = max(1, self.scrollable_content_region.height)
             start = top if top <= index < top + height else index
             start = max(0, start - MARGIN)
@@ -133,7 +176,10 @@ class TimelineView(ScrollView, can_focus=True):
             self._show_newest()
 
     def _format_time(self, at: datetime) -> str:
-        return utc(at).strftime("%m-%d %H:%M" if self._show_dates else "%H:%M")
+        at = utc(at)
+        if self._today is None:
+            return at.strftime("%H:%M")
+        return at.strftime("%m-%d %H:%M" if at.date() != self._today else "      %H:%M")
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -141,15 +187,17 @@ class TimelineView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = self.scroll_offset.y + y
-        entry = self.entry_at(index)
+        index, day = self.at_line(self.scroll_offset.y + y)
         base = self.rich_style
+        if day is not None:
+            return self._day_line(day, width)
+        entry = None if index is None else self.entry_at(index)
         if entry is None:
             return Strip.blank(width, base)
         selected = index == (self._count - 1 if self.cursor < 0 else self.cursor)
         highlighted = selected and self.has_focus or self.cursor == index
         highlight = (1 + self.has_focus) if highlighted else 0  # the cursor's style: focus
-        key = (entry.id, entry.pinned, highlight, width, self._show_dates)
+        key = (entry.id, entry.pinned, highlight, width, self._today)
         strip = self._strips.get(key)
         if strip is None:
             line = self._line(entry)
@@ -160,6 +208,15 @@ class TimelineView(ScrollView, can_focus=True):
             strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
             strip = self._strips[key] = strip.apply_style(base)
         return strip
+
+    def _day_line(self, day: date, width: int) -> Strip:
+        label = Text(f"── {day:%a %d %b %Y} (UTC) ", self.get_component_rich_style("timeline--day"))
+        label.append(
+            "─" * max(0, width - label.cell_len), self.get_component_rich_style("timeline--time")
+        )
+        label.truncate(width)
+        strip = Strip(list(label.render(self.app.console)))
+        return strip.extend_cell_length(width, self.rich_style).crop(0, width)
 
     def _line(self, entry: TimelineEntry) -> Text:
         style = self.get_component_rich_style
@@ -181,6 +238,7 @@ class TimelineView(ScrollView, can_focus=True):
             self.scroll_to_region_y(cursor)
 
     def scroll_to_region_y(self, index: int) -> None:
+        index = self.line_of(index)
         top = self.scroll_offset.y
         height = self.scrollable_content_region.height
         if index < top:
