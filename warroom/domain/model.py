@@ -60,6 +60,7 @@ class EntryKind(enum.StrEnum):
     SCENARIO = "scenario"  # a playbook scenario attached: its checklist sections added
     MITIGATION = "mitigation"  # a mitigation strategy started or applied
     ROOT_CAUSE = "root_cause"  # the root cause category chosen from the playbook
+    SNOOZE = "snooze"  # a clock's alerts snoozed, with the reason
 
     @property
     def is_automatic(self) -> bool:

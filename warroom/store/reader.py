@@ -25,7 +25,7 @@ from typing import Any
 
 from warroom.domain.timefmt import utc
 
-SCHEMA_VERSION = 2  # 2: root cause category, captured clock values
+SCHEMA_VERSION = 3  # 2: root cause category, captured clock values; 3: clock snoozes
 """Stored in the database's `PRAGMA user_version` once the schema is up to date."""
 
 TABLES = frozenset(
@@ -36,6 +36,7 @@ TABLES = frozenset(
         "checklist_item",
         "action_item",
         "outbox_message",
+        "clock_snooze",
     }
 )
 """The tables of `warroom.store.tables` (SQLModel.metadata): a database lacking one is set up."""
