@@ -255,6 +255,8 @@ async def test_timeline_pin_with_keyboard(make_app, store):
 async def test_countdown_warns_then_alerts_every_minute(make_app, store, clock, monkeypatch):
     incident = store.declare("Site down", 1)  # declared 10:00: internal update due 10:30
     store.acknowledge(incident.id)  # so that only the update clock can alert
+    for role in ("ic", "ops", "dev", "comms"):  # and no nudge for an unassigned role
+        store.assign(incident.id, role, "alice")
     app = make_app()
     bells: list[int] = []
     async with app.run_test(size=(120, 40)) as pilot:

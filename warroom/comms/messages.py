@@ -254,7 +254,8 @@ def _internal_context(data: MessageData) -> dict[str, object]:
         restarted = replace(incident, last_internal_update_at=now)
         next_update: str | None = at(next_update_due(restarted, sev))
         values = incident.clock_values or clock_values(sev)
-        next_stakeholder: str | None = at(now + timedelta(minutes=values.stakeholder_update_minutes))
+        stakeholder_cadence = timedelta(minutes=values.stakeholder_update_minutes)
+        next_stakeholder: str | None = at(now + stakeholder_cadence)
         clocks = {c.kind: c for c in compute_clocks(incident, playbook, now)}
         sla_due = clocks[ClockKind.RESOLVE].due_at
     except KeyError:  # declared under another playbook

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from warroom.domain.model import ClockValues, Incident, RoleAssignment
 from warroom.domain.timefmt import hhmm
-from warroom.playbook.models import COMMANDER, Playbook, Severity
+from warroom.playbook.models import Playbook, Severity
 
 
 class ClockState(enum.StrEnum):
@@ -254,7 +254,9 @@ def _snoozed(
     current = [
         s
         for s in snoozes
-        if s.clock is clock.kind and s.at <= now < s.until and (restarted is None or s.at >= restarted)
+        if s.clock is clock.kind
+        and s.at <= now < s.until
+        and (restarted is None or s.at >= restarted)
     ]
     if not current:
         return clock
@@ -303,16 +305,16 @@ def nudges(
     found: list[Nudge] = []
     commander = playbook.commander()
     ack_due = _after(incident.started_at, values.acknowledge_minutes)
-    if commander is not None and incident.severity <= 2 and commander.key not in roles:
-        if now >= ack_due:
-            found.append(
-                Nudge(
-                    "no-ic",
-                    f"No {commander.name} at SEV-{incident.severity} since {hhmm(ack_due)}:"
-                    " F3 assigns one",
-                    commander.key,
-                )
+    no_ic = commander is not None and commander.key not in roles
+    if commander is not None and no_ic and incident.severity <= 2 and now >= ack_due:
+        found.append(
+            Nudge(
+                "no-ic",
+                f"No {commander.name} at SEV-{incident.severity} since {hhmm(ack_due)}:"
+                " F3 assigns one",
+                commander.key,
             )
+        )
     role_due = _after(incident.declared_at, playbook.role_nudge_minutes)
     if incident.severity == 1 and now >= role_due:
         for role in playbook.roles:
