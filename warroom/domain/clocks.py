@@ -282,9 +282,9 @@ def snooze_until(kind: ClockKind, now: datetime, length: timedelta) -> datetime:
 class Nudge:
     """Something the incident lacks that the runbook asks for: a warning, rung once."""
 
-    key: str  # what it is about ("no-ic", "role:ops"): one notification each
+    key: str  # what it is about ("no-ic", "roles"): one notification each
     text: str
-    role: str = ""  # the role key, when it is about a role
+    roles: tuple[str, ...] = ()  # the role keys it is about
 
 
 def nudges(
@@ -312,20 +312,22 @@ def nudges(
                 "no-ic",
                 f"No {commander.name} at SEV-{incident.severity} since {hhmm(ack_due)}:"
                 " F3 assigns one",
-                commander.key,
+                (commander.key,),
             )
         )
     role_due = _after(incident.declared_at, playbook.role_nudge_minutes)
     if incident.severity == 1 and now >= role_due:
-        for role in playbook.roles:
-            if role.key in roles or any(n.role == role.key for n in found):
-                continue
+        nudged = {role for n in found for role in n.roles}
+        unassigned = [r for r in playbook.roles if r.key not in roles and r.key not in nudged]
+        if unassigned:
+            names = [r.name for r in unassigned]
+            listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             found.append(
                 Nudge(
-                    f"role:{role.key}",
-                    f"{role.name} unassigned {playbook.role_nudge_minutes}m into a SEV-1:"
-                    f" F3 or /assign {role.key} NAME",
-                    role.key,
+                    "roles",
+                    f"{listed} unassigned {playbook.role_nudge_minutes}m into a SEV-1"
+                    " (all hands): F3 assigns",
+                    tuple(r.key for r in unassigned),
                 )
             )
     return found

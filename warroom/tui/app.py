@@ -417,7 +417,7 @@ class WarRoomApp(App[int]):
             self.clocks = compute_clocks(incident, self.playbook, now, self.snoozes)
             self.nudges = nudges(incident, self._roles, self.playbook, now)
         self.query_one(NextUpdatePane).show(self.clocks)
-        nudged = frozenset(n.role for n in self.nudges)
+        nudged = frozenset(role for n in self.nudges for role in n.roles)
         if nudged != self._nudged_roles:
             self._nudged_roles = nudged
             self.query_one(RolesPane).show(self.playbook, self._roles, nudged)
@@ -1344,6 +1344,14 @@ class WarRoomApp(App[int]):
             )
         yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
         yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
+        yield SystemCommand(
+            "Act on alert",
+            "Draft the late update, or acknowledge (Ctrl+G)",
+            self.action_act_on_alert,
+        )
+        yield SystemCommand(
+            "Snooze alert", "Snooze a late clock, with a reason (Ctrl+N)", self.action_snooze_alert
+        )
         yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
         yield SystemCommand(
             "Close incident", "Close and write the review (F10)", self.action_close_incident
