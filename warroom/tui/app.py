@@ -982,6 +982,8 @@ class WarRoomApp(App[int]):
             "close_incident",
             "export",
             "runbook",
+            "act_on_alert",
+            "snooze_alert",
         }
     )
 
