@@ -5,10 +5,11 @@
     warroom outbox [--incident ID]                       what was queued, sent, or failed and why
 
 TEMPLATE is declaration, status_update, stakeholder_update, resolved, customer or
-customer_resolved, or a unique prefix of one ("decl", "status", "stake"; "cust" is ambiguous). `send` records the update (its clocks
-restart, the text joins the timeline), queues it for every configured channel (or the ones
-named), then tries one delivery round; what cannot be posted yet waits in the outbox for the
-war room (or `python -m warroom.integrations.delivery`) to retry.
+customer_resolved, or a unique prefix of one ("decl", "status", "stake"; "cust" is
+ambiguous). `send` records the update (its clocks restart, the text joins the timeline),
+queues it for every configured channel (or the ones named), then tries one delivery round;
+what cannot be posted yet waits in the outbox for the war room (or
+`python -m warroom.integrations.delivery`) to retry.
 
 Handlers follow cli.py's convention: `(store, args) -> exit code`, wired with
 `set_defaults(run=..., usage_error=...)`. Errors are raised as ValueError/StoreError for
