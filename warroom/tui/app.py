@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +33,6 @@ from warroom.domain.clocks import (
     SNOOZABLE,
     Action,
     Clock,
-    ClockKind,
     Nudge,
     Snooze,
     compute_clocks,
@@ -48,6 +46,7 @@ from warroom.playbook import PlaybookError, load_playbook
 from warroom.playbook.models import COMMANDER
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
+from warroom.tui.alerts import Alert, alert_hint, by_urgency
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -96,63 +95,6 @@ USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
 
 def _message(error: Exception) -> str:
     return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-
-
-URGENCY = (
-    ClockKind.ACKNOWLEDGE,
-    ClockKind.INTERNAL_UPDATE,
-    ClockKind.STAKEHOLDER_UPDATE,
-    ClockKind.CUSTOMER_COMMS,
-    ClockKind.RESOLVE,
-)
-"""Which late clock Ctrl+G and Ctrl+N act on first."""
-
-_WHAT_TO_SEND = {
-    Action.COMPOSE_STATUS_UPDATE: ("/compose status_update", "the status update"),
-    Action.COMPOSE_STAKEHOLDER_UPDATE: ("/compose stakeholder", "the stakeholder update"),
-    Action.COMPOSE_CUSTOMER: ("/compose customer", "the customer message"),
-}
-
-
-def _by_urgency(clocks: Iterable[Clock]) -> list[Clock]:
-    return sorted(clocks, key=lambda c: URGENCY.index(c.kind))
-
-
-def alert_hint(clock: Clock, first: bool) -> str:
-    """What to do about a late clock, naming its own key or command. `first`: the clock
-    Ctrl+G and Ctrl+N act on (the most urgent); the others name their slash-commands."""
-    action = clock.action
-    word = snooze_word(clock.kind)
-    snooze = (
-        "Ctrl+N snoozes it (with a reason)" if first else f"/snooze {word} 15m REASON snoozes it"
-    )
-    if action is Action.ACKNOWLEDGE:
-        return "F8 acknowledges"
-    if action is Action.NOTHING_TO_SEND:
-        return f"Nothing to send: resolve it, or {snooze}"
-    command, what = _WHAT_TO_SEND[action]
-    if action is Action.COMPOSE_STATUS_UPDATE:
-        key = "F6"
-    else:
-        key = f"Ctrl+G ({command})" if first else command
-    return f"{key} drafts {what}\n{snooze}"
-
-
-@dataclass(frozen=True)
-class _Alert:
-    """One notification the clocks or the runbook want shown."""
-
-    title: str
-    lead: str  # what is wrong (its numbers are refreshed when it repeats)
-    hint: str  # what to do (refreshed at once when it changes)
-    severity: SeverityLevel
-    repeats: bool  # rings again every alert_repeat_seconds while it lasts; else once
-    once: str = ""  # for alerts that ring once: what "once" is about
-    rings: bool = True  # a clock due soon shows, without the bell
-
-    @property
-    def message(self) -> str:
-        return f"{self.lead}\n{self.hint}" if self.hint else self.lead
 
 
 class EntryLine(Input):
@@ -431,7 +373,7 @@ class WarRoomApp(App[int]):
                 clocks = compute_clocks(incident, self.playbook, now, snoozes)
             except KeyError:  # a severity the playbook no longer has
                 continue
-            late += [(incident, c) for c in _by_urgency(clocks) if c.alerting]
+            late += [(incident, c) for c in by_urgency(clocks) if c.alerting]
         return late
 
     def _worst_other(self, now: datetime) -> OtherAlert | None:
@@ -795,15 +737,15 @@ class WarRoomApp(App[int]):
         self.reload()
         self.notify(f"{path.name}: {playbook.name} {playbook.version}", title="Playbook reloaded")
 
-    def _wanted_alerts(self) -> dict[str, _Alert]:
+    def _wanted_alerts(self) -> dict[str, Alert]:
         """Every alert due now, by key: late clocks here and in the other open incidents,
         clocks due soon, and the runbook's nudges."""
-        wanted: dict[str, _Alert] = {}
+        wanted: dict[str, Alert] = {}
         incident = self.incident
         if incident is not None:
-            late = _by_urgency(c for c in self.clocks if c.alerting)
+            late = by_urgency(c for c in self.clocks if c.alerting)
             for clock in late:
-                wanted[f"{incident.id}/{clock.kind.value}"] = _Alert(
+                wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
                     "OVERDUE",
                     f"{clock.label} late by {lateness(-clock.remaining)}",
                     alert_hint(clock, clock is late[0]),
@@ -812,7 +754,7 @@ class WarRoomApp(App[int]):
                 )
             for clock in self.clocks:
                 if clock.warning:
-                    wanted[f"{incident.id}/{clock.kind.value}"] = _Alert(
+                    wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
                         "Due soon",
                         f"{clock.label} due in {countdown(clock.remaining)}",
                         alert_hint(clock, False).split("\n")[0],
@@ -823,10 +765,10 @@ class WarRoomApp(App[int]):
                     )
             for nudge in self.nudges:
                 key = f"{incident.id}/nudge/{nudge.key}"
-                wanted[key] = _Alert("Runbook", nudge.text, "", "warning", repeats=False, once=key)
+                wanted[key] = Alert("Runbook", nudge.text, "", "warning", repeats=False, once=key)
         for other, clock in self._other_clocks(self.clock()):
             name = self._severity_name(other)
-            wanted[f"{other.id}/{clock.kind.value}"] = _Alert(
+            wanted[f"{other.id}/{clock.kind.value}"] = Alert(
                 f"OVERDUE in {other.id}",
                 f"{other.id} {name}: {clock.label} late by {lateness(-clock.remaining)}",
                 f"/switch {other.id} to act on it",
@@ -864,7 +806,7 @@ class WarRoomApp(App[int]):
         if bell:
             self.bell()
 
-    def _post(self, key: str, alert: _Alert) -> None:
+    def _post(self, key: str, alert: Alert) -> None:
         self._withdraw(key)
         timeout = self.playbook.alert_repeat_seconds + 5.0 if alert.repeats else 15.0
         notification = Notification(
@@ -884,7 +826,7 @@ class WarRoomApp(App[int]):
 
     def action_act_on_alert(self) -> None:
         """Ctrl+G: do what the most urgent late clock needs (compose, acknowledge, snooze)."""
-        late = _by_urgency(c for c in self.clocks if c.alerting)
+        late = by_urgency(c for c in self.clocks if c.alerting)
         if not late:
             other = self.other_alert
             if other is not None:
@@ -903,8 +845,8 @@ class WarRoomApp(App[int]):
     def action_snooze_alert(self) -> None:
         """Ctrl+N: "/snooze CLOCK 15m " in the entry line for the most urgent late clock (again:
         the next one); the IC types the reason and Enter. Nothing is snoozed without one."""
-        late = _by_urgency(c for c in self.clocks if c.alerting and snooze_word(c.kind))
-        soon = _by_urgency(c for c in self.clocks if c.warning and snooze_word(c.kind))
+        late = by_urgency(c for c in self.clocks if c.alerting and snooze_word(c.kind))
+        soon = by_urgency(c for c in self.clocks if c.warning and snooze_word(c.kind))
         words = [snooze_word(c.kind) for c in late + soon]
         entry = self.query_one("#entry", Input)
         current = entry.value.strip()
