@@ -373,3 +373,108 @@ def test_cadences_come_from_the_playbook() -> None:
 def test_unknown_severity_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match="no severity 7"):
         compute_clocks(incident(severity=7), PLAYBOOK, t(10))
+
+
+# -- snoozes, actions, nudges (issue 8: alerts the IC can act on) ----------------------------
+
+
+def _clock(kind: ClockKind, clocks: list[Clock]) -> Clock:
+    return next(c for c in clocks if c.kind is kind)
+
+
+def test_a_snoozed_late_clock_shows_but_does_not_alert_until_the_snooze_ends() -> None:
+    from warroom.domain.clocks import Snooze
+
+    inc = incident(1, acknowledged_at=t(10, 1))
+    snooze = Snooze(ClockKind.INTERNAL_UPDATE, t(10, 31), t(10, 46), "waiting on Stripe")
+    late = _clock(ClockKind.INTERNAL_UPDATE, compute_clocks(inc, PLAYBOOK, t(10, 35), [snooze]))
+    assert late.state is ClockState.OVERDUE and late.late  # not hidden: still late
+    assert not late.alerting and late.snoozed
+    assert late.snoozed_until == t(10, 46) and late.snooze_reason == "waiting on Stripe"
+    after = _clock(ClockKind.INTERNAL_UPDATE, compute_clocks(inc, PLAYBOOK, t(10, 46), [snooze]))
+    assert after.alerting and not after.snoozed  # it resumes alerting
+    # A snooze of one clock leaves the others alone.
+    sla = _clock(ClockKind.RESOLVE, compute_clocks(inc, PLAYBOOK, t(11, 5), [snooze]))
+    assert sla.alerting
+
+
+def test_a_snooze_ends_when_its_clock_restarts() -> None:
+    from warroom.domain.clocks import Snooze
+
+    snooze = Snooze(ClockKind.INTERNAL_UPDATE, t(10, 31), t(11, 30), "waiting on Stripe")
+    sent = incident(1, acknowledged_at=t(10, 1), last_internal_update_at=t(10, 40))
+    clock = _clock(ClockKind.INTERNAL_UPDATE, compute_clocks(sent, PLAYBOOK, t(11, 15), [snooze]))
+    assert clock.alerting and not clock.snoozed  # due 11:10: the old snooze does not cover it
+
+
+def test_a_late_sla_can_be_snoozed_but_not_the_acknowledgement() -> None:
+    from warroom.domain.clocks import SNOOZABLE, snooze_until
+
+    assert set(SNOOZABLE) == {"internal", "stakeholder", "customer", "sla"}
+    assert SNOOZABLE["sla"] is ClockKind.RESOLVE
+    assert snooze_until(ClockKind.RESOLVE, t(11), timedelta(minutes=15)) == t(11, 15)
+    with pytest.raises(ValueError, match="cannot be snoozed"):
+        snooze_until(ClockKind.ACKNOWLEDGE, t(11), timedelta(minutes=15))
+    with pytest.raises(ValueError, match="needs a length"):
+        snooze_until(ClockKind.RESOLVE, t(11), timedelta(0))
+    with pytest.raises(ValueError, match="at most 24h"):
+        snooze_until(ClockKind.RESOLVE, t(11), timedelta(hours=25))
+
+
+def test_each_clock_has_its_own_action() -> None:
+    from warroom.domain.clocks import Action
+
+    clocks = {c.kind: c for c in compute_clocks(incident(1), PLAYBOOK, t(12))}
+    assert clocks[ClockKind.INTERNAL_UPDATE].action is Action.COMPOSE_STATUS_UPDATE
+    assert clocks[ClockKind.STAKEHOLDER_UPDATE].action is Action.COMPOSE_STAKEHOLDER_UPDATE
+    assert clocks[ClockKind.CUSTOMER_COMMS].action is Action.COMPOSE_CUSTOMER
+    assert clocks[ClockKind.ACKNOWLEDGE].action is Action.ACKNOWLEDGE
+    assert clocks[ClockKind.RESOLVE].action is Action.NOTHING_TO_SEND
+
+
+def _role(key: str, person: str = "alice") -> Any:
+    from warroom.domain.model import RoleAssignment
+
+    return RoleAssignment(key, person, t(10), "alice")
+
+
+@pytest.mark.parametrize("severity", [1, 2])
+def test_no_commander_after_the_acknowledge_time_is_a_nudge(severity: int) -> None:
+    from warroom.domain.clocks import nudges
+
+    inc = incident(severity)
+    ack = PLAYBOOK.severity(severity).acknowledge_minutes
+    assert nudges(inc, {}, PLAYBOOK, t(10, ack - 1)) == []
+    found = nudges(inc, {}, PLAYBOOK, t(10, ack))
+    assert [n.key for n in found][:1] == ["no-ic"]
+    assert "F3" in found[0].text
+    assert all(n.key != "no-ic" for n in nudges(inc, {"ic": _role("ic")}, PLAYBOOK, t(10, 30)))
+
+
+def test_no_commander_at_sev3_is_not_nudged() -> None:
+    from warroom.domain.clocks import nudges
+
+    assert nudges(incident(3), {}, PLAYBOOK, t(13)) == []
+
+
+def test_unassigned_roles_of_a_sev1_are_nudged_after_ten_minutes() -> None:
+    from warroom.domain.clocks import nudges
+
+    inc = incident(1)
+    roles = {"ic": _role("ic"), "ops": _role("ops", "bob")}
+    assert nudges(inc, roles, PLAYBOOK, t(10, 9)) == []
+    found = nudges(inc, roles, PLAYBOOK, t(10, 10))
+    assert [(n.key, n.roles) for n in found] == [("roles", ("dev", "comms"))]
+    assert found[0].text.startswith("Dev Engineer and Comms Lead unassigned 10m into a SEV-1")
+    assert nudges(replace(inc, status=Status.RESOLVED), roles, PLAYBOOK, t(10, 30)) == []
+    # SEV-2 needs an IC, not every role.
+    assert nudges(replace(inc, severity=2), roles, PLAYBOOK, t(10, 30)) == []
+
+
+def test_lateness_is_never_zero_minutes_and_cadences_read_in_hours() -> None:
+    from warroom.domain.timefmt import cadence, lateness
+
+    assert lateness(40) == "40s" and lateness(0.3) == "1s"
+    assert lateness(61) == "1m" and lateness(3700) == "1h 01m"
+    assert cadence(120) == "2 h" and cadence(30) == "30 min" and cadence(90) == "1 h 30 min"
+    assert cadence(1440) == "24 h"

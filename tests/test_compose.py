@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, TextArea
 
+from warroom.comms.messages import MessageKind
 from warroom.domain.model import EntryKind
 from warroom.store.outbox import OutboxStatus, list_outbox, mark_failed
 from warroom.tui.screens.compose import ComposeScreen, OutboxScreen
+
+CUSTOMER_INDEX = list(MessageKind).index(MessageKind.CUSTOMER)  # in the template list
 
 
 async def test_f6_drafts_the_status_update_and_ctrl_s_sends_it(make_app, store, clock, monkeypatch):
@@ -51,7 +54,7 @@ async def test_switching_templates_keeps_edits(make_app, store):
         draft = app.screen.query_one("#draft", TextArea)
         draft.load_text("my own words")
         templates = app.screen.query_one("#template", OptionList)
-        templates.highlighted = 3  # customer communication
+        templates.highlighted = CUSTOMER_INDEX
         await pilot.pause()
         assert "Dear" in draft.text
         templates.highlighted = 1  # back to the status update
@@ -134,7 +137,7 @@ async def test_a_customer_message_goes_only_to_customer_channels(
         await pilot.pause()
         channels = app.screen.query_one("#channels")
         assert "team" in str(channels.content) and "statuspage" not in str(channels.content)
-        app.screen.query_one("#template", OptionList).highlighted = 3  # customer communication
+        app.screen.query_one("#template", OptionList).highlighted = CUSTOMER_INDEX
         await pilot.pause()
         assert "statuspage" in str(channels.content) and "team" not in str(channels.content)
         await pilot.press("ctrl+s")
@@ -145,7 +148,7 @@ async def test_a_customer_message_goes_only_to_customer_channels(
     async with make_app().run_test(size=(140, 44)) as pilot:  # no customer channel now
         await pilot.press("f6")
         await pilot.pause()
-        pilot.app.screen.query_one("#template", OptionList).highlighted = 3
+        pilot.app.screen.query_one("#template", OptionList).highlighted = CUSTOMER_INDEX
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()

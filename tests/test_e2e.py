@@ -451,10 +451,10 @@ def test_a_pasted_block_of_three_lines_is_three_entries(tmux: Tmux, tmp_path: Pa
     tmux.run("paste-buffer", "-p", "-b", "wr", "-t", target)  # bracketed, as terminals paste
     wait_for(tmux, target, "Pasted 3 lines")
     tmux.keys(target, "Enter")  # "Log as 3 entries"
-    wait_for(tmux, target, "p-3 third")
-    assert [t for t in _texts(db, incident_id) if t.startswith("p-")] == [
-        "p-1 first",
-        "p-2 second",
-        "p-3 third",
-    ]
+    wait_for(tmux, target, lambda s: "Pasted 3 lines" not in s, label="the question gone")
+    expected = ["p-1 first", "p-2 second", "p-3 third"]
+    deadline = time.monotonic() + TIMEOUT
+    while (found := [t for t in _texts(db, incident_id) if t.startswith("p-")]) != expected:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
     quit_war_room(tmux, target)

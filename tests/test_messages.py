@@ -163,6 +163,7 @@ def test_kinds_in_the_runbook_order() -> None:
     assert [k.label for k in MessageKind] == [
         "Internal: Incident Declaration",
         "Internal: Status Update",
+        "Stakeholders: Status Update",
         "Internal: Incident Resolved",
         "External: Customer Communication",
         "External: Resolution Notice",
@@ -170,6 +171,7 @@ def test_kinds_in_the_runbook_order() -> None:
     assert [k.value for k in MessageKind] == [
         "declaration",
         "status_update",
+        "stakeholder_update",
         "resolved",
         "customer",
         "customer_resolved",
@@ -207,6 +209,18 @@ def test_which_clocks_a_send_restarts() -> None:
         assert kind.updates == (UpdateKind.CUSTOMER, UpdateKind.STAKEHOLDER)
         assert kind.clocks == (ClockKind.CUSTOMER_COMMS, ClockKind.STAKEHOLDER_UPDATE)
         assert kind.is_customer_facing and kind.audience == "External"
+    # A stakeholder update restarts the stakeholder clock, and only that one.
+    assert MessageKind.STAKEHOLDER_UPDATE.updates == (UpdateKind.STAKEHOLDER,)
+    assert MessageKind.STAKEHOLDER_UPDATE.clocks == (ClockKind.STAKEHOLDER_UPDATE,)
+    assert MessageKind.parse("stakeholder") is MessageKind.STAKEHOLDER_UPDATE
+
+
+def test_stakeholder_update_is_the_status_update_addressed_to_stakeholders() -> None:
+    text = render_message(MessageKind.STAKEHOLDER_UPDATE, make_data())
+    assert text.startswith("📣 STAKEHOLDER UPDATE 10:40 UTC\n\n**To:** Stakeholders\n")
+    assert "- 10:05 Deploy 4512 went out at 09:52\n" in text  # drawn from the record
+    assert "- 10:12 Rolled back to deploy 4511\n" in text
+    assert "**Next stakeholder update:** 11:40 UTC\n" in text  # SEV-1: hourly
 
 
 # -- golden files ------------------------------------------------------------------------

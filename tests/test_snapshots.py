@@ -82,3 +82,16 @@ def test_declare_dialog(snap_compare, make_app):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_overdue_80x24(snap_compare, make_app, story, clock):
+    """The alert as the IC sees it on a small terminal: above the entry line, never over it."""
+    clock.advance(minutes=25)  # the internal update was due 30 min after 10:12
+
+    async def run_before(pilot) -> None:
+        pilot.app.tick()
+        await pilot.pause()
+        pilot.app.query_one("#entry", Input).value = "rolling back 4411 now"
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -1346,7 +1346,7 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
             "clock_stakeholder_update_minutes",
             "clock_customer_comms_minutes",
         ]
-        assert _user_version(db) == SCHEMA_VERSION == 3
+        assert _user_version(db) == SCHEMA_VERSION == 4
         assert "saved_at" in _columns(db, "form_draft")  # schema 3's table, added
         # The data is intact.
         old = store.get("INC-2026-11-27-1")
@@ -1366,6 +1366,11 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
         assert store.set_severity(old.id, 2).clock_values is not None
         new = store.declare("New one", 3)
         assert store.get(new.id).clock_values == new.clock_values
+        # Schema 4: the clock_snooze table is there and usable.
+        assert "reason" in _columns(db, "clock_snooze")
+        assert store.snoozes(old.id) == []
+        store.snooze(old.id, ClockKind.RESOLVE, timedelta(minutes=15), "waiting on Stripe")
+        assert [s.reason for s in store.snoozes(old.id)] == ["waiting on Stripe"]
     finally:
         store.dispose()
 

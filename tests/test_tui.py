@@ -107,6 +107,8 @@ async def test_slash_commands(make_app, store, clock):
         await type_line(pilot, "/assign comms me")
         await type_line(pilot, "/finding callback URL changed in last deploy")
         await type_line(pilot, "/at 09:55 first user report")
+        await pilot.press("enter")  # yes: before detection, and meant
+        await pilot.pause()
         await type_line(pilot, "/ack")
         await type_line(pilot, "/update stakeholder exec summary sent")
         await type_line(pilot, "/pin")
@@ -255,6 +257,8 @@ async def test_timeline_pin_with_keyboard(make_app, store):
 async def test_countdown_warns_then_alerts_every_minute(make_app, store, clock, monkeypatch):
     incident = store.declare("Site down", 1)  # declared 10:00: internal update due 10:30
     store.acknowledge(incident.id)  # so that only the update clock can alert
+    for role in ("ic", "ops", "dev", "comms"):  # and no nudge for an unassigned role
+        store.assign(incident.id, role, "alice")
     app = make_app()
     bells: list[int] = []
     async with app.run_test(size=(120, 40)) as pilot:

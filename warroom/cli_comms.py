@@ -4,11 +4,12 @@
     warroom send INC-2026-11-27-1 status [--text-file F] [--channel ops-slack ...] [--no-deliver]
     warroom outbox [--incident ID]                       what was queued, sent, or failed and why
 
-TEMPLATE is declaration, status_update, resolved, customer or customer_resolved, or a unique
-prefix of one ("decl", "status", "cust" is ambiguous). `send` records the update (its clocks
-restart, the text joins the timeline), queues it for every configured channel (or the ones
-named), then tries one delivery round; what cannot be posted yet waits in the outbox for the
-war room (or `python -m warroom.integrations.delivery`) to retry.
+TEMPLATE is declaration, status_update, stakeholder_update, resolved, customer or
+customer_resolved, or a unique prefix of one ("decl", "status", "stake"; "cust" is
+ambiguous). `send` records the update (its clocks restart, the text joins the timeline),
+queues it for every configured channel (or the ones named), then tries one delivery round;
+what cannot be posted yet waits in the outbox for the war room (or
+`python -m warroom.integrations.delivery`) to retry.
 
 Handlers follow cli.py's convention: `(store, args) -> exit code`, wired with
 `set_defaults(run=..., usage_error=...)`. Errors are raised as ValueError/StoreError for
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parsers"]
 
-_TEMPLATES = "declaration, status_update, resolved, customer, customer_resolved"
+_TEMPLATES = "declaration, status_update, stakeholder_update, resolved, customer, customer_resolved"
 
 
 def add_parsers(

@@ -33,6 +33,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/update [internal|stakeholder|customer] [TEXT]",
         "Record a status update as sent (restarts its clock)",
     ),
+    CommandSpec(
+        "snooze",
+        "/snooze internal|stakeholder|customer|sla 15m REASON",
+        "Snooze a clock's alerts, saying why (logged; the clock shows until when)",
+    ),
     CommandSpec("finding", "/finding TEXT", "Log a finding", ("f",)),
     CommandSpec("action", "/action TEXT", "Log an action taken", ("a",)),
     CommandSpec("decision", "/decision TEXT", "Log a decision", ("d",)),
@@ -58,7 +63,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("export", "/export", "Write the review now (a draft while open)"),
     CommandSpec(
         "compose",
-        "/compose [declaration|status_update|resolved|customer|customer_resolved]",
+        "/compose [declaration|status_update|stakeholder_update|resolved|customer|...]",
         "Draft a runbook message from the record, edit, send",
         ("msg",),
     ),
@@ -117,6 +122,15 @@ def parse_severity(text: str) -> int:
     if match is None:
         raise CommandError(f"not a severity: {text!r} (use 1, 2 or 3)")
     return int(match[1])
+
+
+def parse_snooze(text: str) -> tuple[str, str, str]:
+    """ "sla 15m waiting on Stripe" -> ("sla", "15m", "waiting on Stripe")."""
+    clock, rest = split_first(text, "clock: /snooze internal|stakeholder|customer|sla 15m REASON")
+    length, reason = split_first(rest, "length: /snooze CLOCK 15m REASON")
+    if not reason:
+        raise CommandError("say why: /snooze CLOCK 15m REASON")
+    return clock.casefold(), length, reason
 
 
 def split_first(text: str, what: str) -> tuple[str, str]:

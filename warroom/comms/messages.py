@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.domain.clocks import ClockKind, compute_clocks, next_update_due
+from warroom.domain.clocks import ClockKind, clock_values, compute_clocks, next_update_due
 from warroom.domain.model import (
     ActionItem,
     EntryKind,
@@ -76,6 +76,7 @@ class MessageKind(enum.StrEnum):
 
     DECLARATION = "declaration"
     STATUS_UPDATE = "status_update"
+    STAKEHOLDER_UPDATE = "stakeholder_update"
     RESOLVED = "resolved"
     CUSTOMER = "customer"
     CUSTOMER_RESOLVED = "customer_resolved"
@@ -103,6 +104,8 @@ class MessageKind(enum.StrEnum):
         """The status updates a send of this message counts as (each restarts its clock)."""
         if self.is_customer_facing:
             return (UpdateKind.CUSTOMER, UpdateKind.STAKEHOLDER)
+        if self is MessageKind.STAKEHOLDER_UPDATE:
+            return (UpdateKind.STAKEHOLDER,)
         return (UpdateKind.INTERNAL,)
 
     @property
@@ -110,6 +113,8 @@ class MessageKind(enum.StrEnum):
         """The clocks a send restarts (or satisfies, for the one-off customer clock)."""
         if self.is_customer_facing:
             return (ClockKind.CUSTOMER_COMMS, ClockKind.STAKEHOLDER_UPDATE)
+        if self is MessageKind.STAKEHOLDER_UPDATE:
+            return (ClockKind.STAKEHOLDER_UPDATE,)
         return (ClockKind.INTERNAL_UPDATE,)
 
     @classmethod
@@ -130,6 +135,7 @@ class MessageKind(enum.StrEnum):
 _TITLES = {
     MessageKind.DECLARATION: "Internal: Incident Declaration",
     MessageKind.STATUS_UPDATE: "Internal: Status Update",
+    MessageKind.STAKEHOLDER_UPDATE: "Stakeholders: Status Update",
     MessageKind.RESOLVED: "Internal: Incident Resolved",
     MessageKind.CUSTOMER: "External: Customer Communication",
     MessageKind.CUSTOMER_RESOLVED: "External: Resolution Notice",
@@ -257,11 +263,14 @@ def _internal_context(data: MessageData) -> dict[str, object]:
         # Sending this message restarts the internal clock: the next update is a cadence away.
         restarted = replace(incident, last_internal_update_at=now)
         next_update: str | None = at(next_update_due(restarted, sev))
+        values = incident.clock_values or clock_values(sev)
+        stakeholder_cadence = timedelta(minutes=values.stakeholder_update_minutes)
+        next_stakeholder: str | None = at(now + stakeholder_cadence)
         clocks = {c.kind: c for c in compute_clocks(incident, playbook, now)}
         sla_due = clocks[ClockKind.RESOLVE].due_at
     except KeyError:  # declared under another playbook
         severity_name, severity_title, emoji = f"SEV-{incident.severity}", "", ""
-        next_update, sla_due = None, None
+        next_update, next_stakeholder, sla_due = None, None, None
 
     what_we_know = _pick(
         [
@@ -349,6 +358,7 @@ def _internal_context(data: MessageData) -> dict[str, object]:
         "eta": "Unknown",
         "sla_due": sla_text,
         "next_update": next_update or "",
+        "next_stakeholder_update": next_stakeholder or "",
         "resolution_time": duration(incident.elapsed(now)),
         "resolved": resolved_at is not None,
         "resolved_at": at(resolved_at) if resolved_at else "",

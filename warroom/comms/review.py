@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from warroom.comms.render import create_environment
+from warroom.domain.clocks import LABELS, ClockKind
 from warroom.domain.incident import (
     key_moments,
     mitigations_used,
@@ -136,6 +137,22 @@ def _event_text(entry: TimelineEntry) -> str:
     return f"{pin}{prefix}{text}{by}"
 
 
+def _snooze(entry: TimelineEntry, when: Callable[[datetime | None], str | None]) -> dict[str, str]:
+    """A snoozed alert, from its timeline entry: when, which clock, until when, who, why."""
+    until = entry.data.get("until")
+    try:
+        label = LABELS[ClockKind(str(entry.data.get("clock")))]
+    except ValueError:
+        label = str(entry.data.get("clock") or "a clock")
+    return {
+        "time": when(entry.at) or "",
+        "clock": label,
+        "until": (when(datetime.fromisoformat(until)) or "") if isinstance(until, str) else "",
+        "by": entry.author,
+        "reason": str(entry.data.get("reason") or ""),
+    }
+
+
 def review_context(data: ReviewData) -> dict[str, object]:
     """The template's values: raw user text (escaped by the template's filters), times as text."""
     incident, playbook = data.incident, data.playbook
@@ -204,6 +221,7 @@ def review_context(data: ReviewData) -> dict[str, object]:
     ]
 
     timeline = [{"time": when(e.at), "event": _event_text(e)} for e in data.entries]
+    snoozes = [_snooze(e, when) for e in data.entries if e.kind is EntryKind.SNOOZE]
 
     actions = [
         {
@@ -273,6 +291,7 @@ def review_context(data: ReviewData) -> dict[str, object]:
         "key_moments": [{"label": m.label, "time": when(m.at)} for m in moments],
         "roles": roles,
         "timeline": timeline,
+        "snoozes": snoozes,
         "review": incident.review,
         "root_cause_category": root_cause_name(playbook, incident, data.entries) or "",
         "scenarios": scenarios,

@@ -61,6 +61,7 @@ class EntryKind(enum.StrEnum):
     MITIGATION = "mitigation"  # a mitigation strategy started or applied
     ROOT_CAUSE = "root_cause"  # the root cause category chosen from the playbook
     DETECTED = "detected"  # the detection time corrected
+    SNOOZE = "snooze"  # a clock's alerts snoozed, with the reason
 
     @property
     def is_automatic(self) -> bool:

@@ -35,6 +35,35 @@ def duration(seconds: float) -> str:
     return f"{minutes}m"
 
 
+def lateness(seconds: float) -> str:
+    """How late, never "0m": "40s" under a minute, else as `duration` ("3m", "1h 05m")."""
+    if seconds < 60:
+        return f"{max(1, int(seconds))}s"
+    return duration(seconds)
+
+
+def cadence(minutes: int) -> str:
+    """A cadence as people say it: "30 min", "2 h", "1 h 30 min", "24 h"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+_SPAN = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?$")
+
+
+def parse_span(text: str) -> timedelta:
+    """A length typed by a person: "15m", "1h", "1h30m", "90" (minutes)."""
+    wanted = text.strip().casefold()
+    if wanted.isdigit():
+        return timedelta(minutes=int(wanted))
+    match = _SPAN.match(wanted)
+    if not wanted or match is None or not (match["h"] or match["m"]):
+        raise ValueError(f"not a length: {text!r} (write 15m, 1h or 1h30m)")
+    return timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0))
+
+
 def countdown(seconds: float) -> str:
     """A clock face: "29:59", "1:59:59"; negative values (overdue) get a leading "-"."""
     sign = "-" if seconds < 0 else ""

@@ -217,6 +217,7 @@ class Playbook:
     version: str
     warn_minutes: int = 5
     alert_repeat_seconds: int = 60
+    role_nudge_minutes: int = 10
     severities: list[Severity]
     roles: list[Role]
     checklists: list[ChecklistSection]

@@ -199,6 +199,7 @@ class Playbook(_Model):
     version: str
     warn_minutes: int = Field(default=5, gt=0)
     alert_repeat_seconds: int = Field(default=60, gt=0)
+    role_nudge_minutes: int = Field(default=10, gt=0)
     severities: Annotated[list[Severity], Field(min_length=1), _unique("level", lambda s: s.level)]
     roles: Annotated[list[Role], _unique("key", lambda r: r.key)]
     checklists: Annotated[list[ChecklistSection], _unique("key", lambda c: c.key)]

@@ -25,7 +25,8 @@ from typing import Any
 
 from warroom.domain.timefmt import utc
 
-SCHEMA_VERSION = 3  # 2: root cause category, captured clock values; 3: form drafts
+SCHEMA_VERSION = 4  # 2: root cause category, captured clock values; 3: form drafts;
+# 4: clock snoozes
 """Stored in the database's `PRAGMA user_version` once the schema is up to date."""
 
 TABLES = frozenset(
@@ -37,6 +38,7 @@ TABLES = frozenset(
         "action_item",
         "outbox_message",
         "form_draft",
+        "clock_snooze",
     }
 )
 """The tables of `warroom.store.tables` (SQLModel.metadata): a database lacking one is set up."""

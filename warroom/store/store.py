@@ -9,11 +9,11 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warroom.domain.clocks import clock_values
+from warroom.domain.clocks import LABELS, ClockKind, Snooze, clock_values, snooze_until
 from warroom.domain.incident import (
     SectionPlan,
     action_due,
@@ -706,6 +706,57 @@ class Store:
             )
             self._auto_tick(session, row, who)  # the first internal update: "Communicate"
             return _to_incident(row)
+
+    def snooze(
+        self,
+        incident_id: str,
+        clock: ClockKind,
+        length: timedelta,
+        reason: str,
+        author: str | None = None,
+    ) -> Snooze:
+        """Snooze a clock's alerts for `length`, with a reason (required): the snooze and its
+        timeline entry commit together. The clock still shows, "snoozed until HH:MM"."""
+        reason = clean_line(reason)
+        if not reason:
+            raise ValueError("say why: /snooze CLOCK 15m REASON")
+        who = self._who(author)
+        now = utc(self._now())
+        until = utc(snooze_until(clock, now, length))
+        with self._write("snooze the clock") as session:
+            self._open_row(session, incident_id)
+            entry = self._add_entry(
+                session,
+                incident_id,
+                EntryKind.SNOOZE,
+                f"{LABELS[clock]} alerts snoozed until {until:%H:%M} UTC: {reason}",
+                who,
+                data={"clock": clock.value, "until": until.isoformat(), "reason": reason},
+            )
+            session.flush()
+            session.add(
+                tables.ClockSnoozeRow(
+                    incident_id=incident_id,
+                    clock=clock.value,
+                    at=now,
+                    until_at=until,
+                    reason=reason,
+                    author=who,
+                    entry_id=entry.id,
+                )
+            )
+        return Snooze(clock, now, until, reason, who)
+
+    def snoozes(self, incident_id: str) -> list[Snooze]:
+        """The incident's snoozes, oldest first (`compute_clocks` picks those in force)."""
+        rows = self._reader.rows(
+            "SELECT * FROM clock_snooze WHERE incident_id = ? ORDER BY at, id", (incident_id,)
+        )
+        return [
+            Snooze(ClockKind(r.clock), r.at, r.until_at, r.reason, r.author)
+            for r in rows
+            if r.clock in ClockKind.__members__.values()
+        ]
 
     # -- timeline ----------------------------------------------------------------------
 

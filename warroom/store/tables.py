@@ -24,6 +24,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ActionItemRow",
     "ChecklistRow",
+    "ClockSnoozeRow",
     "DraftRow",
     "EntryRow",
     "IncidentRow",
@@ -114,6 +115,24 @@ class ActionItemRow(SQLModel, table=True):
     due_at: datetime
     status: str = "Open"
     created_at: datetime
+
+
+class ClockSnoozeRow(SQLModel, table=True):
+    """Schema 3. The IC snoozed a clock's alerts until `until_at`, saying why.
+
+    The snooze in force is the latest one of its clock (the domain decides: clocks.py).
+    """
+
+    __tablename__ = "clock_snooze"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    clock: str  # a ClockKind value
+    at: datetime
+    until_at: datetime
+    reason: str
+    author: str = ""
+    entry_id: int | None = None  # the timeline entry that logged it
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape as escape_markup
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
@@ -25,16 +25,29 @@ from warroom.commands import (
     parse_action_item,
     parse_entry,
     parse_severity,
+    parse_snooze,
     split_first,
 )
-from warroom.domain.clocks import Clock, ClockState, compute_clocks
+from warroom.domain.clocks import (
+    LABELS,
+    SNOOZABLE,
+    Action,
+    Clock,
+    Nudge,
+    Snooze,
+    compute_clocks,
+    nudges,
+    snooze_word,
+)
 from warroom.domain.dependencies import DependencyStatus
-from warroom.domain.model import EntryKind, Incident, Status, UpdateKind
+from warroom.domain.model import EntryKind, Incident, RoleAssignment, Status, UpdateKind
 from warroom.domain.timefmt import (
     backdating_concern,
     countdown,
-    duration,
+    hhmm,
     is_explicit_date,
+    lateness,
+    parse_span,
     parse_when,
     stamp,
     utc,
@@ -43,6 +56,7 @@ from warroom.playbook import PlaybookError, load_playbook
 from warroom.playbook.models import COMMANDER
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
+from warroom.tui.alerts import Alert, alert_hint, by_urgency
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -55,7 +69,13 @@ from warroom.tui.screens.dialogs import (
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.widgets.dependencies import DependenciesPane, DependenciesScreen
 from warroom.tui.widgets.entry import EntryLine
-from warroom.tui.widgets.panes import ChecklistPane, IncidentHeader, NextUpdatePane, RolesPane
+from warroom.tui.widgets.panes import (
+    ChecklistPane,
+    IncidentHeader,
+    NextUpdatePane,
+    OtherAlert,
+    RolesPane,
+)
 from warroom.tui.widgets.timeline import TimelineView
 
 STATUS_HELP = {
@@ -113,6 +133,8 @@ class WarRoomApp(App[int]):
         Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
         Binding("f12", "outbox", "Outbox", id="outbox", show=False),
         Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
+        Binding("ctrl+g", "act_on_alert", "Act on alert", id="act-on-alert", show=False),
+        Binding("ctrl+n", "snooze_alert", "Snooze alert", id="snooze-alert", show=False),
         Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
         Binding("question_mark", "help", "Help", show=False),
         # Priority: focus moves as the key arrives, so the keys typed after Tab land in the
@@ -155,8 +177,19 @@ class WarRoomApp(App[int]):
         self.clocks: list[Clock] = []
         self._version = -1
         self._others_open = 0
-        self._last_alert: datetime | None = None
-        self._warned: set[tuple[str, datetime | None]] = set()
+        self.snoozes: list[Snooze] = []
+        self.nudges: list[Nudge] = []
+        self.other_alert: OtherAlert | None = None
+        """The worst late clock of another open incident, shown in the header."""
+        self._others: list[tuple[Incident, list[Snooze]]] = []
+        self._roles: dict[str, RoleAssignment] = {}
+        self._nudged_roles: frozenset[str] | None = None
+        self.alerts: dict[str, Notification] = {}
+        """The notification posted for each alert ("INC-.../internal_update"): one each,
+        replaced when it repeats, withdrawn when it is over."""
+        self._alert_hints: dict[str, str] = {}
+        self._rung: dict[str, datetime] = {}
+        self._warned: set[str] = set()  # alerts that ring once, once they have
         self._timer: Timer | None = None
         self._radar: tuple[Radar, httpx.Client] | None = None
         self._commands: dict[str, Callable[[str], None]] = {
@@ -189,6 +222,7 @@ class WarRoomApp(App[int]):
             "outbox": lambda _arg: self.action_outbox(),
             "quit": lambda _arg: self.exit(0),
             "switch": self._cmd_switch,
+            "snooze": self._cmd_snooze,
         }
 
     def notify(
@@ -299,11 +333,14 @@ class WarRoomApp(App[int]):
             if incident is None or not incident.is_open:
                 incident = self.store.current() or incident
             self.incident = incident
-            self._others_open = sum(
-                1
+            others = [
+                i
                 for i in self.store.incidents()
                 if i.is_open and i.id != getattr(incident, "id", "")
-            )
+            ]
+            self._others_open = len(others)
+            self._others = [(i, self.store.snoozes(i.id)) for i in others]
+            self.snoozes = self.store.snoozes(incident.id) if incident is not None else []
             self._render_incident()
         except StoreError as error:
             self._error(error)
@@ -315,10 +352,12 @@ class WarRoomApp(App[int]):
         if incident is None:
             timeline.load(None, 0)
             checklist.show(self.playbook, [])
-            self.query_one(RolesPane).show(self.playbook, {})
+            self._roles = {}
+            self._nudged_roles = None
         else:
             self._render_timeline(incident)
-            self.query_one(RolesPane).show(self.playbook, self.store.roles(incident.id))
+            self._roles = self.store.roles(incident.id)
+            self._nudged_roles = None  # the Roles pane is drawn again with the clocks
             checklist.show(self.playbook, self.store.checklist(incident.id))
             if not incident.is_open:
                 path = incident.review_path or "not written"
@@ -344,16 +383,48 @@ class WarRoomApp(App[int]):
         timeline.border_subtitle = f"{timeline.count} entries"
 
     def _render_clocks(self) -> None:
+        """The clocks, the nudges and the other incidents' late clocks at `now`; alerts."""
         now = self.clock()
         incident = self.incident
+        self.other_alert = self._worst_other(now)
         self.query_one(IncidentHeader).show(
-            incident, self.playbook, now, self.read_only, self._others_open
+            incident, self.playbook, now, self.read_only, self._others_open, self.other_alert
         )
         if incident is None:
-            self.clocks = []
+            self.clocks, self.nudges = [], []
         else:
-            self.clocks = compute_clocks(incident, self.playbook, now)
+            self.clocks = compute_clocks(incident, self.playbook, now, self.snoozes)
+            self.nudges = nudges(incident, self._roles, self.playbook, now)
         self.query_one(NextUpdatePane).show(self.clocks)
+        nudged = frozenset(role for n in self.nudges for role in n.roles)
+        if nudged != self._nudged_roles:
+            self._nudged_roles = nudged
+            self.query_one(RolesPane).show(self.playbook, self._roles, nudged)
+        self._alert(now)
+
+    def _other_clocks(self, now: datetime) -> list[tuple[Incident, Clock]]:
+        """The late (alerting) clocks of the open incidents not shown, read at the last reload."""
+        late = []
+        for incident, snoozes in self._others:
+            try:
+                clocks = compute_clocks(incident, self.playbook, now, snoozes)
+            except KeyError:  # a severity the playbook no longer has
+                continue
+            late += [(incident, c) for c in by_urgency(clocks) if c.alerting]
+        return late
+
+    def _worst_other(self, now: datetime) -> OtherAlert | None:
+        late = self._other_clocks(now)
+        if not late:
+            return None
+        incident, clock = min(late, key=lambda ic: (ic[0].severity, ic[1].remaining))
+        return OtherAlert(incident, self._severity_name(incident), clock)
+
+    def _severity_name(self, incident: Incident) -> str:
+        try:
+            return self.playbook.severity(incident.severity).name
+        except KeyError:
+            return f"SEV-{incident.severity}"
 
     def check_database(self) -> None:
         """Reload if anyone (another war room, `warroom log`) committed since the last read."""
@@ -370,7 +441,6 @@ class WarRoomApp(App[int]):
         if not self._watching:
             self.check_database()  # no file watcher (e.g. a network filesystem): look instead
         self._render_clocks()
-        self._alert(self.clock())
 
     @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)
     def _prepare_writes(self) -> None:
@@ -569,7 +639,6 @@ class WarRoomApp(App[int]):
         if drafts.pop(kind.value, None) is not None:  # sent: that draft has done its job
             self._keep_draft(incident.id, "compose", drafts)
         self.copy_to_clipboard(text)
-        self._last_alert = None
         self.reload()
         readers = "customers" if kind.is_customer_facing else "the team"
         queued = (
@@ -720,31 +789,151 @@ class WarRoomApp(App[int]):
         self.reload()
         self.notify(f"{path.name}: {playbook.name} {playbook.version}", title="Playbook reloaded")
 
-    def _alert(self, now: datetime) -> None:
-        for clock in self.clocks:
-            key = (clock.kind.value, clock.due_at)
-            if clock.state is ClockState.WARNING and key not in self._warned:
-                self._warned.add(key)
-                self.notify(
-                    f"{clock.label} due in {countdown(clock.remaining)}",
-                    title="Update due soon",
-                    severity="warning",
+    def _wanted_alerts(self) -> dict[str, Alert]:
+        """Every alert due now, by key: late clocks here and in the other open incidents,
+        clocks due soon, and the runbook's nudges."""
+        wanted: dict[str, Alert] = {}
+        incident = self.incident
+        if incident is not None:
+            late = by_urgency(c for c in self.clocks if c.alerting)
+            for clock in late:
+                wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
+                    "OVERDUE",
+                    f"{clock.label} late by {lateness(-clock.remaining)}",
+                    alert_hint(clock, clock is late[0]),
+                    "error",
+                    repeats=True,
                 )
-        overdue = [c for c in self.clocks if c.state is ClockState.OVERDUE]
-        if not overdue:
-            self._last_alert = None
-            return
+            for clock in self.clocks:
+                if clock.warning:
+                    wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
+                        "Due soon",
+                        f"{clock.label} due in {countdown(clock.remaining)}",
+                        alert_hint(clock, False).split("\n")[0],
+                        "warning",
+                        repeats=False,
+                        once=f"{incident.id}/{clock.kind.value}@{clock.due_at}",
+                        rings=False,
+                    )
+            for nudge in self.nudges:
+                key = f"{incident.id}/nudge/{nudge.key}"
+                wanted[key] = Alert("Runbook", nudge.text, "", "warning", repeats=False, once=key)
+        for other, clock in self._other_clocks(self.clock()):
+            name = self._severity_name(other)
+            wanted[f"{other.id}/{clock.kind.value}"] = Alert(
+                f"OVERDUE in {other.id}",
+                f"{other.id} {name}: {clock.label} late by {lateness(-clock.remaining)}",
+                f"/switch {other.id} to act on it",
+                "error",
+                repeats=True,
+            )
+        return wanted
+
+    def _alert(self, now: datetime) -> None:
+        """One notification per alert: posted (with the bell) when it starts, again every
+        `alert_repeat_seconds` while a clock stays late, withdrawn when it is over (the
+        update recorded, the clock snoozed). Nudges ring once; clocks due soon show once,
+        without the bell. The bell rings at most once a tick, however many alerts start."""
         repeat = timedelta(seconds=self.playbook.alert_repeat_seconds)
-        if self._last_alert is not None and now - self._last_alert < repeat:
+        wanted = self._wanted_alerts()
+        for key in [k for k in self.alerts if k not in wanted]:
+            self._withdraw(key)
+        for key in [k for k in self._rung if k not in wanted]:
+            del self._rung[key]  # late again later: it rings at once
+        bell = False
+        for key, alert in wanted.items():
+            if alert.repeats:
+                last = self._rung.get(key)
+                ring = last is None or now - last >= repeat
+                if ring:
+                    self._rung[key] = now
+            else:
+                ring = alert.once not in self._warned
+                self._warned.add(alert.once)
+            if ring:
+                bell = bell or alert.rings
+                self._post(key, alert)
+            elif key in self.alerts and self._alert_hints.get(key) != alert.hint:
+                self._post(key, alert)  # what to do changed (another alert ended): no bell
+        if bell:
+            self.bell()
+
+    def _post(self, key: str, alert: Alert) -> None:
+        self._withdraw(key)
+        timeout = self.playbook.alert_repeat_seconds + 5.0 if alert.repeats else 15.0
+        notification = Notification(
+            alert.message, alert.title, alert.severity, timeout, markup=False
+        )
+        self.post_message(Notify(notification))
+        self.alerts[key] = notification
+        self._alert_hints[key] = alert.hint
+
+    def _withdraw(self, key: str) -> None:
+        notification = self.alerts.pop(key, None)
+        self._alert_hints.pop(key, None)
+        if notification is not None:
+            # Textual 8 has no public call to withdraw one notification; this is the one
+            # its toasts use when they time out (a no-op for one already gone).
+            self._unnotify(notification)
+
+    def action_act_on_alert(self) -> None:
+        """Ctrl+G: do what the most urgent late clock needs (compose, acknowledge, snooze)."""
+        late = by_urgency(c for c in self.clocks if c.alerting)
+        if not late:
+            other = self.other_alert
+            if other is not None:
+                self._prefill(f"/switch {other.incident.id}")
+            else:
+                self.notify("Nothing is late", title="Alerts")
             return
-        self._last_alert = now
-        self.bell()
-        lines = [f"{c.label}: late by {duration(-c.remaining)}" for c in overdue]
+        action = late[0].action
+        if action is Action.ACKNOWLEDGE:
+            self.action_ack()
+        elif action is Action.NOTHING_TO_SEND:
+            self.action_snooze_alert()
+        else:
+            self.action_compose(action.value)
+
+    def action_snooze_alert(self) -> None:
+        """Ctrl+N: "/snooze CLOCK 15m " in the entry line for the most urgent late clock (again:
+        the next one); the IC types the reason and Enter. Nothing is snoozed without one."""
+        late = by_urgency(c for c in self.clocks if c.alerting and snooze_word(c.kind))
+        soon = by_urgency(c for c in self.clocks if c.warning and snooze_word(c.kind))
+        words = [snooze_word(c.kind) for c in late + soon]
+        entry = self.query_one("#entry", Input)
+        current = entry.value.strip()
+        if current and not current.startswith("/snooze"):
+            self._error(CommandError("the entry line has text: log or clear it, then Ctrl+N"))
+            return
+        if not words:
+            self._prefill("/snooze ")
+            return
+        typed = current.split()[1] if len(current.split()) > 1 else ""
+        following = words[(words.index(typed) + 1) % len(words)] if typed in words else words[0]
+        self._prefill(f"/snooze {following} 15m ")
+
+    def _prefill(self, text: str) -> None:
+        entry = self.query_one("#entry", Input)
+        entry.value = text
+        entry.cursor_position = len(text)
+        entry.focus()
+
+    def _cmd_snooze(self, arg: str) -> None:
+        if not arg:
+            self.action_snooze_alert()
+            return
+        word, length, reason = parse_snooze(arg)
+        matches = [k for w, k in SNOOZABLE.items() if w.startswith(word)]
+        if len(matches) != 1:
+            raise CommandError(
+                f"cannot snooze {word!r}: /snooze internal|stakeholder|customer|sla 15m REASON"
+            )
+        incident = self._require()
+        snooze = self.store.snooze(incident.id, matches[0], parse_span(length), reason)
+        self.reload()
         self.notify(
-            "\n".join(lines) + "\nF6 drafts the status update",
-            title="OVERDUE",
-            severity="error",
-            timeout=min(30.0, self.playbook.alert_repeat_seconds - 1),
+            f"{snooze.reason}\nIt alerts again at {hhmm(snooze.until)} UTC if still late.",
+            title=f"{LABELS[matches[0]]} snoozed",
         )
 
     # -- the entry line ------------------------------------------------------------------
@@ -841,6 +1030,8 @@ class WarRoomApp(App[int]):
             "close_incident",
             "export",
             "runbook",
+            "act_on_alert",
+            "snooze_alert",
         }
     )
 
@@ -922,7 +1113,6 @@ class WarRoomApp(App[int]):
     def _record_update(self, kind: UpdateKind, text: str) -> None:
         incident = self._require()
         self.store.record_update(incident.id, kind, text)
-        self._last_alert = None
         self.reload()
         self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
 
@@ -933,7 +1123,6 @@ class WarRoomApp(App[int]):
             raise CommandError(f"/switch ID (open: {', '.join(others) or 'none'})")
         self.incident = self.store.get(arg.strip())
         self._warned.clear()
-        self._last_alert = None
         self.reload()
 
     def _cmd_at(self, arg: str) -> None:
@@ -1100,7 +1289,6 @@ class WarRoomApp(App[int]):
         )
         self.incident = incident
         self._warned.clear()
-        self._last_alert = None
         self._keep_draft("", "declare", {})  # declared: the draft has done its job
         entry = self.query_one("#entry", EntryLine)
         if entry.value.strip() == declaration.title:
@@ -1278,6 +1466,14 @@ class WarRoomApp(App[int]):
             )
         yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
         yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
+        yield SystemCommand(
+            "Act on alert",
+            "Draft the late update, or acknowledge (Ctrl+G)",
+            self.action_act_on_alert,
+        )
+        yield SystemCommand(
+            "Snooze alert", "Snooze a late clock, with a reason (Ctrl+N)", self.action_snooze_alert
+        )
         yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
         yield SystemCommand(
             "Close incident", "Close and write the review (F10)", self.action_close_incident

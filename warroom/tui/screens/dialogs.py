@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from warroom.domain.model import Now, RoleAssignment, TimelineEntry
-from warroom.domain.timefmt import hhmm, parse_when, stamp
+from warroom.domain.timefmt import cadence, hhmm, parse_when, stamp
 from warroom.playbook.models import Playbook, Role, Severity
 
 
@@ -137,8 +137,8 @@ def severity_help(sev: Severity) -> Text:
     text.append(f"resolve within {sev.resolve_minutes // 60} h\n")
     text.append("Updates: ", style="bold")
     text.append(
-        f"internal every {sev.internal_update_minutes} min, "
-        f"stakeholders every {sev.stakeholder_update_minutes} min\n"
+        f"internal every {cadence(sev.internal_update_minutes)}, "
+        f"stakeholders every {cadence(sev.stakeholder_update_minutes)}\n"
     )
     text.append(sev.customer_comms, style="italic")
     return text

@@ -32,6 +32,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+R", "Runbook: attach a scenario, start/apply a mitigation, root cause"),
     ("F11", "Third-party status pages (Stripe, Supabase, Vercel) in full"),
     ("Ctrl+E", "Write the review now (a draft while the incident is open)"),
+    ("Ctrl+G", "Act on the most urgent late clock: draft its update, or acknowledge"),
+    ("Ctrl+N", "Snooze a late clock: puts /snooze CLOCK 15m in the entry line; type why"),
     ("Tab / Shift+Tab", "Move between entry line, timeline and checklist"),
     ("Esc", "Back to the entry line"),
     ("Ctrl+P", "Command palette: every action by name"),

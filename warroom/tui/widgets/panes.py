@@ -14,13 +14,37 @@ from textual.message import Message
 from textual.widgets import Digits, OptionList, Static
 from textual.widgets.option_list import Option
 
-from warroom.domain.clocks import Clock, ClockState
+from warroom.domain.clocks import Clock, ClockKind, ClockState
 from warroom.domain.incident import section_title
 from warroom.domain.model import ChecklistItem, Incident, RoleAssignment
-from warroom.domain.timefmt import countdown, duration, hhmm
+from warroom.domain.timefmt import countdown, hhmm, lateness
 from warroom.playbook.models import Playbook
 
 _SEVERITY_CLASSES = ("-sev1", "-sev2", "-sev3")
+
+HEADER_CLOCK_NAMES = {
+    ClockKind.INTERNAL_UPDATE: "internal update",
+    ClockKind.STAKEHOLDER_UPDATE: "stakeholder update",
+    ClockKind.ACKNOWLEDGE: "ack",
+    ClockKind.RESOLVE: "SLA",
+    ClockKind.CUSTOMER_COMMS: "customer comms",
+}
+
+
+@dataclass(frozen=True)
+class OtherAlert:
+    """The worst late clock of an open incident that is not the one shown."""
+
+    incident: Incident
+    severity_name: str
+    clock: Clock
+
+    @property
+    def text(self) -> str:
+        """ "INC-2026-11-27-3 SEV-1: ack LATE 2m, /switch"."""
+        late = lateness(-self.clock.remaining)
+        name = HEADER_CLOCK_NAMES[self.clock.kind]
+        return f"{self.incident.id} {self.severity_name}: {name} LATE {late}, /switch"
 
 
 class IncidentHeader(Static):
@@ -33,11 +57,16 @@ class IncidentHeader(Static):
         now: datetime,
         read_only: bool = False,
         others_open: int = 0,
+        other_alert: OtherAlert | None = None,
     ) -> None:
         self.remove_class(*_SEVERITY_CLASSES)
         if incident is None:
             hint = "waiting for one" if read_only else "F2 declares one"
-            self.update(Text(f" warroom  ·  no open incident  ·  {hint}", style="bold"))
+            text = Text(f" warroom  ·  no open incident  ·  {hint}", style="bold")
+            if other_alert is not None:
+                text.append("  ")
+                text.append(f" {other_alert.text} ", style="bold reverse")
+            self.update(text)
             return
         sev = playbook.severity(incident.severity)
         self.add_class(f"-sev{min(sev.level, 3)}")
@@ -49,7 +78,9 @@ class IncidentHeader(Static):
         text.append(f" T+{countdown(incident.elapsed(now))} ")
         if read_only:
             text.append(" READ-ONLY ", style="bold reverse")
-        if others_open:
+        if other_alert is not None:  # another incident is late: it goes before the title
+            text.append(f" {other_alert.text} ", style="bold reverse")
+        elif others_open:
             text.append(f" +{others_open} OPEN: /switch ", style="bold reverse")
         text.append(" ")
         text.append(incident.title)
@@ -59,18 +90,32 @@ class IncidentHeader(Static):
 class RolesPane(Static):
     """Who holds IC, Ops, Dev and Comms right now."""
 
-    def show(self, playbook: Playbook, roles: dict[str, RoleAssignment]) -> None:
+    NAME_WIDTH = 14
+    """Names are padded to the longest (up to this) so that the "since" times line up."""
+
+    def show(
+        self,
+        playbook: Playbook,
+        roles: dict[str, RoleAssignment],
+        nudged: frozenset[str] = frozenset(),
+    ) -> None:
+        """`nudged`: role keys the runbook wants filled by now (shown loud, not dim)."""
         text = Text(no_wrap=True, overflow="ellipsis")
-        width = max(len(r.short) for r in playbook.roles)
+        width = max((len(r.short) for r in playbook.roles), default=0)
+        names = [f"@{h.person}" for h in roles.values()]
+        name_width = min(self.NAME_WIDTH, max((len(n) for n in names), default=0))
         for i, role in enumerate(playbook.roles):
             if i:
                 text.append("\n")
             text.append(f"{role.short:<{width}}  ", style="bold")
             holder = roles.get(role.key)
             if holder is None:
-                text.append("unassigned", style="dim italic")
+                if role.key in nudged:
+                    text.append("UNASSIGNED: F3", style="bold yellow")
+                else:
+                    text.append("unassigned", style="dim italic")
             else:
-                text.append(f"@{holder.person}")
+                text.append(f"{'@' + holder.person:<{name_width}}")
                 text.append(f"  since {hhmm(holder.assigned_at)}", style="dim")
         self.update(text)
 
@@ -156,7 +201,7 @@ class NextUpdatePane(Vertical):
         yield Static(id="other-clocks")
 
     def show(self, clocks: list[Clock]) -> None:
-        self.remove_class("-warning", "-overdue", "-stopped")
+        self.remove_class("-warning", "-overdue", "-stopped", "-snoozed")
         digits = self.query_one("#countdown", Digits)
         due_line = self.query_one("#due-line", Static)
         others = self.query_one("#other-clocks", Static)
@@ -171,6 +216,8 @@ class NextUpdatePane(Vertical):
             ClockState.OVERDUE: "-overdue",
             ClockState.STOPPED: "-stopped",
         }.get(main.state)
+        if main.snoozed:
+            state_class = "-snoozed"
         if state_class:
             self.add_class(state_class)
         digits.update(
@@ -183,6 +230,9 @@ class NextUpdatePane(Vertical):
                 lines.append("\n")
             lines.append(f"{clock.short_label:<13}", style="bold")
             lines.append_text(_clock_value(clock))
+            if clock.snoozed_until is not None:
+                lines.append("\n")
+                lines.append_text(_snoozed_text(clock, indent="  "))
         others.update(lines)
 
 
@@ -195,13 +245,28 @@ def _when(clock: Clock) -> str:
     return hhmm(clock.due_at)
 
 
+def _snoozed_text(clock: Clock, indent: str = "") -> Text:
+    """ "snoozed until 10:45: waiting on Stripe" (the reason is the IC's text: plain)."""
+    assert clock.snoozed_until is not None
+    text = Text(f"{indent}snoozed until {hhmm(clock.snoozed_until)}", style="yellow")
+    if clock.snooze_reason:
+        text.append(f": {clock.snooze_reason}", style="italic")
+    return text
+
+
 def _due_text(clock: Clock) -> Text:
     if clock.state is ClockState.STOPPED:
         return Text("Internal updates stopped: resolved", style="dim")
     assert clock.due_at is not None
     if clock.state is ClockState.OVERDUE:
-        late = duration(-clock.remaining)
+        late = lateness(-clock.remaining)
+        if clock.snoozed:
+            text = Text(f"Internal update {late} LATE\n", style="bold")
+            return text.append_text(_snoozed_text(clock))
         return Text(f"Internal update {late} LATE · F6", style="bold")
+    if clock.snoozed:
+        text = Text(f"Internal update due {_when(clock)} UTC\n")
+        return text.append_text(_snoozed_text(clock))
     return Text(f"Internal update due {_when(clock)} UTC")
 
 
@@ -213,7 +278,8 @@ def _clock_value(clock: Clock) -> Text:
     face = countdown(clock.remaining)
     due = _when(clock)
     if clock.state is ClockState.OVERDUE:
-        return Text(f"LATE {duration(-clock.remaining)} ({due})", style="bold red")
-    if clock.state is ClockState.WARNING:
+        style = "bold yellow" if clock.snoozed else "bold red"
+        return Text(f"LATE {lateness(-clock.remaining)} ({due})", style=style)
+    if clock.state is ClockState.WARNING and not clock.snoozed:
         return Text(f"{face} (due {due})", style="bold yellow")
     return Text(f"{face} (due {due})")
