@@ -294,7 +294,8 @@ class WarRoomApp(App[int]):
                 checklist = ChecklistPane(id="checklist")
                 checklist.border_title = "Checklist"
                 yield checklist
-        yield Footer(compact=True)
+        # The palette's key is in help (F1): at 80x24 the footer has room for F1-F10 only.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         entry = self.query_one("#entry", EntryLine)

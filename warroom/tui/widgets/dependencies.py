@@ -49,9 +49,13 @@ class DependenciesPane(Static):
     """The Dependencies pane: a line per status page."""
 
     def show(self, statuses: list[DependencyStatus]) -> None:
-        self.update(summary_text(statuses))
+        # Worst first: on a short screen the pane is one line, and that line is the news.
+        ordered = sorted(statuses, key=lambda s: s.all_good)
+        self.update(summary_text(ordered))
         bad = [s for s in statuses if not s.all_good]
         self.set_class(bool(bad), "-degraded")
+        more = len(statuses) - 1
+        self.border_subtitle = f"+{more} · F11" if more > 0 else ""
 
 
 class DependenciesScreen(ModalScreen[None]):

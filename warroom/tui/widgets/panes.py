@@ -198,6 +198,7 @@ class NextUpdatePane(Vertical):
     def compose(self) -> ComposeResult:
         yield Digits("--:--", id="countdown")
         yield Static(id="due-line")
+        yield Static(id="main-line")  # instead of the two above on a short screen (80x24)
         yield Static(id="other-clocks")
 
     def show(self, clocks: list[Clock]) -> None:
@@ -208,6 +209,7 @@ class NextUpdatePane(Vertical):
         if not clocks:
             digits.update("--:--")
             due_line.update("")
+            self.query_one("#main-line", Static).update("")
             others.update(Text("No open incident", style="dim"))
             return
         main, rest = clocks[0], clocks[1:]
@@ -224,6 +226,10 @@ class NextUpdatePane(Vertical):
             countdown(main.remaining) if main.state is not ClockState.STOPPED else "--:--"
         )
         due_line.update(_due_text(main))
+        compact = Text(no_wrap=True, overflow="ellipsis")
+        compact.append(f"{main.short_label:<13}", style="bold")
+        compact.append_text(_clock_value(main))
+        self.query_one("#main-line", Static).update(compact)
         lines = Text(no_wrap=True, overflow="ellipsis")
         for i, clock in enumerate(rest):
             if i:
