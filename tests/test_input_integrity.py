@@ -302,3 +302,16 @@ def _sent_texts(store: Store, incident_id: str) -> list[str]:
     from warroom.store.outbox import list_outbox
 
     return [item.text for item in list_outbox(store, incident_id, limit=50)]
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app, store):
+    store.declare("Checkout down", 1)
+    notes: list[str] = []
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        app.query_one(TimelineView).focus()  # not in the entry line, where Ctrl+C copies
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert notes and "Ctrl+Q" in notes[-1]
+        assert "[" not in notes[-1]

@@ -261,6 +261,10 @@ class WarRoomApp(App[int]):
             return
         self.screen.set_focus(entry)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit (Textual's own message is markup, and ours never is)."""
+        self.notify("Press Ctrl+Q to quit (everything is already saved)", title="Quit?")
+
     async def action_quit(self) -> None:
         if isinstance(self.screen, Dialog):
             self.screen.keep_typed()  # quitting mid-dialog keeps what was typed in it
