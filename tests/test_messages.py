@@ -544,3 +544,10 @@ def test_a_pinned_action_is_listed_once() -> None:
     context = message_context(data, MessageKind.STATUS_UPDATE)
     assert context["what_we_know"] == []
     assert context["actions_taken"] == ["10:03 Rolled back"]
+
+
+def test_an_empty_draft_has_no_bracketed_fill_in_prompts() -> None:
+    """A draft is sendable as written: no "[Action 1]" left for people to read."""
+    for kind in (MessageKind.STATUS_UPDATE, MessageKind.STAKEHOLDER_UPDATE):
+        text = (GOLDEN / f"{kind.value}_empty.md").read_text(encoding="utf-8")
+        assert "[Action" not in text and "[Finding" not in text and "[Next action" not in text
