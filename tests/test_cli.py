@@ -402,3 +402,13 @@ def test_an_observer_needs_a_database_and_changes_nothing(
     code, _, err = run(capsys, "--read-only", "log", "from an observer")
     assert (code, err.count("\n")) == (1, 1)
     assert "read-only: cannot log the entry" in err
+
+
+def test_show_json_carries_the_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    incident_id = declare(capsys, "--detected", "-10m")
+    metrics = show_json(capsys, incident_id)["metrics"]
+    assert 599 <= metrics["time_to_declare"] <= 601  # detected 10 minutes before declaring
+    assert metrics["time_to_acknowledge"] is None  # a script's declaration is not a response
+    assert metrics["acknowledge_target"]["seconds"] == 15 * 60  # SEV-2
+    assert list(metrics["time_at_severity"]) == ["2"]
+    assert metrics["cadence_compliance"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -243,7 +244,12 @@ def test_full_review_content(tmp_path: Path) -> None:
     assert "**Duration:** 09:52 - 11:05 UTC (1h 13m)\n" in text
     assert "**Severity:** SEV-1 (Critical Outage)\n" in text
     assert "**Incident Commander:** carol (handed off from alice at 10:25)\n" in text
-    assert "- **Downtime:** 1h 13m\n" in text
+    # Downtime is the impact window (detected 09:52 to mitigated 10:41), not the duration.
+    assert "- **Downtime:** 49m\n" in text
+    metrics = section(text, "## Metrics")
+    assert "| Time to resolve | 1h 13m (target 1h 00m: missed by 13m) |" in metrics
+    assert "| Time at each severity (from declaration) | SEV-2 20m, SEV-1 45m |" in metrics
+    assert "| Internal | 11:00 | not sent | 5m |" in metrics
     moments = section(text, "### Key moments")
     for label, time in [
         ("Issue first detected", "09:52"),
@@ -494,7 +500,8 @@ def _assert_markdown_intact(text: str) -> None:
     assert "\x1b" not in text
     assert "<script>" not in text
     assert "&lt;script&gt;" in text
-    assert "{{ 7*7 }}" in text and "49" not in text
+    # Not evaluated: the text stays, and no 49 appears but as a duration ("49m").
+    assert "{{ 7*7 }}" in text and not re.search(r"\b49\b(?!m)", text)
     assert "{% if %}" in text
     for header in ["| Time | Event |", "| Moment | Time |"]:
         for row in table_rows(text, header):
@@ -554,8 +561,9 @@ def test_hostile_text_keeps_the_document_structure(tmp_path: Path) -> None:
         return [h for h in found[1:] if not h.startswith("h4 ")]
 
     assert sections(headings) == sections(clean_headings)
-    assert len(tables) == len(clean_tables) == 3
-    moments, events, actions = tables
+    assert len(tables) == len(clean_tables) == 5
+    metrics, _updates, moments, events, actions = tables
+    assert metrics == [2] * 12  # the header and eleven metrics: user text cannot add cells
     assert moments == [2] * 9
     assert events == [2] * (1 + len(hostile.timeline(hid)))
     assert actions == [5, 5]

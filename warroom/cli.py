@@ -361,6 +361,10 @@ def _incident_text(store: Store, incident: Incident) -> Iterator[str]:
 
 
 def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
+    from warroom.domain.metrics import incident_metrics, metrics_json
+
+    entries = store.timeline(incident.id)
+    metrics = incident_metrics(incident, entries, store.playbook, store.clock())
     return {
         "id": incident.id,
         "title": incident.title,
@@ -393,8 +397,9 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
                 "author": e.author,
                 "pinned": e.pinned,
             }
-            for e in store.timeline(incident.id)
+            for e in entries
         ],
+        "metrics": metrics_json(metrics),
     }
 
 

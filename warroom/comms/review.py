@@ -28,12 +28,14 @@ from warroom.domain.incident import (
     section_title,
     severity_periods,
 )
+from warroom.domain.metrics import Metrics, Target, incident_metrics
 from warroom.domain.model import (
     ActionItem,
     ChecklistItem,
     EntryKind,
     Incident,
     RoleAssignment,
+    Status,
     TimelineEntry,
 )
 from warroom.domain.timefmt import duration, hhmm, stamp, utc
@@ -99,6 +101,70 @@ def _severity_name(playbook: Playbook, level: int) -> str:
         return playbook.severity(level).name
     except KeyError:
         return f"SEV-{level}"
+
+
+def _target_text(taken: float | None, target: Target) -> str:
+    if taken is None:
+        return f"— (target {duration(target.seconds)})"
+    margin = target.margin or 0.0
+    verdict = (
+        f"met, {duration(margin)} to spare" if target.met else f"missed by {duration(-margin)}"
+    )
+    return f"{duration(taken)} (target {duration(target.seconds)}: {verdict})"
+
+
+def _status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+def _metrics_context(
+    data: ReviewData, metrics: Metrics, when: Callable[[datetime | None], str | None]
+) -> dict[str, object]:
+    """The Metrics section: the numbers `domain.metrics` defines, as text."""
+    def span(seconds: float | None) -> str:
+        return "—" if seconds is None else duration(seconds)
+
+    statuses = ", ".join(
+        f"{_status_label(name)} {duration(seconds)}"
+        for name, seconds in metrics.time_in_status.items()
+    )
+    severities = ", ".join(
+        f"{_severity_name(data.playbook, level)} {duration(seconds)}"
+        for level, seconds in metrics.time_at_severity.items()
+    )
+    compliance = metrics.cadence_compliance
+    on_time = sum(u.on_time for u in metrics.updates)
+    cadence = (
+        "no update was due"
+        if compliance is None
+        else f"{compliance:.0f}% on time ({on_time} of {len(metrics.updates)})"
+    )
+    rows = [
+        ("Time to detect (impact start to detection)", span(metrics.time_to_detect)),
+        ("Time to acknowledge", _target_text(metrics.time_to_acknowledge, metrics.acknowledge)),
+        ("Time to declare", span(metrics.time_to_declare)),
+        ("Time to identify", span(metrics.time_to_identify)),
+        ("Time to mitigate", span(metrics.time_to_mitigate)),
+        ("Time to resolve", _target_text(metrics.time_to_resolve, metrics.resolve)),
+        ("Downtime (impact window)", span(metrics.downtime)),
+        ("Time at each severity (from declaration)", severities or "—"),
+        ("Time in each status", statuses or "—"),
+        ("Update cadence", cadence),
+        ("Longest silence (no update sent)", span(metrics.longest_silence)),
+    ]
+    updates = [
+        {
+            "kind": u.kind.value.capitalize(),
+            "due": when(u.due_at) or "",
+            "sent": (when(u.sent_at) or "") if u.sent_at else "not sent",
+            "late": "on time" if u.on_time else duration(u.late),
+        }
+        for u in metrics.updates
+    ]
+    return {"metrics": rows, "required_updates": updates}
 
 
 def _severity_label(playbook: Playbook, level: int) -> str:
@@ -186,7 +252,11 @@ def review_context(data: ReviewData) -> dict[str, object]:
     else:
         date_text = f"{start.date().isoformat()} to {end.date().isoformat()}"
         span = f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
-    downtime = f"{length}, ongoing" if ongoing else length
+    # Downtime is the impact window (detection to mitigation unless recorded otherwise), not
+    # the incident's duration: users are usually back before the incident is resolved.
+    metrics = incident_metrics(incident, data.entries, playbook, now)
+    ongoing_length = f"{length}, ongoing" if ongoing else length
+    downtime = ongoing_length if metrics.downtime is None else duration(metrics.downtime)
 
     periods = severity_periods(incident, data.entries, end)
     # A change of severity at the very start leaves an empty first period: not worth a mention.
@@ -268,6 +338,7 @@ def review_context(data: ReviewData) -> dict[str, object]:
     return {
         # The record itself, for templates that want more than the fields below.
         "incident": incident,
+        **_metrics_context(data, metrics, when),
         "entries": list(data.entries),
         "role_history": list(data.role_history),
         "playbook": playbook,
