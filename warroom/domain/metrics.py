@@ -220,6 +220,8 @@ def incident_metrics(
         ((b - a).total_seconds() for a, b in zip(marks, marks[1:], strict=False)), default=None
     )
 
+    impact_start = impact_start or incident.impact_start
+    impact_end = impact_end or incident.impact_end
     impact_from = utc(impact_start) if impact_start else detected
     impact_to = (
         utc(impact_end)

@@ -157,6 +157,9 @@ class Incident:
     root_cause_category: str | None = None
     # None for incidents recorded before clock values were captured: the playbook decides.
     clock_values: ClockValues | None = None
+    # When users were affected, if recorded; otherwise detection to mitigation is assumed.
+    impact_start: datetime | None = None
+    impact_end: datetime | None = None
 
     @property
     def is_open(self) -> bool:

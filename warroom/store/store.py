@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -71,6 +72,9 @@ else:  # the write side, imported on the first write (reader.py says why)
 
 __all__ = ["NotFound", "Store", "StoreError", "add_missing_columns"]
 
+_ACTING_AT: ContextVar[datetime | None] = ContextVar("warroom_acting_at", default=None)
+"""The time `Store.at` gives what is done inside it (per thread and task, like a context)."""
+
 
 def _aware(dt: datetime | None) -> datetime | None:
     return None if dt is None else utc(dt)
@@ -132,6 +136,8 @@ def _to_incident(row: IncidentRow | Record) -> Incident:
         review_path=row.review_path,
         root_cause_category=row.root_cause_category,
         clock_values=_clock_values(row),
+        impact_start=_aware(row.impact_start_at),
+        impact_end=_aware(row.impact_end_at),
     )
 
 
@@ -391,7 +397,27 @@ class Store:
         return clean_line(author if author is not None else self.author)
 
     def _now(self) -> datetime:
-        return utc(self.clock())
+        """When what is being done happens: now, or the time given by `at`."""
+        acting = _ACTING_AT.get()
+        return acting if acting is not None else utc(self.clock())
+
+    @contextmanager
+    def at(self, when: datetime | None) -> Iterator[None]:
+        """Record what is done inside as done at WHEN (None: now), consequences included:
+        the entry that records it, checklist items it ticks, a role's "since", the clock an
+        update restarts. How a script replays an incident to the minute. The future is
+        refused; a change of state may not precede detection (a log entry may)."""
+        if when is None:
+            yield
+            return
+        when = utc(when)
+        if when > utc(self.clock()):
+            raise ValueError(f"{stamp(when)} is in the future")
+        token = _ACTING_AT.set(when)
+        try:
+            yield
+        finally:
+            _ACTING_AT.reset(token)
 
     def _add_entry(
         self,
@@ -408,7 +434,7 @@ class Store:
         row = tables.EntryRow(
             incident_id=incident_id,
             at=utc(at or now),
-            logged_at=utc(now),
+            logged_at=utc(self.clock()),  # when it was entered, whatever time it is about
             kind=kind.value,
             text=text,
             author=author,
@@ -424,11 +450,20 @@ class Store:
             raise NotFound(f"no incident {incident_id}")
         return row
 
-    def _open_row(self, session: Session, incident_id: str) -> IncidentRow:
-        """The incident, which must still be open: a closed record no longer changes."""
+    def _open_row(
+        self, session: Session, incident_id: str, before_detection_ok: bool = False
+    ) -> IncidentRow:
+        """The incident, which must still be open: a closed record no longer changes. A
+        change dated with `at` may not precede detection (`before_detection_ok`: entries
+        may, as what led up to the incident)."""
         row = self._incident_row(session, incident_id)
         if row.status == Status.CLOSED.value:
             raise ValueError(f"{incident_id} is closed")
+        acting = _ACTING_AT.get()
+        if acting is not None and not before_detection_ok and acting < utc(row.detected_at):
+            raise ValueError(
+                f"{stamp(acting)} is before the incident was detected ({stamp(row.detected_at)})"
+            )
         return row
 
     # -- incidents ---------------------------------------------------------------------
@@ -657,10 +692,14 @@ class Store:
         users: str | None = None,
         features: str | None = None,
         author: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> Incident:
+        """Record who and what was affected, and when (the impact window: the review's
+        downtime; it may start before detection)."""
         who = self._who(author)
         with self._write("record impact") as session:
-            row = self._open_row(session, incident_id)
+            row = self._open_row(session, incident_id, before_detection_ok=True)
             parts = []
             if users is not None:
                 row.impact_users = clean_line(users)
@@ -668,6 +707,19 @@ class Store:
             if features is not None:
                 row.impact_features = clean_line(features)
                 parts.append(f"features affected: {row.impact_features}")
+            new_start = utc(start) if start else _aware(row.impact_start_at)
+            new_end = utc(end) if end else _aware(row.impact_end_at)
+            now = utc(self.clock())
+            if (start and utc(start) > now) or (end and utc(end) > now):
+                raise ValueError("the impact window cannot be in the future")
+            if new_start and new_end and new_end < new_start:
+                raise ValueError("the impact cannot end before it starts")
+            if start:
+                row.impact_start_at = new_start
+                parts.append(f"impact from {stamp(start)}")
+            if end:
+                row.impact_end_at = new_end
+                parts.append(f"impact until {stamp(end)}")
             session.add(row)
             if parts:
                 self._add_entry(
@@ -776,7 +828,7 @@ class Store:
             raise ValueError("cannot log an entry in the future")
         who = self._who(author)
         with self._write("log the entry") as session:
-            self._open_row(session, incident_id)
+            self._open_row(session, incident_id, before_detection_ok=True)
             row = self._add_entry(session, incident_id, kind, text, who, at=at, pinned=pinned)
             session.flush()
             return _to_entry(row)
@@ -802,7 +854,7 @@ class Store:
         if not rows:
             return 0
         with self._write("log the entries") as session:
-            self._open_row(session, incident_id)
+            self._open_row(session, incident_id, before_detection_ok=True)
             session.execute(sa.insert(tables.EntryRow), rows)
         return len(rows)
 
@@ -1173,33 +1225,39 @@ class Store:
         owner: str = "",
         author: str | None = None,
     ) -> ActionItem:
+        who = self._who(author)
+        with self._write("add the action item") as session:
+            self._incident_row(session, incident_id)
+            row = self._add_action_item(session, incident_id, text, priority, owner, who)
+            session.flush()
+            return _to_action(row)
+
+    def _add_action_item(
+        self, session: Session, incident_id: str, text: str, priority: str, owner: str, who: str
+    ) -> ActionItemRow:
         prio = self.playbook.priority(priority)
         text = clean_line(text)
         if not text:
             raise ValueError("an action item needs a description")
         now = self._now()
-        who = self._who(author)
-        with self._write("add the action item") as session:
-            self._incident_row(session, incident_id)
-            row = tables.ActionItemRow(
-                incident_id=incident_id,
-                text=text,
-                owner=clean_line(owner).lstrip("@"),
-                priority=prio.name,
-                due_at=utc(action_due(prio, now)),
-                created_at=utc(now),
-            )
-            session.add(row)
-            owner_text = f" (@{row.owner})" if row.owner else ""
-            self._add_entry(
-                session,
-                incident_id,
-                EntryKind.TODO,
-                f"Action item {prio.name}: {text}{owner_text}",
-                who,
-            )
-            session.flush()
-            return _to_action(row)
+        row = tables.ActionItemRow(
+            incident_id=incident_id,
+            text=text,
+            owner=clean_line(owner).lstrip("@"),
+            priority=prio.name,
+            due_at=utc(action_due(prio, now)),
+            created_at=utc(now),
+        )
+        session.add(row)
+        owner_text = f" (@{row.owner})" if row.owner else ""
+        self._add_entry(
+            session,
+            incident_id,
+            EntryKind.TODO,
+            f"Action item {prio.name}: {text}{owner_text}",
+            who,
+        )
+        return row
 
     def action_items(self, incident_id: str) -> list[ActionItem]:
         rows = self._reader.rows(
@@ -1217,17 +1275,27 @@ class Store:
             return _to_incident(row)
 
     def close(
-        self, incident_id: str, notes: ReviewNotes | None = None, author: str | None = None
+        self,
+        incident_id: str,
+        notes: ReviewNotes | None = None,
+        author: str | None = None,
+        items: Sequence[tuple[str, str, str]] = (),
     ) -> Incident:
-        """Close the incident (resolving it first if needed). The review is written by comms."""
+        """Close the incident (resolving it first if needed), with the close's answers and
+        action items `(priority, owner, text)`, in one transaction: all of it or none. The
+        review is written by comms."""
         who = self._who(author)
         now = utc(self._now())
-        if notes is not None:
-            self.save_review_notes(incident_id, notes)
         with self._write("close the incident") as session:
             row = self._incident_row(session, incident_id)
             if row.status == Status.CLOSED.value:
                 return _to_incident(row)
+            self._open_row(session, incident_id)  # an `at` before detection is refused
+            if notes is not None:
+                cleaned = ReviewNotes(**{k: clean_text(v) for k, v in asdict(notes).items()})
+                row.review_json = json.dumps(asdict(cleaned))
+            for priority, owner, text in items:
+                self._add_action_item(session, incident_id, text, priority, owner, who)
             old = Status(row.status)
             if row.resolved_at is None:
                 row.resolved_at = now
@@ -1244,6 +1312,30 @@ class Store:
             row.closed_at = now
             session.add(row)
             self._add_entry(session, incident_id, EntryKind.CLOSED, "Incident closed", who)
+            return _to_incident(row)
+
+    def reopen(self, incident_id: str, author: str | None = None) -> Incident:
+        """A closed or resolved incident is back: investigating again, its clocks running.
+        The review written at close stays where it is; the next export replaces it."""
+        who = self._who(author)
+        with self._write("reopen the incident") as session:
+            row = self._incident_row(session, incident_id)
+            old = Status(row.status)
+            if old not in (Status.CLOSED, Status.RESOLVED):
+                raise ValueError(f"{incident_id} is {old.label.lower()}, not closed or resolved")
+            row.status = Status.INVESTIGATING.value
+            row.closed_at = None
+            row.resolved_at = None
+            session.add(row)
+            self._add_entry(
+                session,
+                incident_id,
+                EntryKind.STATUS,
+                f"Incident reopened: {old.label} -> {Status.INVESTIGATING.label}",
+                who,
+                data={"from": old.value, "to": Status.INVESTIGATING.value},
+            )
+            self._auto_tick(session, row, who)  # "Resolve" unticks again
             return _to_incident(row)
 
     # -- drafts: typed into a dialog, not yet submitted ----------------------------------

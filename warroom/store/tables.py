@@ -63,6 +63,10 @@ class IncidentRow(SQLModel, table=True):
     clock_internal_update_minutes: int | None = None
     clock_stakeholder_update_minutes: int | None = None
     clock_customer_comms_minutes: int | None = None
+    # Schema 5. When users were affected, when recorded (`warroom impact --start/--end`);
+    # otherwise the review counts from detection to mitigation.
+    impact_start_at: datetime | None = None
+    impact_end_at: datetime | None = None
 
 
 class EntryRow(SQLModel, table=True):
