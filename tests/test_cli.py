@@ -86,7 +86,13 @@ def test_declare_with_impact_and_detection_time(capsys: pytest.CaptureFixture[st
         capsys, "--impact", "EU users", "--features", "checkout", "--detected", "-10m"
     )
     data = show_json(capsys, incident)
-    assert data["impact"] == {"users": "EU users", "features": "checkout"}
+    assert data["impact"] == {
+        "users": "EU users",
+        "features": "checkout",
+        "revenue": "",
+        "start": None,
+        "end": None,
+    }
     detected = datetime.fromisoformat(data["detected_at"])
     declared = datetime.fromisoformat(data["declared_at"])
     assert timedelta(minutes=9) < declared - detected < timedelta(minutes=11)
@@ -234,7 +240,8 @@ def test_show_json_has_the_whole_incident(capsys: pytest.CaptureFixture[str]) ->
     data = show_json(capsys, incident)
     assert data["id"] == incident and data["title"] == "Checkout failing"
     assert data["severity"] == 2 and data["status"] == "investigating"
-    assert data["roles"] == {}
+    assert data["roles"] == []
+    assert data["action_items"] == [] and data["severity_history"] == []
     assert data["checklist"] and set(data["checklist"][0]) == {
         "section",
         "text",

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import __version__, cli_comms, cli_deps, cli_playbook
+from warroom import __version__, cli_actions, cli_comms, cli_deps, cli_playbook
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -46,7 +46,7 @@ BATCH_SECONDS = 0.2  # ...or once the oldest waiting line is this old.
 
 _TYPED_KINDS = [k.value for k in EntryKind if not k.is_automatic]
 _SEVERITY = re.compile(r"(?:sev[-_ ]?)?(\d+)", re.IGNORECASE)
-_WHEN_OPTIONS = ("--at", "--detected")
+_WHEN_OPTIONS = ("--at", "--detected", "--start", "--end")
 _RELATIVE = re.compile(r"-\d+[mh]")
 
 Command = Callable[[Store, argparse.Namespace], int]
@@ -68,6 +68,8 @@ def _attach_relative_times(argv: list[str]) -> list[str]:
     for arg in argv:
         if out and out[-1] in _WHEN_OPTIONS and _RELATIVE.fullmatch(arg):
             out[-1] = f"{out[-1]}={arg}"
+        elif out and out[-1] == "detected" and _RELATIVE.fullmatch(arg):
+            out += ["--", arg]  # `warroom detected -15m`: a time, not an option
         else:
             out.append(arg)
     return out
@@ -125,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     declare.add_argument("--features", default="", metavar="F", help="features affected")
     declare.add_argument("--detected", metavar="WHEN", help="HH:MM (UTC), ISO 8601 or -15m")
     declare.add_argument("--ic", metavar="NAME", help="the incident commander (default: none yet)")
+    declare.add_argument(
+        "--at", metavar="WHEN", help="declared at WHEN (the ID carries its UTC date); default now"
+    )
 
     log = command("log", _log, "add to the timeline of the open incident ('-': stdin lines)")
     log.add_argument("--incident", metavar="ID", help="default: the open incident")
@@ -146,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
+    cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
@@ -222,14 +228,16 @@ def _war_room(store: Store, args: argparse.Namespace) -> int:
 
 def _declare(store: Store, args: argparse.Namespace) -> int:
     detected = parse_when(args.detected, store.clock()) if args.detected else None
-    incident = store.declare(
-        args.title,
-        args.sev,
-        impact_users=args.impact,
-        impact_features=args.features,
-        detected_at=detected,
-        commander=args.ic,
-    )
+    at = parse_when(args.at, store.clock()) if args.at else None
+    with store.at(at):
+        incident = store.declare(
+            args.title,
+            args.sev,
+            impact_users=args.impact,
+            impact_features=args.features,
+            detected_at=detected,
+            commander=args.ic,
+        )
     print(incident.id)
     return 0
 
@@ -361,32 +369,45 @@ def _incident_text(store: Store, incident: Incident) -> Iterator[str]:
 
 
 def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
+    """The incident's full record (README: "show --json"); `warroom import` reads it back."""
     from warroom.domain.metrics import incident_metrics, metrics_json
 
     entries = store.timeline(incident.id)
     metrics = incident_metrics(incident, entries, store.playbook, store.clock())
+
+    def history(kind: EntryKind) -> list[dict[str, Any]]:
+        return [
+            {"at": _iso(e.at), "from": e.data.get("from"), "to": e.data.get("to")}
+            for e in entries
+            if e.kind is kind and "to" in e.data
+        ]
+
     return {
         "id": incident.id,
         "title": incident.title,
         "severity": incident.severity,
         "status": incident.status.value,
-        "impact": {"users": incident.impact_users, "features": incident.impact_features},
         "detected_at": _iso(incident.detected_at),
         "declared_at": _iso(incident.declared_at),
         "acknowledged_at": _iso(incident.acknowledged_at),
         "mitigated_at": _iso(incident.mitigated_at),
         "resolved_at": _iso(incident.resolved_at),
         "closed_at": _iso(incident.closed_at),
-        "roles": {key: a.person for key, a in store.roles(incident.id).items()},
-        "checklist": [
+        "impact": {
+            "users": incident.impact_users,
+            "features": incident.impact_features,
+            "revenue": incident.review.revenue_impact,
+            "start": _iso(incident.impact_start),
+            "end": _iso(incident.impact_end),
+        },
+        "roles": [
             {
-                "section": item.section,
-                "text": item.text,
-                "done": item.done,
-                "done_by": item.done_by,
-                "done_at": _iso(item.done_at),
+                "role": a.role,
+                "name": a.person,
+                "since": _iso(a.assigned_at),
+                "until": _iso(a.ended_at),
             }
-            for item in store.checklist(incident.id)
+            for a in store.role_history(incident.id)
         ],
         "timeline": [
             {
@@ -399,6 +420,28 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
             }
             for e in entries
         ],
+        "checklist": [
+            {
+                "section": item.section,
+                "text": item.text,
+                "done": item.done,
+                "done_by": item.done_by,
+                "done_at": _iso(item.done_at),
+            }
+            for item in store.checklist(incident.id)
+        ],
+        "action_items": [
+            {
+                "priority": a.priority,
+                "owner": a.owner,
+                "text": a.text,
+                "due": _iso(a.due_at),
+                "done": a.status.casefold() == "done",
+            }
+            for a in store.action_items(incident.id)
+        ],
+        "severity_history": history(EntryKind.SEVERITY),
+        "status_history": history(EntryKind.STATUS),
         "metrics": metrics_json(metrics),
     }
 

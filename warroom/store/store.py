@@ -494,8 +494,10 @@ class Store:
             raise ValueError("the incident commander needs a name")
         now = self._now()
         detected = utc(detected_at) if detected_at else now
-        if detected > now:
+        if detected > utc(self.clock()):
             raise ValueError("detected time is in the future")
+        if detected > now:
+            raise ValueError(f"detected after the declaration ({stamp(now)})")
         with self._write("declare the incident") as session:
             day = now.date()
             prefix = f"INC-{day.isoformat()}-"
