@@ -71,15 +71,19 @@ def test_cadence_follows_the_severity_in_force(store, clock) -> None:
     ]
     assert internal == [
         (at(11, 0), at(10, 10), 0.0),  # SEV-2: every 60 min from the declaration
-        (at(11, 10), at(10, 40), 0.0),
+        (at(10, 40), at(10, 40), 0.0),  # SEV-1 from 10:20: 30 min after 10:10, as shown
         (at(11, 10), None, 20 * MIN),  # SEV-1 from 10:40: due 11:10, never sent by 11:30
     ]
     customer = [
         (u.due_at, u.sent_at, u.late) for u in metrics.updates if u.kind is UpdateKind.CUSTOMER
     ]
     assert customer == [(at(10, 50), None, 40 * MIN)]  # 60 min from detection
-    assert not [u for u in metrics.updates if u.kind is UpdateKind.STAKEHOLDER]  # due 12:00
-    assert metrics.cadence_compliance == 50.0
+    # Stakeholders: every 2 h at SEV-2, hourly at SEV-1: from 10:20, due 11:00.
+    stakeholder = [
+        (u.due_at, u.sent_at) for u in metrics.updates if u.kind is UpdateKind.STAKEHOLDER
+    ]
+    assert stakeholder == [(at(11, 0), None)]
+    assert metrics.cadence_compliance == 40.0  # 2 of 5 on time
     assert metrics.longest_silence == 50 * MIN  # 10:40 to resolution at 11:30
 
 

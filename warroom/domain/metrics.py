@@ -111,21 +111,39 @@ def _severity_at(levels: list[tuple[datetime, int]], at: datetime) -> int:
     return level
 
 
+def _due(
+    anchor: datetime, minutes: Callable[[datetime], int], changes: Sequence[datetime]
+) -> datetime:
+    """When a clock restarted at ANCHOR turns late, as the war room showed it: the cadence is
+    the severity's in force, so a severity change can bring the due time forward (or back)."""
+    start = anchor
+    for following in [*(c for c in changes if c > anchor), None]:
+        due = max(start, anchor + timedelta(minutes=minutes(start)))
+        if following is None or due < following:
+            return due
+        start = following
+    raise AssertionError("unreachable")  # the last period has no end
+
+
 def _cadence(
     kind: UpdateKind,
     sent: list[datetime],
     start: datetime,
     end: datetime,
     minutes: Callable[[datetime], int],
+    changes: Sequence[datetime],
 ) -> list[RequiredUpdate]:
     """Each update the cadence required between START and END: due N minutes after the
-    last one (or START), met by the next one sent. `minutes(at)` is the cadence at a time."""
+    last one (or START), met by the next one sent. `minutes(at)` is the cadence at a time;
+    CHANGES, when the severity (and so the cadence) changed."""
     required: list[RequiredUpdate] = []
     anchor = start
     pending = sorted(t for t in sent if start < t <= end)
     while True:
-        due = anchor + timedelta(minutes=minutes(anchor))
         following = next((t for t in pending if t > anchor), None)
+        # The due time the clock showed until the next update (or the end).
+        until = following if following is not None else end
+        due = _due(anchor, minutes, [c for c in changes if c <= until])
         if following is not None:  # the next update sent meets this due (late or not)
             required.append(
                 RequiredUpdate(kind, due, following, max(0.0, (following - due).total_seconds()))
@@ -178,6 +196,7 @@ def incident_metrics(
     acknowledge_minutes = severity(acknowledged or end).acknowledge_minutes
     resolve_minutes = severity(end).resolve_minutes
 
+    changes = [since for since, _ in levels[1:]]
     sent: dict[UpdateKind, list[datetime]] = {kind: [] for kind in UpdateKind}
     for entry in entries:
         if entry.kind is EntryKind.UPDATE:
@@ -191,12 +210,14 @@ def incident_metrics(
         declared,
         end,
         lambda at: severity(at).internal_update_minutes,
+        changes,
     ) + _cadence(
         UpdateKind.STAKEHOLDER,
         sent[UpdateKind.STAKEHOLDER],
         declared,
         end,
         lambda at: severity(at).stakeholder_update_minutes,
+        changes,
     )
     customer_minutes = severity(declared).customer_comms_minutes
     if customer_minutes is not None:
@@ -212,7 +233,7 @@ def incident_metrics(
             updates.append(
                 RequiredUpdate(UpdateKind.CUSTOMER, due, None, (end - due).total_seconds())
             )
-    updates.sort(key=lambda u: u.due_at)
+    updates.sort(key=lambda u: u.sent_at or u.due_at)  # as they happened (or failed to)
 
     told = sorted(t for times in sent.values() for t in times if declared <= t <= end)
     marks = [declared, *told, end]
