@@ -244,6 +244,7 @@ def test_show_json_has_the_whole_incident(capsys: pytest.CaptureFixture[str]) ->
     assert data["action_items"] == [] and data["severity_history"] == []
     assert data["checklist"] and set(data["checklist"][0]) == {
         "section",
+        "position",
         "text",
         "done",
         "done_by",

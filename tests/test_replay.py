@@ -144,3 +144,64 @@ def test_the_replayed_review_tells_the_same_story(capsys, db, tmp_path) -> None:
     assert "A config push halved the proxies' upstream pool" in review
     assert "alert on edge 5xx rate" in review
     assert "DRAFT" not in review
+
+
+# -- import: the record read back ----------------------------------------------------------
+
+
+def _review_body(text: str) -> str:
+    """The review without the line saying when it was generated."""
+    return "\n".join(line for line in text.splitlines() if "enerated" not in line)
+
+
+def test_import_round_trip_gives_the_same_review(capsys, db, tmp_path, monkeypatch) -> None:
+    incident_id, record, review = replay(capsys, tmp_path)
+    source = tmp_path / "record.json"
+    source.write_text(json.dumps(record), encoding="utf-8")
+    monkeypatch.setenv("WARROOM_DB", str(tmp_path / "team.db"))
+    assert run(capsys, "import", str(source)).strip() == incident_id
+    again = json.loads(run(capsys, "show", incident_id, "--json"))
+    exported = Path(run(capsys, "export", incident_id, "-o", str(tmp_path / "r.md")).strip())
+    assert _review_body(exported.read_text(encoding="utf-8")) == _review_body(review)
+    for key in ("timeline", "roles", "checklist", "action_items", "metrics", "impact"):
+        if key == "timeline":  # entry ids are this database's
+            strip = [{k: v for k, v in e.items() if k != "id"} for e in again[key]]
+            assert strip == [{k: v for k, v in e.items() if k != "id"} for e in record[key]]
+        else:
+            assert again[key] == record[key], key
+
+
+def test_import_of_a_taken_id_assigns_a_new_one(capsys, db, tmp_path) -> None:
+    incident_id, record, _ = replay(capsys, tmp_path)
+    source = tmp_path / "record.json"
+    source.write_text(json.dumps(record), encoding="utf-8")
+    out = run(capsys, "import", str(source)).strip()
+    assert out == f"INC-2025-03-14-2 (was {incident_id}: that ID is taken here)"
+    assert json.loads(run(capsys, "show", "INC-2025-03-14-2", "--json"))["original_id"] == (
+        incident_id
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r["timeline"][3].update(at="yesterday"), "timeline[3].at: not a date"),
+        (lambda r: r.pop("declared_at"), "declared_at: missing"),
+        (lambda r: r.update(status="sleeping"), "status:"),
+        (lambda r: r["roles"][0].update(since=None), "roles[0].since:"),
+    ],
+)
+def test_bad_records_are_named_by_place_and_write_nothing(
+    capsys, db, tmp_path, monkeypatch, change, message
+) -> None:
+    _, record, _ = replay(capsys, tmp_path)
+    change(record)
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(record), encoding="utf-8")
+    monkeypatch.setenv("WARROOM_DB", str(tmp_path / "empty.db"))
+    code = main(["import", str(source)])
+    _, err = capsys.readouterr()
+    assert code == 1 and message in err and len(err.splitlines()) == 1, err
+    code = main(["list"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "INC-" not in out

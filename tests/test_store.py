@@ -1338,7 +1338,7 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
 
     store = Store(db, PLAYBOOK, clock=fake_clock, author="alice")
     try:
-        assert _columns(db, "incident")[-8:] == [
+        assert _columns(db, "incident")[-9:] == [
             "root_cause_category",
             "clock_acknowledge_minutes",
             "clock_resolve_minutes",
@@ -1347,8 +1347,9 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
             "clock_customer_comms_minutes",
             "impact_start_at",  # schema 5
             "impact_end_at",
+            "original_id",  # schema 6
         ]
-        assert _user_version(db) == SCHEMA_VERSION == 5
+        assert _user_version(db) == SCHEMA_VERSION == 6
         assert "saved_at" in _columns(db, "form_draft")  # schema 3's table, added
         # The data is intact.
         old = store.get("INC-2026-11-27-1")

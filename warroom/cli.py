@@ -22,12 +22,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import __version__, cli_actions, cli_comms, cli_deps, cli_playbook
+from warroom import __version__, cli_actions, cli_comms, cli_deps, cli_import, cli_playbook
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -152,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
     cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
+    cli_import.add_parsers(commands, sub_globals)
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
@@ -382,7 +384,9 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
             if e.kind is kind and "to" in e.data
         ]
 
+    values = incident.clock_values
     return {
+        "format": 1,
         "id": incident.id,
         "title": incident.title,
         "severity": incident.severity,
@@ -393,6 +397,9 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
         "mitigated_at": _iso(incident.mitigated_at),
         "resolved_at": _iso(incident.resolved_at),
         "closed_at": _iso(incident.closed_at),
+        "last_internal_update_at": _iso(incident.last_internal_update_at),
+        "last_stakeholder_update_at": _iso(incident.last_stakeholder_update_at),
+        "last_customer_update_at": _iso(incident.last_customer_update_at),
         "impact": {
             "users": incident.impact_users,
             "features": incident.impact_features,
@@ -400,12 +407,17 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
             "start": _iso(incident.impact_start),
             "end": _iso(incident.impact_end),
         },
+        "review": asdict(incident.review),
+        "root_cause_category": incident.root_cause_category,
+        "original_id": incident.original_id,
+        "clock_values": asdict(values) if values else None,
         "roles": [
             {
                 "role": a.role,
                 "name": a.person,
                 "since": _iso(a.assigned_at),
                 "until": _iso(a.ended_at),
+                "by": a.assigned_by,
             }
             for a in store.role_history(incident.id)
         ],
@@ -417,12 +429,15 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
                 "text": e.text,
                 "author": e.author,
                 "pinned": e.pinned,
+                "logged_at": _iso(e.logged_at),
+                "data": e.data,
             }
             for e in entries
         ],
         "checklist": [
             {
                 "section": item.section,
+                "position": item.position,
                 "text": item.text,
                 "done": item.done,
                 "done_by": item.done_by,

@@ -160,6 +160,8 @@ class Incident:
     # When users were affected, if recorded; otherwise detection to mitigation is assumed.
     impact_start: datetime | None = None
     impact_end: datetime | None = None
+    # The ID it had in the database it was imported from, when that one was taken here.
+    original_id: str | None = None
 
     @property
     def is_open(self) -> bool:

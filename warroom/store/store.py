@@ -43,6 +43,7 @@ from warroom.domain.model import (
     UpdateKind,
     system_clock,
 )
+from warroom.domain.record import IncidentRecord
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import hhmm, stamp, utc
 from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Role, Severity
@@ -138,6 +139,7 @@ def _to_incident(row: IncidentRow | Record) -> Incident:
         clock_values=_clock_values(row),
         impact_start=_aware(row.impact_start_at),
         impact_end=_aware(row.impact_end_at),
+        original_id=row.original_id,
     )
 
 
@@ -1338,6 +1340,111 @@ class Store:
                 data={"from": old.value, "to": Status.INVESTIGATING.value},
             )
             self._auto_tick(session, row, who)  # "Resolve" unticks again
+            return _to_incident(row)
+
+    # -- import: a whole record, as `show --json` wrote it -------------------------------
+
+    def import_record(self, record: IncidentRecord, author: str | None = None) -> Incident:
+        """Recreate an incident from its record, every time, author, pin, role, item and
+        checklist state as recorded, in one transaction. If its ID is taken here, it gets the
+        next free one for its declaration's day and keeps the old one as `original_id`."""
+        source = record.incident
+        declared = utc(source.declared_at)
+        with self._write("import the incident") as session:
+            prefix = f"INC-{declared.date().isoformat()}-"
+            existing = session.exec(
+                sqlmodel.select(tables.IncidentRow.id).where(
+                    sqlmodel.col(tables.IncidentRow.id).startswith(prefix)
+                )
+            ).all()
+            taken = session.get(tables.IncidentRow, source.id) is not None
+            new_id = next_incident_id(declared.date(), existing) if taken else source.id
+            row = tables.IncidentRow(
+                id=new_id,
+                title=clean_line(source.title),
+                severity=source.severity,
+                status=source.status.value,
+                impact_users=clean_line(source.impact_users),
+                impact_features=clean_line(source.impact_features),
+                detected_at=utc(source.detected_at),
+                declared_at=declared,
+                acknowledged_at=_aware(source.acknowledged_at),
+                mitigated_at=_aware(source.mitigated_at),
+                resolved_at=_aware(source.resolved_at),
+                closed_at=_aware(source.closed_at),
+                last_internal_update_at=_aware(source.last_internal_update_at),
+                last_stakeholder_update_at=_aware(source.last_stakeholder_update_at),
+                last_customer_update_at=_aware(source.last_customer_update_at),
+                review_json=json.dumps(
+                    {k: clean_text(v) for k, v in asdict(source.review).items()}
+                ),
+                root_cause_category=source.root_cause_category,
+                impact_start_at=_aware(source.impact_start),
+                impact_end_at=_aware(source.impact_end),
+                original_id=source.id if taken else source.original_id,
+            )
+            if source.clock_values is not None:
+                values = source.clock_values
+                row.clock_acknowledge_minutes = values.acknowledge_minutes
+                row.clock_resolve_minutes = values.resolve_minutes
+                row.clock_internal_update_minutes = values.internal_update_minutes
+                row.clock_stakeholder_update_minutes = values.stakeholder_update_minutes
+                row.clock_customer_comms_minutes = values.customer_comms_minutes
+            else:
+                _capture_clocks(row, self.playbook.severity(source.severity))
+            session.add(row)
+            session.flush()
+            for entry in record.timeline:
+                session.add(
+                    tables.EntryRow(
+                        incident_id=new_id,
+                        at=utc(entry.at),
+                        logged_at=utc(entry.logged_at),
+                        kind=entry.kind.value,
+                        text=clean_text(entry.text),
+                        author=clean_line(entry.author),
+                        pinned=entry.pinned,
+                        data_json=json.dumps(entry.data),
+                    )
+                )
+            for role in record.roles:
+                session.add(
+                    tables.RoleRow(
+                        incident_id=new_id,
+                        role=role.role,
+                        person=clean_line(role.person),
+                        assigned_at=utc(role.assigned_at),
+                        assigned_by=clean_line(role.assigned_by),
+                        ended_at=_aware(role.ended_at),
+                    )
+                )
+            for item in record.checklist:
+                session.add(
+                    tables.ChecklistRow(
+                        incident_id=new_id,
+                        section=item.section,
+                        position=item.position,
+                        text=clean_line(item.text),
+                        done_at=_aware(item.done_at),
+                        done_by=item.done_by,
+                    )
+                )
+            for action in record.action_items:
+                try:
+                    hours = self.playbook.priority(action.priority).due_hours
+                except KeyError:
+                    hours = 0
+                session.add(
+                    tables.ActionItemRow(
+                        incident_id=new_id,
+                        text=clean_line(action.text),
+                        owner=clean_line(action.owner),
+                        priority=action.priority,
+                        due_at=utc(action.due_at),
+                        status=action.status,
+                        created_at=utc(action.due_at) - timedelta(hours=hours),
+                    )
+                )
             return _to_incident(row)
 
     # -- drafts: typed into a dialog, not yet submitted ----------------------------------

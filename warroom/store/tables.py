@@ -67,6 +67,8 @@ class IncidentRow(SQLModel, table=True):
     # otherwise the review counts from detection to mitigation.
     impact_start_at: datetime | None = None
     impact_end_at: datetime | None = None
+    # Schema 6. Imported under a new ID (`warroom import`): the ID it had where it came from.
+    original_id: str | None = None
 
 
 class EntryRow(SQLModel, table=True):
