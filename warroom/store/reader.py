@@ -25,8 +25,9 @@ from typing import Any
 
 from warroom.domain.timefmt import utc
 
-SCHEMA_VERSION = 6  # 2: root cause category, captured clock values; 3: form drafts;
-# 4: clock snoozes; 5: the impact window; 6: an imported incident's original ID
+SCHEMA_VERSION = 7  # 2: root cause category, captured clock values; 3: form drafts;
+# 4: clock snoozes; 5: the impact window; 6: an imported incident's original ID;
+# 7: the timeline's search index
 """Stored in the database's `PRAGMA user_version` once the schema is up to date."""
 
 TABLES = frozenset(

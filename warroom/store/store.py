@@ -221,6 +221,28 @@ def add_missing_columns(conn: Connection, metadata: MetaData | None = None) -> l
     return [f"{table}.{column.name}" for table, column in missing]
 
 
+SEARCH_INDEX = (
+    # The timeline's full-text index (SQLite FTS5), kept by triggers: schema 7.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS timeline_search USING fts5("
+    " text, content='timeline_entry', content_rowid='id', tokenize='unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS timeline_search_insert AFTER INSERT ON timeline_entry BEGIN"
+    " INSERT INTO timeline_search(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS timeline_search_delete AFTER DELETE ON timeline_entry BEGIN"
+    " INSERT INTO timeline_search(timeline_search, rowid, text)"
+    " VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS timeline_search_update AFTER UPDATE OF text ON timeline_entry"
+    " BEGIN INSERT INTO timeline_search(timeline_search, rowid, text)"
+    " VALUES ('delete', old.id, old.text);"
+    " INSERT INTO timeline_search(rowid, text) VALUES (new.id, new.text); END",
+)
+
+
+def _search_phrase(text: str) -> str:
+    """TEXT as FTS5 phrases, one a word (all must match): user text is never FTS syntax."""
+    words = [w for w in text.split() if w.strip()]
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 class Store:
     """All reads and writes of warroom's SQLite database (WAL, safe for many processes).
 
@@ -306,6 +328,12 @@ class Store:
         try:
             with self._writer.begin() as conn:
                 add_missing_columns(conn)
+                if version < 7:  # the search index arrives, filled from what is there
+                    for statement in SEARCH_INDEX:
+                        conn.exec_driver_sql(statement)
+                    conn.exec_driver_sql(
+                        "INSERT INTO timeline_search(timeline_search) VALUES ('rebuild')"
+                    )
                 if version < SCHEMA_VERSION:
                     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreError as exc:
@@ -922,6 +950,51 @@ class Store:
             (incident_id,),
         )
         return [(date.fromisoformat(r.day), int(r.entries)) for r in rows]
+
+    def search(self, text: str, limit: int = 50) -> list[tuple[TimelineEntry, str]]:
+        """Entries across every incident whose text has all of TEXT's words (any order,
+        any case), best first, each with its text with the matches in [brackets]."""
+        phrase = _search_phrase(text)
+        if not phrase:
+            raise ValueError("search for what? give some words")
+        rows = self._reader.rows(
+            "SELECT e.*, highlight(timeline_search, 0, '[', ']') AS marked"
+            " FROM timeline_search JOIN timeline_entry e ON e.id = timeline_search.rowid"
+            " WHERE timeline_search MATCH ? ORDER BY rank LIMIT ?",
+            (phrase, limit),
+            what="search",
+        )
+        return [(_to_entry(r), str(r.marked)) for r in rows]
+
+    def all_action_items(self) -> list[ActionItem]:
+        """Every incident's action items, soonest due first."""
+        rows = self._reader.rows("SELECT * FROM action_item ORDER BY due_at, id")
+        return [_to_action(r) for r in rows]
+
+    def set_action_item_done(
+        self, item_id: int, done: bool = True, author: str | None = None
+    ) -> ActionItem:
+        """An action item done (or open again). A follow-up outlives its incident: this is
+        recorded on the item, and in the timeline while the incident is open."""
+        who = self._who(author)
+        with self._write("update the action item") as session:
+            row = session.get(tables.ActionItemRow, item_id)
+            if row is None:
+                raise NotFound(f"no action item {item_id} (warroom items lists them)")
+            row.status = "Done" if done else "Open"
+            session.add(row)
+            incident = self._incident_row(session, row.incident_id)
+            if incident.status != Status.CLOSED.value:
+                state = "done" if done else "open again"
+                self._add_entry(
+                    session,
+                    row.incident_id,
+                    EntryKind.TODO,
+                    f"Action item {row.priority} {state}: {row.text}",
+                    who,
+                )
+            session.flush()
+            return _to_action(row)
 
     # -- roles -------------------------------------------------------------------------
 
