@@ -28,7 +28,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import __version__, cli_actions, cli_comms, cli_deps, cli_import, cli_playbook
+from warroom import (
+    __version__,
+    cli_actions,
+    cli_comms,
+    cli_deps,
+    cli_history,
+    cli_import,
+    cli_playbook,
+)
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -47,7 +55,7 @@ BATCH_SECONDS = 0.2  # ...or once the oldest waiting line is this old.
 
 _TYPED_KINDS = [k.value for k in EntryKind if not k.is_automatic]
 _SEVERITY = re.compile(r"(?:sev[-_ ]?)?(\d+)", re.IGNORECASE)
-_WHEN_OPTIONS = ("--at", "--detected", "--start", "--end")
+_WHEN_OPTIONS = ("--at", "--detected", "--start", "--end", "--since")
 _RELATIVE = re.compile(r"-\d+[mh]")
 
 Command = Callable[[Store, argparse.Namespace], int]
@@ -143,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     which = listing.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="all incidents (the default)")
     which.add_argument("--open", action="store_true", help="only open incidents")
+    cli_history.since_option(listing)
+    listing.add_argument("--sev", type=_severity, metavar="N", help="only this severity")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
 
     show = command("show", _show, "show an incident and its timeline")
     show.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
@@ -154,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
     cli_import.add_parsers(commands, sub_globals)
+    cli_history.add_parsers(commands, sub_globals)
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
@@ -257,7 +269,30 @@ def _log(store: Store, args: argparse.Namespace) -> int:
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:
-    incidents = [i for i in store.incidents() if i.is_open or not args.open]
+    start = cli_history.since(store, args.since)
+    incidents = [
+        i
+        for i in store.incidents()
+        if (i.is_open or not args.open)
+        and (start is None or i.declared_at >= start)
+        and (args.sev is None or i.severity == args.sev)
+    ]
+    if args.json:
+        now = store.clock()
+        rows_json = [
+            {
+                "id": i.id,
+                "title": i.title,
+                "severity": i.severity,
+                "status": i.status.value,
+                "declared_at": _iso(i.declared_at),
+                "resolved_at": _iso(i.resolved_at),
+                "duration": i.elapsed(now),
+            }
+            for i in incidents
+        ]
+        print(json.dumps(rows_json, indent=2, ensure_ascii=False))
+        return 0
     rows = [("ID", "SEV", "STATUS", "DECLARED (UTC)", "TITLE")]
     rows += [
         (i.id, f"SEV-{i.severity}", i.status.value, _minute(i.declared_at), i.title)

@@ -5,6 +5,7 @@
     warroom sev      [--incident ID] [--at WHEN] 1|2|3
     warroom assign   [--incident ID] [--at WHEN] ic|ops|dev|comms NAME
     warroom item     [--incident ID] [--at WHEN] [--owner NAME] P0|P1|P2|P3 TEXT
+    warroom item done ITEM
     warroom update   [--incident ID] [--at WHEN] internal|stakeholder|customer [TEXT]
     warroom impact   [--incident ID] [--users T] [--features T] [--revenue T]
                      [--start WHEN] [--end WHEN]
@@ -69,10 +70,12 @@ def add_parsers(
     assign = command("assign", _assign, "assign a role; replacing its holder is a handoff")
     assign.add_argument("role", metavar="ROLE", help="ic, ops, dev or comms")
     assign.add_argument("name", metavar="NAME")
-    item = command("item", _item, "add an action item (due date from its priority)")
+    item = command(
+        "item", _item, "add an action item (due date from its priority), or: item done ITEM"
+    )
     item.add_argument("--owner", metavar="NAME", default="", help="who does it")
-    item.add_argument("priority", metavar="PRIORITY", help="P0, P1, P2 or P3")
-    item.add_argument("text", nargs="+", metavar="TEXT")
+    item.add_argument("priority", metavar="PRIORITY", help="P0, P1, P2 or P3; or 'done'")
+    item.add_argument("text", nargs="+", metavar="TEXT", help="what to do; after done: ITEM")
     update = command("update", _update, "record a status update as sent (restarts its clock)")
     update.add_argument("kind", choices=_UPDATES, metavar="KIND", help=" | ".join(_UPDATES))
     update.add_argument("text", nargs="*", metavar="TEXT", help="what it said")
@@ -134,6 +137,12 @@ def _assign(store: Store, args: argparse.Namespace) -> int:
 
 
 def _item(store: Store, args: argparse.Namespace) -> int:
+    if args.priority.casefold() == "done":  # `warroom item done 12`: a follow-up finished
+        if len(args.text) != 1 or not args.text[0].isdigit():
+            args.usage_error("item done ITEM: ITEM is the number `warroom items` shows")
+        with store.at(_when(store, args.at)):
+            store.set_action_item_done(int(args.text[0]))
+        return 0
     incident_id = _incident(store, args, closed_too=True)
     with store.at(_when(store, args.at)):
         store.add_action_item(incident_id, " ".join(args.text), args.priority.upper(), args.owner)
@@ -242,5 +251,5 @@ def _answers(source: str) -> tuple[ReviewNotes, list[tuple[str, str, str]]]:
             priority, owner = str(item.get("priority", "")), str(item.get("owner", ""))
             items.append((priority.upper(), owner.lstrip("@"), item["text"]))
         else:
-            raise ValueError(f"{place}: write \"P1 @owner what to do\" or a table with text")
+            raise ValueError(f'{place}: write "P1 @owner what to do" or a table with text')
     return ReviewNotes(**answers), items
