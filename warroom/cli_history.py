@@ -1,6 +1,6 @@
 """Between incidents: `warroom search | stats | items`.
 
-    warroom search TEXT [--json]                      every incident's timeline, best first
+    warroom search TEXT [--json]                      every incident's timeline, newest first
     warroom stats [--since DATE] [--json]             the review's metrics across incidents
     warroom items [--open] [--overdue] [--owner NAME] [--json | --format gh]
 

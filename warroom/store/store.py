@@ -953,14 +953,16 @@ class Store:
 
     def search(self, text: str, limit: int = 50) -> list[tuple[TimelineEntry, str]]:
         """Entries across every incident whose text has all of TEXT's words (any order,
-        any case), best first, each with its text with the matches in [brackets]."""
+        any case), newest first, each with its text with the matches in [brackets]."""
         phrase = _search_phrase(text)
         if not phrase:
             raise ValueError("search for what? give some words")
         rows = self._reader.rows(
             "SELECT e.*, highlight(timeline_search, 0, '[', ']') AS marked"
             " FROM timeline_search JOIN timeline_entry e ON e.id = timeline_search.rowid"
-            " WHERE timeline_search MATCH ? ORDER BY rank LIMIT ?",
+            # Newest first: FTS5 walks its index backwards and stops at the limit, where
+            # ranking would score every match (a common word: a third of a second).
+            " WHERE timeline_search MATCH ? ORDER BY timeline_search.rowid DESC LIMIT ?",
             (phrase, limit),
             what="search",
         )
