@@ -59,6 +59,7 @@ from warroom.domain.model import Now, system_clock
 from warroom.domain.text import clean_line
 from warroom.domain.timefmt import utc
 from warroom.integrations.channels import Outgoing, build_payload
+from warroom.integrations.redact import redact
 from warroom.integrations.settings import Channel, Settings, SettingsError
 from warroom.store.outbox import (
     DEFAULT_LEASE,
@@ -176,11 +177,13 @@ for _name in ("httpx", "httpcore"):
 
 
 def _safe(text: str, secret: SecretStr | None = None) -> str:
-    """One line, without the secret or anything that looks like a URL."""
+    """One line, without any part of the secret URL or anything that looks like a URL.
+
+    Every path segment and query value of the channel's URL goes, in any form a server may
+    echo it (percent-encoded, without the scheme, the token alone): see `redact`.
+    """
     if secret is not None:
-        value = secret.get_secret_value()
-        if value:
-            text = text.replace(value, "***")
+        text = redact(text, secret.get_secret_value())
     return clean_line(_URLISH.sub(_redacted_url, text))
 
 
@@ -360,7 +363,7 @@ class _Base:
     def _reply(self, response: httpx.Response, secret: SecretStr) -> _Reply:
         detail = ""
         if not 200 <= response.status_code < 300:
-            detail = _safe(response.text[:200], secret)[:120]
+            detail = _safe(response.text[:4096], secret)[:120]
         return _Reply(response.status_code, response.headers.get("retry-after"), detail)
 
     def _describe(self, exc: Exception) -> str:
@@ -436,7 +439,7 @@ class Deliverer(_Base):
             return self._reply(response, secret)
         except Exception as exc:  # anything: its traceback's httpx frames hold the URL
             problem = exc
-        return DeliveryError(_safe(self._describe(problem), secret))
+        return DeliveryError(_safe(self._describe(problem)))
 
     def deliver(self, item: OutboxItem, now: datetime | None = None) -> DeliveryResult | None:
         """Claim and post one row; None if another deliverer had it first."""
