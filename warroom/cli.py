@@ -146,6 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
+    check = command("check", _check, "check the database file for damage (SQLite integrity_check)")
+    check.set_defaults(needs_store=False)
+
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
@@ -178,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             _error(problem)
     except KeyError as exc:  # the playbook's lookups: no such severity, role or priority
         _error(str(exc.args[0]) if exc.args else "not found")
-    except (StoreError, ValueError) as exc:
+    except (StoreError, ValueError, OverflowError) as exc:
         _error(str(exc))
     except BrokenPipeError:  # `warroom show | head`: the reader has gone, nothing to say
         _silence_stdout()
@@ -188,6 +191,19 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"cannot load {exc.name or 'a module'}: {exc}")
     except KeyboardInterrupt:
         return 130
+    return 1
+
+
+def _check(_store: Store | None, args: argparse.Namespace) -> int:
+    from warroom.store.reader import integrity_check
+
+    path = resolve_db_path(args.db)
+    problems = integrity_check(path)
+    if problems == ["ok"]:
+        print(f"{path}: ok")
+        return 0
+    for problem in problems:
+        print(f"{path}: {' '.join(problem.split())}")
     return 1
 
 

@@ -57,6 +57,35 @@ class NotFound(StoreError):
     pass
 
 
+_DAMAGE = ("malformed", "could not decode", "corrupt")
+
+
+def damaged(path: Path, exc: BaseException) -> str | None:
+    """The one line to say when `exc` means the database file is damaged; None otherwise."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if not any(sign in text.casefold() for sign in _DAMAGE):
+        return None
+    reason = " ".join(text.split())[:80]
+    return (
+        f"database {path} is damaged ({reason}); `warroom --db {path} check` runs SQLite's"
+        " integrity check; restore a backup or copy it with sqlite3's .recover"
+    )
+
+
+def integrity_check(path: Path) -> list[str]:
+    """SQLite's `PRAGMA integrity_check` on `path`, opened read-only: ["ok"] when sound."""
+    if not path.is_file():
+        raise StoreError(f"database {path}: no such file")
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            return [str(row[0]) for row in conn.execute("PRAGMA integrity_check(100)")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [f"cannot check: {exc}"]
+
+
 class deferred:  # noqa: N801 (used like a module)
     """A module imported when one of its attributes is first used.
 
@@ -121,7 +150,9 @@ class Reader:
                 conn = self._open()
             found: list[Record] = conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"database {self.path}: cannot {what}: {exc}") from None
+            raise StoreError(
+                damaged(self.path, exc) or f"database {self.path}: cannot {what}: {exc}"
+            ) from None
         finally:
             if conn is not None:
                 with self._lock:

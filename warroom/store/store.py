@@ -6,7 +6,7 @@ import importlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -53,6 +53,7 @@ from warroom.store.reader import (
     Reader,
     Record,
     StoreError,
+    damaged,
     deferred,
 )
 
@@ -250,6 +251,11 @@ class Store:
         self._engines_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         version, names = self._reader.schema()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database {self.path}: this database was written by a newer warroom"
+                f" (schema {version}); this one knows schema {SCHEMA_VERSION}: upgrade warroom"
+            )
         if version < SCHEMA_VERSION or TABLES - names:
             if read_only:
                 raise StoreError(
@@ -358,7 +364,9 @@ class Store:
             raise
         except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
             orig = getattr(exc, "orig", None) or exc
-            raise StoreError(f"database {self.path}: cannot {what}: {orig}") from None
+            raise StoreError(
+                damaged(self.path, orig) or f"database {self.path}: cannot {what}: {orig}"
+            ) from None
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
@@ -857,6 +865,25 @@ class Store:
                 (incident_id, -1 if limit is None else limit, offset),
             )
         return [_to_entry(r) for r in rows]
+
+    def timeline_pager(
+        self, incident_id: str, total: int, on_error: Callable[[str], None]
+    ) -> Callable[[int, int], list[TimelineEntry]]:
+        """`timeline(incident_id, offset, limit, total)` for a view that draws pages as it
+        scrolls: a page that cannot be read (a damaged database) is empty, and `on_error`
+        hears why, once, instead of the exception escaping into the drawing code."""
+        told: list[str] = []
+
+        def page(offset: int, limit: int) -> list[TimelineEntry]:
+            try:
+                return self.timeline(incident_id, offset, limit, total)
+            except StoreError as exc:
+                if not told:
+                    told.append(str(exc))
+                    on_error(str(exc))
+                return []
+
+        return page
 
     def timeline_days(self, incident_id: str) -> list[tuple[date, int]]:
         """The UTC days the timeline covers, in order, with the number of entries on each."""
