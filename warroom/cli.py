@@ -142,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     show.add_argument("--json", action="store_true", help="machine-readable output")
 
+    for reader in (listing, show):
+        reader.set_defaults(writes=False)
+
     export = command("export", _export, "write the post-incident review and print its path")
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
@@ -163,11 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
+        path = resolve_db_path(args.db)
         store = Store(
-            resolve_db_path(args.db),
+            path,
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
-            read_only=args.read_only,
+            read_only=args.read_only or (not getattr(args, "writes", True) and _unwritable(path)),
         )
         try:
             run: Command = getattr(args, "run", _war_room)
@@ -205,6 +209,14 @@ def _check(_store: Store | None, args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"{path}: {' '.join(problem.split())}")
     return 1
+
+
+def _unwritable(path: Path) -> bool:
+    """Whether this process cannot write the database (a read-only filesystem, another
+    user's file): then the commands that only read open it read-only."""
+    if not path.is_file():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _error(message: str) -> None:

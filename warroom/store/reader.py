@@ -118,6 +118,26 @@ def _record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
     return Record(**fields)
 
 
+def connect(path: Path, read_only: bool = False, **options: Any) -> sqlite3.Connection:
+    """A connection to the database at `path`, whatever characters its name holds.
+
+    `read_only` opens it with `mode=ro`, so that a database on a read-only filesystem, or one
+    owned by someone else, can still be read; where SQLite cannot even create the WAL's
+    shared-memory file beside it, it is opened `immutable` (nobody can be writing it then).
+    """
+    conn: sqlite3.Connection
+    if not read_only:
+        conn = sqlite3.connect(path, **options)
+        return conn
+    uri = path.absolute().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, **options)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, **options)
+    return conn
+
+
 class Reader:
     """Read-only queries on one database, through a few connections in autocommit mode.
 
@@ -127,14 +147,16 @@ class Reader:
     connections stay as many as ever ran at once.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
+        conn = connect(
             self.path,
+            self.read_only,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
             check_same_thread=False,  # taken by one thread at a time, from any thread

@@ -45,6 +45,7 @@ from warroom.domain.model import (
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import hhmm, stamp, utc
 from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Role, Severity
+from warroom.store.files import private_file
 from warroom.store.reader import (
     BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
@@ -53,6 +54,7 @@ from warroom.store.reader import (
     Reader,
     Record,
     StoreError,
+    connect,
     damaged,
     deferred,
 )
@@ -240,13 +242,14 @@ class Store:
         self.read_only = read_only
         if read_only and not self.path.is_file():
             raise StoreError(f"database {self.path}: no such file (an observer needs one)")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"database {self.path}: cannot create {self.path.parent}: {exc.strerror}"
-            ) from None
-        self._reader = Reader(self.path)
+        if not read_only:
+            try:
+                private_file(self.path)
+            except OSError as exc:
+                raise StoreError(
+                    f"database {self.path}: cannot create it: {exc.strerror or exc}"
+                ) from None
+        self._reader = Reader(self.path, read_only)
         self._engines: tuple[Engine, Engine] | None = None  # the ORM's: reads, writes
         self._engines_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
@@ -333,9 +336,14 @@ class Store:
             return self._engines
 
     def _make_engine(self) -> Engine:
+        path, read_only = self.path, self.read_only
+        # The URL only picks the dialect and pool: the connection comes from `connect`, so
+        # that "?", "#" or "%" in the path cannot be read as a query or an escape.
         engine = sqlmodel.create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            sa.engine.URL.create("sqlite", database=str(path)),
+            creator=lambda: connect(
+                path, read_only, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            ),
         )
 
         @sa.event.listens_for(engine, "connect")
@@ -390,7 +398,7 @@ class Store:
         """Changes whenever any connection (another process included) commits."""
         try:
             if self._watch is None:
-                self._watch = sqlite3.connect(self.path, check_same_thread=False)
+                self._watch = connect(self.path, self.read_only, check_same_thread=False)
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: cannot read: {exc}") from None
