@@ -439,10 +439,12 @@ def _log_stdin(store: Store, incident_id: str) -> int:
         fd = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError):
         fd = -1  # not a real file (an embedding, a test): no live stream to wait for
+    batches = _Batches(store, incident_id)
     if fd < 0 or sys.platform == "win32":
         lines = [line.rstrip("\n") for line in sys.stdin]
+        batches.read = len(lines)
         for start in range(0, len(lines), BATCH_LINES):
-            store.log_many(incident_id, lines[start : start + BATCH_LINES])
+            batches.commit(lines[start : start + BATCH_LINES])
         return 0
 
     waiting: list[str] = []
@@ -458,16 +460,54 @@ def _log_stdin(store: Store, incident_id: str) -> int:
                 if complete and not waiting:
                     oldest = time.monotonic()
                 waiting += [line.decode("utf-8", "replace") for line in complete]
+                batches.read += len(complete)
             due = bool(waiting) and time.monotonic() - oldest >= BATCH_SECONDS
             if len(waiting) >= BATCH_LINES or due or data == b"":
-                store.log_many(incident_id, waiting)
+                batches.commit(waiting)
                 waiting.clear()
             if data == b"":
                 break
         if partial:  # a last line without its newline
             waiting.append(partial.decode("utf-8", "replace"))
-        store.log_many(incident_id, waiting)
+            batches.read += 1
+        batches.commit(waiting)
     return 128 + caught[0] if caught else 0
+
+
+class _Batches:
+    """`log -`'s commits, counted in input lines, so that a failure (a full disk) can say
+    exactly what was stored and where to resume: "stored 1,400 of 2,000 lines read; resume
+    from line 1,401". A batch that fails is tried again in halves, to keep every line the
+    database can still take."""
+
+    def __init__(self, store: Store, incident_id: str) -> None:
+        self.store = store
+        self.incident_id = incident_id
+        self.read = 0  # lines read from stdin so far
+        self.stored = 0  # lines (blank ones included) committed, in order from the first
+
+    def commit(self, lines: list[str]) -> None:
+        try:
+            self._commit(lines)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc}; stored {self.stored:,} of {self.read:,} lines read;"
+                f" resume from line {self.stored + 1:,}"
+            ) from None
+
+    def _commit(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            self.store.log_many(self.incident_id, lines)
+        except StoreError:
+            if len(lines) == 1:
+                raise
+            half = len(lines) // 2
+            self._commit(lines[:half])
+            self._commit(lines[half:])
+            return
+        self.stored += len(lines)
 
 
 @contextmanager
