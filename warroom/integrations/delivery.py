@@ -502,14 +502,17 @@ class Deliverer(_Base):
                 timeout=self.timeout,
                 extensions={"trace": self._trace(mine)},
             ) as response:
+                # Read (a capped part of) every body: a 2xx's too, so that the connection
+                # is closed with nothing unread (no reset for the server to see).
                 body = b""
+                with contextlib.suppress(httpx.HTTPError):  # the status is what counts
+                    for chunk in response.iter_raw(MAX_ERROR_BODY):
+                        body += chunk
+                        if len(body) >= MAX_ERROR_BODY or expired.is_set():
+                            break
                 encoding = response.headers.get("content-encoding", "").strip().lower()
-                if not 200 <= response.status_code < 300 and encoding in ("", "identity"):
-                    with contextlib.suppress(httpx.HTTPError):  # the status is what counts
-                        for chunk in response.iter_raw(MAX_ERROR_BODY):
-                            body += chunk
-                            if len(body) >= MAX_ERROR_BODY or expired.is_set():
-                                break
+                if 200 <= response.status_code < 300 or encoding not in ("", "identity"):
+                    body = b""  # a compressed reason is not worth decompressing
                 return self._reply(response, body[:MAX_ERROR_BODY], secret)
         except DeliveryError as exc:
             problem = exc
