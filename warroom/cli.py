@@ -73,6 +73,54 @@ def _attach_relative_times(argv: list[str]) -> list[str]:
     return out
 
 
+_DASHES = re.compile(r"-{3,}")
+_DASHES_MARK = "\x00dashes:"
+
+
+def _dashes_as_text(argv: list[str]) -> list[str]:
+    """`warroom log ---`: a line of dashes is text, not an option argparse cannot find."""
+    out = []
+    for index, arg in enumerate(argv):
+        if "--" in argv[:index]:
+            out.append(arg)
+        else:
+            out.append(_DASHES_MARK + arg if _DASHES.fullmatch(arg) else arg)
+    return out
+
+
+def _restore_dashes(args: argparse.Namespace) -> None:
+    for name, value in vars(args).items():
+        if isinstance(value, str) and value.startswith(_DASHES_MARK):
+            setattr(args, name, value.removeprefix(_DASHES_MARK))
+        elif isinstance(value, list):
+            setattr(
+                args,
+                name,
+                [v.removeprefix(_DASHES_MARK) if isinstance(v, str) else v for v in value],
+            )
+
+
+def _readable_args(argv: list[str]) -> list[str]:
+    """The arguments as text: bytes that are not UTF-8 (which Python keeps as surrogates, and
+    SQLite cannot store) become U+FFFD, with a warning naming the argument."""
+    out = []
+    for number, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                arg = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            except UnicodeEncodeError:
+                arg = arg.encode("utf-8", "replace").decode("utf-8")
+            print(
+                f"{APP_NAME}: warning: argument {number} is not valid UTF-8;"
+                f" the bad bytes are kept as \ufffd: {arg!r}",
+                file=sys.stderr,
+            )
+        out.append(arg)
+    return out
+
+
 def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
     """Options accepted before and after the subcommand.
 
@@ -163,7 +211,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
+        raw = _readable_args(sys.argv[1:] if argv is None else argv)
+        args = _parser().parse_args(_dashes_as_text(_attach_relative_times(raw)))
+        _restore_dashes(args)
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
         path = resolve_db_path(args.db)
@@ -441,8 +491,12 @@ def _log_stdin(store: Store, incident_id: str) -> int:
         fd = -1  # not a real file (an embedding, a test): no live stream to wait for
     batches = _Batches(store, incident_id)
     if fd < 0 or sys.platform == "win32":
-        lines = [line.rstrip("\n") for line in sys.stdin]
-        batches.read = len(lines)
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is not None:
+            lines = [batches.decode(line.rstrip(b"\n")) for line in binary]
+        else:
+            lines = [line.rstrip("\n") for line in sys.stdin]
+            batches.read = len(lines)
         for start in range(0, len(lines), BATCH_LINES):
             batches.commit(lines[start : start + BATCH_LINES])
         return 0
@@ -459,8 +513,7 @@ def _log_stdin(store: Store, incident_id: str) -> int:
                 *complete, partial = (partial + data).split(b"\n")
                 if complete and not waiting:
                     oldest = time.monotonic()
-                waiting += [line.decode("utf-8", "replace") for line in complete]
-                batches.read += len(complete)
+                waiting += [batches.decode(line) for line in complete]
             due = bool(waiting) and time.monotonic() - oldest >= BATCH_SECONDS
             if len(waiting) >= BATCH_LINES or due or data == b"":
                 batches.commit(waiting)
@@ -468,8 +521,7 @@ def _log_stdin(store: Store, incident_id: str) -> int:
             if data == b"":
                 break
         if partial:  # a last line without its newline
-            waiting.append(partial.decode("utf-8", "replace"))
-            batches.read += 1
+            waiting.append(batches.decode(partial))
         batches.commit(waiting)
     return 128 + caught[0] if caught else 0
 
@@ -485,6 +537,20 @@ class _Batches:
         self.incident_id = incident_id
         self.read = 0  # lines read from stdin so far
         self.stored = 0  # lines (blank ones included) committed, in order from the first
+
+    def decode(self, line: bytes) -> str:
+        """The next line read, as text: bytes that are not UTF-8 become U+FFFD, and a warning
+        says which line."""
+        self.read += 1
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            print(
+                f"{APP_NAME}: warning: line {self.read:,} is not valid UTF-8;"
+                " stored with \ufffd for the bad bytes",
+                file=sys.stderr,
+            )
+            return line.decode("utf-8", "replace")
 
     def commit(self, lines: list[str]) -> None:
         try:
