@@ -79,3 +79,23 @@ def test_a_broken_config_does_not_stop_logging(
     assert "config.toml" in err and "warning" in err
     assert len(err.splitlines()) == 1, err  # once per process
     assert texts(env)[-1] == "still logging"
+
+
+async def test_the_war_room_with_a_broken_config_keeps_working(
+    make_app, store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text('company = "unclosed\n')
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    incident = store.declare("Broken config in the war room", 2)
+    app = make_app(deliver=True)
+    async with app.run_test(size=(140, 44), notifications=True) as pilot:
+        for key in ("f6", "escape", "f12", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.press(*"still logging")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running
+    assert app.return_code in (None, 0)
+    assert store.timeline(incident.id)[-1].text == "still logging"
