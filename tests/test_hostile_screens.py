@@ -43,6 +43,24 @@ def fill(store) -> str:
     return iid
 
 
+def hostile_dependency():
+    """A status page whose every field a server chose."""
+    from datetime import UTC, datetime
+
+    from warroom.domain.dependencies import ComponentState, DependencyStatus, IncidentInfo
+
+    return DependencyStatus(
+        name=f"Stripe {HOSTILE}",
+        url_label=HOSTILE,
+        indicator="major",
+        description=HOSTILE,
+        components=(ComponentState(HOSTILE, "major_outage"), ComponentState("API", HOSTILE)),
+        incidents=(IncidentInfo(HOSTILE, HOSTILE, HOSTILE, "https://x/[/]"),),
+        checked_at=datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+        error=HOSTILE,
+    )
+
+
 def _kind():
     from warroom.comms.messages import MessageKind
 
@@ -62,6 +80,8 @@ async def test_every_screen_shows_hostile_text_plainly(make_app, store, key, mon
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await pilot.pause()
         app.notify(HOSTILE, title=HOSTILE)
+        app._radar_polled([hostile_dependency()], [f"Stripe: {HOSTILE}"])
+        await pilot.pause()
         await pilot.press(key)
         await pilot.pause()
         await pilot.pause(0.1)
