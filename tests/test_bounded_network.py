@@ -6,6 +6,7 @@ failed delivery is one line on stderr."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -192,3 +193,60 @@ def test_a_failed_delivery_is_one_line_on_stderr(
     _, err = capsys.readouterr()
     assert len(err.splitlines()) == 1, err
     assert err.startswith("warroom: error: message 1 to webhook: 410 Gone"), err
+
+
+QUIT_SCRIPT = r"""
+import asyncio, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from httpserver import LoopbackServer, Reply
+from warroom.comms.messages import MessageKind
+from warroom.playbook import default_playbook
+from warroom.store.outbox import list_outbox, send_message
+from warroom.store.store import Store
+from warroom.tui.app import WarRoomApp
+
+server = LoopbackServer()
+server.start()
+server.script("/hook", Reply(hold=True))
+os.environ["WARROOM_WEBHOOK"] = server.url("/hook")
+store = Store(sys.argv[2], default_playbook())
+incident = store.declare("Quit during a hang", 2)
+send_message(store, incident.id, MessageKind.STATUS_UPDATE, "hi", ["webhook"])
+started = 0.0
+
+async def main():
+    global started
+    app = WarRoomApp(store, watch_files=False, deliver=True, radar=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.deliver()
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if server.received():
+                break
+        assert server.received()
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+
+asyncio.run(main())  # returns once the delivery thread is done too
+print(f"{time.monotonic() - started:.2f}")
+print(list_outbox(store)[0].status.value)
+"""
+
+
+def test_quitting_the_war_room_does_not_wait_for_a_hung_webhook(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WARROOM_CONFIG": str(tmp_path / "none.toml")}
+    done = subprocess.run(
+        [sys.executable, "-c", QUIT_SCRIPT, str(Path(__file__).parent), str(tmp_path / "w.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    took, status = done.stdout.split()
+    assert float(took) < 1.0
+    assert status == "pending"  # the outbox keeps the message
