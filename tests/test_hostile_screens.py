@@ -102,6 +102,10 @@ async def test_the_outbox_screen_twice_with_markup_in_the_error(make_app, store)
         for _ in range(2):
             await pilot.press("f12")
             await pilot.pause()
+            from textual.widgets import DataTable
+
+            cells = [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)]
+            assert any(f"({HOSTILE})" in c for c in cells), cells  # shown as typed
             await pilot.press("escape")
             await pilot.pause()
         assert app.is_running
