@@ -500,8 +500,8 @@ def _assert_markdown_intact(text: str) -> None:
     assert "\x1b" not in text
     assert "<script>" not in text
     assert "&lt;script&gt;" in text
-    # Not evaluated: the text stays, and no 49 appears but as a duration ("49m").
-    assert "{{ 7*7 }}" in text and not re.search(r"\b49\b(?!m)", text)
+    # Not evaluated: the text stays (escaped), and no 49 appears but as a duration ("49m").
+    assert "{{ 7\\*7 }}" in text and not re.search(r"\b49\b(?!m)", text)
     assert "{% if %}" in text
     for header in ["| Time | Event |", "| Moment | Time |"]:
         for row in table_rows(text, header):
@@ -585,14 +585,14 @@ def test_hostile_text_through_the_store(tmp_path: Path) -> None:
     )
     text = render_review(load_review_data(store, iid))
     _assert_markdown_intact(text)
-    assert "# Incident Review: Title \\| with \\`tick\\` {{ 7*7 }} &lt;b&gt;\n" in text
+    assert "# Incident Review: Title \\| with \\`tick\\` {{ 7\\*7 }} &lt;b&gt;\n" in text
     row = next(r for r in table_rows(text, "| Time | Event |") if "Finding:" in r)
     assert row == (
-        "| 10:00 | Finding: a \\| b \\`code\\` {{ 7*7 }} {% if %} "
+        "| 10:00 | Finding: a \\| b \\`code\\` {{ 7\\*7 }} {% if %} "
         "&lt;script&gt;alert(1)&lt;/script&gt;<br>line two red (@eve\\|\\`&lt;x&gt;\\`) |"
     )
     assert "\\# not a heading\n\\---" in section(text, "## Root Cause")
-    assert "{% raw %}{{ 7*7 }}" in section(text, "## Lessons Learned")
+    assert "{% raw %}{{ 7\\*7 }}" in section(text, "## Lessons Learned")
     assert "| @m\\|x |" in text
 
 
@@ -657,7 +657,7 @@ def test_md_keeps_lines_but_not_structure() -> None:
         == "\\# title\n\\---\n\\===\n&gt; quote\n&lt;div&gt;"
     )
     assert md("issue #") == "issue \\#"
-    assert md("{{ 7*7 }} `x`") == "{{ 7*7 }} \\`x\\`"
+    assert md("{{ 7*7 }} `x`") == "{{ 7\\*7 }} \\`x\\`"
 
 
 def test_bullets() -> None:
@@ -673,7 +673,7 @@ def test_user_text_is_never_template_source(tmp_path: Path) -> None:
     template = env.from_string("{{ note | md }}|{{ note | cell }}|{{ note | bullets }}\n")
     note = "{{ 7*7 }} {% for x in y %}{{ x }}{% endfor %} {# c #}"
     out = template.render(note=note)
-    assert out.count("{{ 7*7 }}") == 3
+    assert out.count("{{ 7\\*7 }}") == 3
     assert out.count("{% for x in y %}") == 3
     assert out.endswith("\n")
 
@@ -846,7 +846,7 @@ def test_playbook_names_are_escaped_like_user_text(tmp_path: Path) -> None:
     store.apply_mitigation(iid, "rollback")
     text = render_review(load_review_data(store, iid))
     _assert_markdown_intact(text)
-    escaped = "Roll \\| back &lt;script&gt;alert(1)&lt;/script&gt; \\`x\\` # {{ 7*7 }} {% if %}"
+    escaped = "Roll \\| back &lt;script&gt;alert(1)&lt;/script&gt; \\`x\\` # {{ 7\\*7 }} {% if %}"
     assert f"**Category:** {escaped}\n" in text
     assert f"**Scenario:** {escaped}\n" in text
     assert f"**Mitigation:** {escaped} (started 10:00, applied 10:00)\n" in text

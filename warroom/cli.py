@@ -84,6 +84,54 @@ def _attach_relative_times(argv: list[str]) -> list[str]:
     return out
 
 
+_DASHES = re.compile(r"-{3,}")
+_DASHES_MARK = "\x00dashes:"
+
+
+def _dashes_as_text(argv: list[str]) -> list[str]:
+    """`warroom log ---`: a line of dashes is text, not an option argparse cannot find."""
+    out = []
+    for index, arg in enumerate(argv):
+        if "--" in argv[:index]:
+            out.append(arg)
+        else:
+            out.append(_DASHES_MARK + arg if _DASHES.fullmatch(arg) else arg)
+    return out
+
+
+def _restore_dashes(args: argparse.Namespace) -> None:
+    for name, value in vars(args).items():
+        if isinstance(value, str) and value.startswith(_DASHES_MARK):
+            setattr(args, name, value.removeprefix(_DASHES_MARK))
+        elif isinstance(value, list):
+            setattr(
+                args,
+                name,
+                [v.removeprefix(_DASHES_MARK) if isinstance(v, str) else v for v in value],
+            )
+
+
+def _readable_args(argv: list[str]) -> list[str]:
+    """The arguments as text: bytes that are not UTF-8 (which Python keeps as surrogates, and
+    SQLite cannot store) become U+FFFD, with a warning naming the argument."""
+    out = []
+    for number, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                arg = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            except UnicodeEncodeError:
+                arg = arg.encode("utf-8", "replace").decode("utf-8")
+            print(
+                f"{APP_NAME}: warning: argument {number} is not valid UTF-8;"
+                f" the bad bytes are kept as \ufffd: {arg!r}",
+                file=sys.stderr,
+            )
+        out.append(arg)
+    return out
+
+
 def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
     """Options accepted before and after the subcommand.
 
@@ -159,9 +207,15 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     show.add_argument("--json", action="store_true", help="machine-readable output")
 
+    for reader in (listing, show):
+        reader.set_defaults(writes=False)
+
     export = command("export", _export, "write the post-incident review and print its path")
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
+
+    check = command("check", _check, "check the database file for damage (SQLite integrity_check)")
+    check.set_defaults(needs_store=False)
 
     cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
     cli_import.add_parsers(commands, sub_globals)
@@ -177,14 +231,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(_attach_relative_times(sys.argv[1:] if argv is None else argv))
+        raw = _readable_args(sys.argv[1:] if argv is None else argv)
+        args = _parser().parse_args(_dashes_as_text(_attach_relative_times(raw)))
+        _restore_dashes(args)
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
+        path = resolve_db_path(args.db)
         store = Store(
-            resolve_db_path(args.db),
+            path,
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
-            read_only=args.read_only,
+            read_only=args.read_only or (not getattr(args, "writes", True) and _unwritable(path)),
         )
         try:
             run: Command = getattr(args, "run", _war_room)
@@ -198,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             _error(problem)
     except KeyError as exc:  # the playbook's lookups: no such severity, role or priority
         _error(str(exc.args[0]) if exc.args else "not found")
-    except (StoreError, ValueError) as exc:
+    except (StoreError, ValueError, OverflowError) as exc:
         _error(str(exc))
     except BrokenPipeError:  # `warroom show | head`: the reader has gone, nothing to say
         _silence_stdout()
@@ -209,6 +266,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 1
+
+
+def _check(_store: Store | None, args: argparse.Namespace) -> int:
+    from warroom.store.reader import integrity_check
+
+    path = resolve_db_path(args.db)
+    problems = integrity_check(path)
+    if problems == ["ok"]:
+        print(f"{path}: ok")
+        return 0
+    for problem in problems:
+        print(f"{path}: {' '.join(problem.split())}")
+    return 1
+
+
+def _unwritable(path: Path) -> bool:
+    """Whether this process cannot write the database (a read-only filesystem, another
+    user's file): then the commands that only read open it read-only."""
+    if not path.is_file():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _error(message: str) -> None:
@@ -509,10 +587,16 @@ def _log_stdin(store: Store, incident_id: str) -> int:
         fd = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError):
         fd = -1  # not a real file (an embedding, a test): no live stream to wait for
+    batches = _Batches(store, incident_id)
     if fd < 0 or sys.platform == "win32":
-        lines = [line.rstrip("\n") for line in sys.stdin]
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is not None:
+            lines = [batches.decode(line.rstrip(b"\n")) for line in binary]
+        else:
+            lines = [line.rstrip("\n") for line in sys.stdin]
+            batches.read = len(lines)
         for start in range(0, len(lines), BATCH_LINES):
-            store.log_many(incident_id, lines[start : start + BATCH_LINES])
+            batches.commit(lines[start : start + BATCH_LINES])
         return 0
 
     waiting: list[str] = []
@@ -527,17 +611,67 @@ def _log_stdin(store: Store, incident_id: str) -> int:
                 *complete, partial = (partial + data).split(b"\n")
                 if complete and not waiting:
                     oldest = time.monotonic()
-                waiting += [line.decode("utf-8", "replace") for line in complete]
+                waiting += [batches.decode(line) for line in complete]
             due = bool(waiting) and time.monotonic() - oldest >= BATCH_SECONDS
             if len(waiting) >= BATCH_LINES or due or data == b"":
-                store.log_many(incident_id, waiting)
+                batches.commit(waiting)
                 waiting.clear()
             if data == b"":
                 break
         if partial:  # a last line without its newline
-            waiting.append(partial.decode("utf-8", "replace"))
-        store.log_many(incident_id, waiting)
+            waiting.append(batches.decode(partial))
+        batches.commit(waiting)
     return 128 + caught[0] if caught else 0
+
+
+class _Batches:
+    """`log -`'s commits, counted in input lines, so that a failure (a full disk) can say
+    exactly what was stored and where to resume: "stored 1,400 of 2,000 lines read; resume
+    from line 1,401". A batch that fails is tried again in halves, to keep every line the
+    database can still take."""
+
+    def __init__(self, store: Store, incident_id: str) -> None:
+        self.store = store
+        self.incident_id = incident_id
+        self.read = 0  # lines read from stdin so far
+        self.stored = 0  # lines (blank ones included) committed, in order from the first
+
+    def decode(self, line: bytes) -> str:
+        """The next line read, as text: bytes that are not UTF-8 become U+FFFD, and a warning
+        says which line."""
+        self.read += 1
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            print(
+                f"{APP_NAME}: warning: line {self.read:,} is not valid UTF-8;"
+                " stored with \ufffd for the bad bytes",
+                file=sys.stderr,
+            )
+            return line.decode("utf-8", "replace")
+
+    def commit(self, lines: list[str]) -> None:
+        try:
+            self._commit(lines)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc}; stored {self.stored:,} of {self.read:,} lines read;"
+                f" resume from line {self.stored + 1:,}"
+            ) from None
+
+    def _commit(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            self.store.log_many(self.incident_id, lines)
+        except StoreError:
+            if len(lines) == 1:
+                raise
+            half = len(lines) // 2
+            self._commit(lines[:half])
+            self._commit(lines[half:])
+            return
+        self.stored += len(lines)
 
 
 @contextmanager

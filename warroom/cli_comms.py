@@ -79,6 +79,8 @@ def add_parsers(
 
     outbox = command("outbox", _outbox, "list queued, sent and failed messages")
     outbox.add_argument("--incident", metavar="ID", help="only this incident's messages")
+    draft.set_defaults(writes=False)
+    outbox.set_defaults(writes=False)
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 import tomllib
 from pathlib import Path
 
@@ -66,6 +67,16 @@ def playbook_path(arg: str | os.PathLike[str] | None) -> Path | None:
     return user if user.is_file() else None
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    line = " ".join(message.split())
+    if line not in _warned:
+        _warned.add(line)
+        print(f"{APP_NAME}: warning: {line}", file=sys.stderr)
+
+
 def _configured_playbook() -> str | None:
     path = config_file()
     try:
@@ -73,7 +84,12 @@ def _configured_playbook() -> str | None:
             value = tomllib.load(handle).get("playbook")
     except FileNotFoundError:
         return None
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except tomllib.TOMLDecodeError as error:
+        # A broken config file must not stop logging: say so once, carry on without it (the
+        # packaged playbook; the commands that need channels report the error themselves).
+        _warn_once(f"{path}: {error}; ignoring the file (no channels, default playbook)")
+        return None
+    except OSError as error:
         raise ValueError(f"{path}: {error}") from None
     if value is None:
         return None

@@ -45,6 +45,9 @@ _RULE = re.compile(r"^( {0,3})([-=*_])(?=[-=*_ \t]*$)", re.MULTILINE)
 # A closing sequence of #s, which an ATX heading would drop.
 _CLOSING_HASHES = re.compile(r"(\s)(#+)(?=[ \t]*$)", re.MULTILINE)
 # What a person types to make a line a bullet already: "- x", "* x", "+ x", "• x".
+# Inline markdown that user text must not make: code spans, links and images, emphasis,
+# strikethrough.
+_MARKUP = re.compile(r"[`\[\]*_]")
 _BULLET_MARK = re.compile(r"^\s*[-*+•]\s+")
 _ORDERED_MARK = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
@@ -57,10 +60,13 @@ def _text(value: object) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escape what could start HTML, a code span, an entity or a stray escape."""
+    """Escape what could start HTML, a code span, an entity or a stray escape, a link or an
+    image (`[x](https://evil)`, `![](https://tracker/p.png)`), emphasis (`__init__`,
+    `5*3*2`) or strikethrough: user text shows as typed, and does nothing."""
     text = _BACKSLASH.sub(r"\\\\", text)
     text = _ENTITY.sub("&amp;", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(r"\\\g<0>", text)
 
 
 def cell(value: object, empty: str = "") -> str:

@@ -40,6 +40,7 @@ from warroom.domain.model import (
 )
 from warroom.domain.timefmt import duration, hhmm, stamp, utc
 from warroom.playbook.models import COMMANDER, Playbook
+from warroom.store.files import file_mode, private_dir
 
 if TYPE_CHECKING:
     from warroom.store.store import Store
@@ -394,13 +395,19 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see the old file or the new one, never half."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)  # the umask decides the mode, as for any new file
+    try:
+        fd = os.open(tmp, flags, file_mode(path.parent))  # private (store/files.py)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # "No space left on device": say which file
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -410,6 +417,23 @@ def _write_atomic(path: Path, text: str) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def draft_mark(incident_id: str) -> str:
+    """The last line of a draft review warroom wrote (an HTML comment: invisible when shown)."""
+    return f"\n<!-- warroom: draft review of {incident_id}; replaced by the final review -->\n"
+
+
+def _is_our_draft(path: Path, incident_id: str) -> bool:
+    """Whether `path` is a draft warroom wrote (it ends with `draft_mark`), not someone's file."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 512))
+            tail = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return tail.endswith(draft_mark(incident_id))
 
 
 def export_review(
@@ -429,7 +453,9 @@ def export_review(
         directory = reviews_dir if reviews_dir is not None else store.path.parent / "reviews"
         output = directory / review_filename(data.incident)
     output = Path(output).absolute()
-    output.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(output.parent)
+    if data.incident.is_open:  # a mark to know the draft for warroom's own when it is replaced
+        text += draft_mark(data.incident.id)
     _write_atomic(output, text)
     if not data.incident.is_open:
         store.set_review_path(data.incident.id, str(output))
@@ -439,6 +465,6 @@ def export_review(
         if final != text:
             _write_atomic(output, final)
         draft = output.with_name(f"{data.incident.id}-review-DRAFT.md")
-        if draft != output:
-            draft.unlink(missing_ok=True)  # the final review replaces the draft
+        if draft != output and _is_our_draft(draft, data.incident.id):
+            draft.unlink(missing_ok=True)  # the final review replaces warroom's own draft
     return output

@@ -56,12 +56,20 @@ _SPAN = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?$")
 def parse_span(text: str) -> timedelta:
     """A length typed by a person: "15m", "1h", "1h30m", "90" (minutes)."""
     wanted = text.strip().casefold()
-    if wanted.isdigit():
-        return timedelta(minutes=int(wanted))
     match = _SPAN.match(wanted)
-    if not wanted or match is None or not (match["h"] or match["m"]):
+    if not wanted.isdigit() and (not wanted or match is None or not (match["h"] or match["m"])):
         raise ValueError(f"not a length: {text!r} (write 15m, 1h or 1h30m)")
-    return timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0))
+    try:
+        if wanted.isdigit():
+            span = timedelta(minutes=int(wanted))
+        else:
+            assert match is not None
+            span = timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0))
+    except OverflowError:
+        span = timedelta.max
+    if span > timedelta(days=366):
+        raise ValueError(f"too long: {text!r} (at most a year)")
+    return span
 
 
 def countdown(seconds: float) -> str:
@@ -89,23 +97,41 @@ def parse_time_of_day(text: str, now: datetime) -> datetime:
     return at
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No incident of this program's is older: an earlier date is a typing mistake."""
+FUTURE_LIMIT = timedelta(days=1)
+"""How far ahead of now a typed time may be (clock skew between machines, time zones)."""
+
+
 def parse_when(text: str, now: datetime) -> datetime:
-    """A time typed by a person: "14:05", "2026-11-27 14:05", ISO 8601, or "-15m"/"-2h"."""
+    """A time typed by a person: "14:05", "2026-11-27 14:05", ISO 8601, or "-15m"/"-2h".
+
+    ValueError, in one line, for anything else, for a time before 2000 and for one more than
+    a day after `now`.
+    """
     text = text.strip()
     relative = re.fullmatch(r"-(\d+)([mh])", text)
     if relative:
         amount = int(relative[1])
-        delta = timedelta(minutes=amount) if relative[2] == "m" else timedelta(hours=amount)
-        return utc(now) - delta
-    if _HHMM.match(text):
+        try:
+            delta = timedelta(minutes=amount) if relative[2] == "m" else timedelta(hours=amount)
+            at = utc(now) - delta
+        except OverflowError:
+            at = EARLIEST - timedelta(days=1)
+    elif _HHMM.match(text):
         return parse_time_of_day(text, now)
-    try:
-        parsed = datetime.fromisoformat(text.replace(" UTC", "").replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"not a time: {text!r} (use HH:MM in UTC, YYYY-MM-DD HH:MM, or -15m)"
-        ) from None
-    return utc(parsed)
+    else:
+        try:
+            at = utc(datetime.fromisoformat(text.replace(" UTC", "").replace("Z", "+00:00")))
+        except (ValueError, OverflowError):
+            raise ValueError(
+                f"not a time: {text!r} (use HH:MM in UTC, YYYY-MM-DD HH:MM, or -15m)"
+            ) from None
+    if at < EARLIEST:
+        raise ValueError(f"{text!r} is before 2000: not a time of this incident")
+    if at > utc(now) + FUTURE_LIMIT:
+        raise ValueError(f"{text!r} is more than a day in the future ({stamp(at)})")
+    return at
 
 
 BACKDATE_LIMIT = timedelta(hours=12)

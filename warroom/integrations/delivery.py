@@ -37,10 +37,12 @@ in a variable of a frame that can raise into a traceback printer; errors are con
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import logging
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -59,6 +61,7 @@ from warroom.domain.model import Now, system_clock
 from warroom.domain.text import clean_line
 from warroom.domain.timefmt import utc
 from warroom.integrations.channels import Outgoing, build_payload
+from warroom.integrations.redact import redact
 from warroom.integrations.settings import Channel, Settings, SettingsError
 from warroom.store.outbox import (
     DEFAULT_LEASE,
@@ -85,6 +88,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+DEADLINE_GRACE = 0.5
+"""An attempt's deadline is the timeout plus this, however the server trickles its answer."""
+
+MAX_ERROR_BODY = 4096
+"""Bytes of an error reply read (for its reason); the rest is never received."""
 
 IDLE_SECONDS = 5.0
 """How long `run_once` says to wait when nothing is due (another process may queue meanwhile)."""
@@ -176,11 +185,13 @@ for _name in ("httpx", "httpcore"):
 
 
 def _safe(text: str, secret: SecretStr | None = None) -> str:
-    """One line, without the secret or anything that looks like a URL."""
+    """One line, without any part of the secret URL or anything that looks like a URL.
+
+    Every path segment and query value of the channel's URL goes, in any form a server may
+    echo it (percent-encoded, without the scheme, the token alone): see `redact`.
+    """
     if secret is not None:
-        value = secret.get_secret_value()
-        if value:
-            text = text.replace(value, "***")
+        text = redact(text, secret.get_secret_value())
     return clean_line(_URLISH.sub(_redacted_url, text))
 
 
@@ -357,16 +368,20 @@ class _Base:
         except SettingsError as exc:  # it changed since `_begin` looked
             return self._retry(item, str(exc), None, None)
 
-    def _reply(self, response: httpx.Response, secret: SecretStr) -> _Reply:
+    def _reply(self, response: httpx.Response, body: bytes, secret: SecretStr) -> _Reply:
         detail = ""
-        if not 200 <= response.status_code < 300:
-            detail = _safe(response.text[:200], secret)[:120]
+        if body:
+            text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+            detail = _safe(text, secret)[:120]  # redacted whole, then cut: no half token
         return _Reply(response.status_code, response.headers.get("retry-after"), detail)
 
-    def _describe(self, exc: Exception) -> str:
+    def _describe(self, exc: Exception, expired: bool = False) -> str:
         """What went wrong, by the exception's type only: its message may hold the URL."""
         if isinstance(exc, httpx.TimeoutException):
             return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+        if expired:
+            deadline = self.timeout + DEADLINE_GRACE
+            return f"no complete answer within {deadline:g} s (the attempt's deadline)"
         if isinstance(exc, httpx.TransportError):
             return f"cannot reach the webhook ({type(exc).__name__})"
         log.warning("posting failed unexpectedly: %s", type(exc).__name__)
@@ -408,13 +423,48 @@ class Deliverer(_Base):
         super().__init__(store, settings, clock, **options)
         self._own_client = client is None
         self.client = client or httpx.Client(
-            follow_redirects=False, headers={"User-Agent": f"warroom/{__version__}"}
+            follow_redirects=False,
+            headers={"User-Agent": f"warroom/{__version__}"},
+            # A fresh connection per post: its socket is the one the deadline can cut.
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
         self._lock = threading.Lock()
+        self._sockets_lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()  # of the posts in flight
+        self._closing = False
 
     def close(self) -> None:
+        """Stop at once: a post in flight is cut (its message stays in the outbox, pending),
+        and no further one starts. Safe to call from another thread (the war room quitting)."""
+        self._closing = True
+        self._cut(self._in_flight())
         if self._own_client:
             self.client.close()
+
+    def _in_flight(self) -> list[socket.socket]:
+        with self._sockets_lock:
+            return list(self._sockets)
+
+    def _cut(self, sockets: list[socket.socket]) -> None:
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+
+    def _trace(self, mine: list[socket.socket]) -> Callable[[str, dict[str, Any]], None]:
+        """An httpx trace hook that keeps the post's socket, for the deadline to cut."""
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith("connect_tcp.complete") or event.endswith("start_tls.complete"):
+                stream = info.get("return_value")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if isinstance(sock, socket.socket):
+                    mine.append(sock)
+                    with self._sockets_lock:
+                        self._sockets.add(sock)
+                    if self._closing:
+                        self._cut([sock])
+
+        return trace
 
     def __enter__(self) -> Deliverer:
         return self
@@ -425,18 +475,58 @@ class Deliverer(_Base):
     def _post(self, secret: SecretStr, outgoing: Outgoing) -> _Reply | DeliveryError:
         # The URL exists only as an argument expression here: no local holds it, and the
         # httpx frames that do are gone before anything is raised.
+        # Each attempt has one deadline for everything (connect, send, every read): httpx's
+        # timeout is per operation, and a server dripping a byte every few seconds would
+        # never trip it. At the deadline the socket is shut down. An error's body is read up
+        # to MAX_ERROR_BODY bytes, never more.
         problem: Exception
+        mine: list[socket.socket] = []
+        expired = threading.Event()
+
+        def at_deadline() -> None:
+            expired.set()
+            self._cut(mine)
+
+        # Half a second of grace: an answer that never starts is httpx's own read timeout.
+        timer = threading.Timer(self.timeout + DEADLINE_GRACE, at_deadline)
+        timer.daemon = True
+        timer.start()
         try:
-            response = self.client.post(
+            if self._closing:
+                raise DeliveryError("stopped: the war room is closing")
+            with self.client.stream(
+                "POST",
                 secret.get_secret_value(),
                 content=outgoing.content(),
                 headers=outgoing.headers,
                 timeout=self.timeout,
-            )
-            return self._reply(response, secret)
+                extensions={"trace": self._trace(mine)},
+            ) as response:
+                # Read (a capped part of) every body: a 2xx's too, so that the connection
+                # is closed with nothing unread (no reset for the server to see).
+                body = b""
+                with contextlib.suppress(httpx.HTTPError):  # the status is what counts
+                    for chunk in response.iter_raw(MAX_ERROR_BODY):
+                        body += chunk
+                        if len(body) >= MAX_ERROR_BODY or expired.is_set():
+                            break
+                encoding = response.headers.get("content-encoding", "").strip().lower()
+                if 200 <= response.status_code < 300 or encoding not in ("", "identity"):
+                    body = b""  # a compressed reason is not worth decompressing
+                return self._reply(response, body[:MAX_ERROR_BODY], secret)
+        except DeliveryError as exc:
+            problem = exc
         except Exception as exc:  # anything: its traceback's httpx frames hold the URL
             problem = exc
-        return DeliveryError(_safe(self._describe(problem), secret))
+        finally:
+            timer.cancel()
+            with self._sockets_lock:
+                self._sockets.difference_update(mine)
+        if isinstance(problem, DeliveryError):
+            return problem
+        if self._closing:
+            return DeliveryError("stopped: the war room closed during the post")
+        return DeliveryError(_safe(self._describe(problem, expired.is_set())))
 
     def deliver(self, item: OutboxItem, now: datetime | None = None) -> DeliveryResult | None:
         """Claim and post one row; None if another deliverer had it first."""
@@ -456,6 +546,8 @@ class Deliverer(_Base):
         now = utc(now) if now is not None else self._now()
         results = []
         for item in self._due(now, limit):
+            if self._closing:
+                break
             result = self.deliver(item, now)
             if result is not None:
                 results.append(result)

@@ -144,8 +144,9 @@ def url_problem(value: str) -> str | None:
     try:
         parts = urlsplit(value)
         host = parts.hostname or ""
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:
-        return "is not a URL"
+        return "is not a URL (check the host and port)"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and host in _LOOPBACK:

@@ -58,6 +58,35 @@ class NotFound(StoreError):
     pass
 
 
+_DAMAGE = ("malformed", "could not decode", "corrupt")
+
+
+def damaged(path: Path, exc: BaseException) -> str | None:
+    """The one line to say when `exc` means the database file is damaged; None otherwise."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if not any(sign in text.casefold() for sign in _DAMAGE):
+        return None
+    reason = " ".join(text.split())[:80]
+    return (
+        f"database {path} is damaged ({reason}); `warroom --db {path} check` runs SQLite's"
+        " integrity check; restore a backup or copy it with sqlite3's .recover"
+    )
+
+
+def integrity_check(path: Path) -> list[str]:
+    """SQLite's `PRAGMA integrity_check` on `path`, opened read-only: ["ok"] when sound."""
+    if not path.is_file():
+        raise StoreError(f"database {path}: no such file")
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            return [str(row[0]) for row in conn.execute("PRAGMA integrity_check(100)")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [f"cannot check: {exc}"]
+
+
 class deferred:  # noqa: N801 (used like a module)
     """A module imported when one of its attributes is first used.
 
@@ -90,6 +119,26 @@ def _record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
     return Record(**fields)
 
 
+def connect(path: Path, read_only: bool = False, **options: Any) -> sqlite3.Connection:
+    """A connection to the database at `path`, whatever characters its name holds.
+
+    `read_only` opens it with `mode=ro`, so that a database on a read-only filesystem, or one
+    owned by someone else, can still be read; where SQLite cannot even create the WAL's
+    shared-memory file beside it, it is opened `immutable` (nobody can be writing it then).
+    """
+    conn: sqlite3.Connection
+    if not read_only:
+        conn = sqlite3.connect(path, **options)
+        return conn
+    uri = path.absolute().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, **options)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, **options)
+    return conn
+
+
 class Reader:
     """Read-only queries on one database, through a few connections in autocommit mode.
 
@@ -99,14 +148,16 @@ class Reader:
     connections stay as many as ever ran at once.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
+        conn = connect(
             self.path,
+            self.read_only,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
             check_same_thread=False,  # taken by one thread at a time, from any thread
@@ -122,7 +173,9 @@ class Reader:
                 conn = self._open()
             found: list[Record] = conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"database {self.path}: cannot {what}: {exc}") from None
+            raise StoreError(
+                damaged(self.path, exc) or f"database {self.path}: cannot {what}: {exc}"
+            ) from None
         finally:
             if conn is not None:
                 with self._lock:

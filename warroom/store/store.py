@@ -6,7 +6,7 @@ import importlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict
@@ -47,6 +47,7 @@ from warroom.domain.record import IncidentRecord
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import hhmm, stamp, utc
 from warroom.playbook.models import COMMANDER, Mitigation, Playbook, Role, Severity
+from warroom.store.files import private_file
 from warroom.store.reader import (
     BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
@@ -55,6 +56,8 @@ from warroom.store.reader import (
     Reader,
     Record,
     StoreError,
+    connect,
+    damaged,
     deferred,
 )
 
@@ -269,17 +272,23 @@ class Store:
         self.read_only = read_only
         if read_only and not self.path.is_file():
             raise StoreError(f"database {self.path}: no such file (an observer needs one)")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"database {self.path}: cannot create {self.path.parent}: {exc.strerror}"
-            ) from None
-        self._reader = Reader(self.path)
+        if not read_only:
+            try:
+                private_file(self.path)
+            except OSError as exc:
+                raise StoreError(
+                    f"database {self.path}: cannot create it: {exc.strerror or exc}"
+                ) from None
+        self._reader = Reader(self.path, read_only)
         self._engines: tuple[Engine, Engine] | None = None  # the ORM's: reads, writes
         self._engines_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         version, names = self._reader.schema()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database {self.path}: this database was written by a newer warroom"
+                f" (schema {version}); this one knows schema {SCHEMA_VERSION}: upgrade warroom"
+            )
         if version < SCHEMA_VERSION or TABLES - names:
             if read_only:
                 raise StoreError(
@@ -363,9 +372,14 @@ class Store:
             return self._engines
 
     def _make_engine(self) -> Engine:
+        path, read_only = self.path, self.read_only
+        # The URL only picks the dialect and pool: the connection comes from `connect`, so
+        # that "?", "#" or "%" in the path cannot be read as a query or an escape.
         engine = sqlmodel.create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            sa.engine.URL.create("sqlite", database=str(path)),
+            creator=lambda: connect(
+                path, read_only, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            ),
         )
 
         @sa.event.listens_for(engine, "connect")
@@ -394,7 +408,9 @@ class Store:
             raise
         except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
             orig = getattr(exc, "orig", None) or exc
-            raise StoreError(f"database {self.path}: cannot {what}: {orig}") from None
+            raise StoreError(
+                damaged(self.path, orig) or f"database {self.path}: cannot {what}: {orig}"
+            ) from None
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
@@ -418,7 +434,7 @@ class Store:
         """Changes whenever any connection (another process included) commits."""
         try:
             if self._watch is None:
-                self._watch = sqlite3.connect(self.path, check_same_thread=False)
+                self._watch = connect(self.path, self.read_only, check_same_thread=False)
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: cannot read: {exc}") from None
@@ -941,6 +957,25 @@ class Store:
                 (incident_id, -1 if limit is None else limit, offset),
             )
         return [_to_entry(r) for r in rows]
+
+    def timeline_pager(
+        self, incident_id: str, total: int, on_error: Callable[[str], None]
+    ) -> Callable[[int, int], list[TimelineEntry]]:
+        """`timeline(incident_id, offset, limit, total)` for a view that draws pages as it
+        scrolls: a page that cannot be read (a damaged database) is empty, and `on_error`
+        hears why, once, instead of the exception escaping into the drawing code."""
+        told: list[str] = []
+
+        def page(offset: int, limit: int) -> list[TimelineEntry]:
+            try:
+                return self.timeline(incident_id, offset, limit, total)
+            except StoreError as exc:
+                if not told:
+                    told.append(str(exc))
+                    on_error(str(exc))
+                return []
+
+        return page
 
     def timeline_days(self, incident_id: str) -> list[tuple[date, int]]:
         """The UTC days the timeline covers, in order, with the number of entries on each."""

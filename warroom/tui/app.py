@@ -380,7 +380,9 @@ class WarRoomApp(App[int]):
             bool(first) and utc(first[0].at).date() != today
         )
         timeline.load(
-            lambda offset, limit: self.store.timeline(incident.id, offset, limit, count),
+            self.store.timeline_pager(
+                incident.id, count, lambda e: self.notify(e, severity="error")
+            ),
             count,
             days=self.store.timeline_days(incident.id) if other_days else None,
             today=today,

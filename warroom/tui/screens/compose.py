@@ -166,11 +166,11 @@ class OutboxScreen(ModalScreen[None]):
             state = Text(item.status.value, style=_STATE_STYLE.get(item.status, ""))
             table.add_row(
                 hhmm(item.created_at),
-                item.label,
-                item.channel,
+                Text(item.label),
+                Text(item.channel),
                 state,
                 str(item.attempts),
-                item.last_error,
+                Text(item.last_error),
                 key=str(item.id),
             )
         if table.row_count:
