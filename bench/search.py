@@ -24,7 +24,18 @@ from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
 TARGET_MS = 100.0
-WORDS = "pool deploy rollback latency timeout kafka replica cache dns certificate".split()
+WORDS = [
+    "pool",
+    "deploy",
+    "rollback",
+    "latency",
+    "timeout",
+    "kafka",
+    "replica",
+    "cache",
+    "dns",
+    "certificate",
+]
 
 
 def build(store: Store, incidents: int, entries: int) -> None:
