@@ -114,7 +114,7 @@ async def test_read_only_observer_changes_nothing(make_app, store):
         assert store.get(incident.id) == incident
         # The keys that would change something are not offered at all.
         shown = {b.action for _, b, enabled, *_ in app.active_bindings.values() if enabled}
-        assert not shown & {"declare", "severity", "status", "compose", "close_incident"}
+        assert not shown & {"declare", "severity", "status", "compose", "close"}
         assert "help" in shown
         header = str(app.query_one("#header").content)
         assert "READ-ONLY" in header

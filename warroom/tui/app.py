@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.markup import escape as escape_markup
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TextArea
 
-from warroom.commands import (
-    Command,
-    CommandError,
-    note_text,
-    parse_action_item,
-    parse_entry,
-    parse_severity,
-    parse_snooze,
-    split_first,
-)
 from warroom.domain.clocks import (
     LABELS,
     SNOOZABLE,
@@ -56,7 +49,18 @@ from warroom.playbook import PlaybookError, load_playbook
 from warroom.playbook.models import COMMANDER
 from warroom.resources import styles_path
 from warroom.store.store import Store, StoreError
+from warroom.tui.actions import ACTIONS, BY_ID, WRITES, key_label
 from warroom.tui.alerts import Alert, alert_hint, by_urgency
+from warroom.tui.entry_grammar import (
+    EntryCommand,
+    EntryError,
+    note_text,
+    parse_action_item,
+    parse_entry,
+    parse_severity,
+    parse_snooze,
+    split_first,
+)
 from warroom.tui.screens.dialogs import (
     ChoiceScreen,
     Declaration,
@@ -102,11 +106,28 @@ if TYPE_CHECKING:  # the network edge is imported only when it is used
     from warroom.tui.screens.close import Closing
     from warroom.tui.screens.compose import OutboxScreen
 
-USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
+USER_ERRORS = (EntryError, ValueError, KeyError, StoreError)
 
 
 def _message(error: Exception) -> str:
     return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+
+
+def action_bindings() -> list[Binding]:
+    """The key bindings, from the action table (tui/actions.py); ids make them remappable."""
+    return [
+        Binding(
+            spec.keys,
+            spec.method,
+            spec.footer_label,
+            show=bool(spec.footer),
+            priority=spec.priority,
+            tooltip=spec.help,
+            id=spec.id,
+        )
+        for spec in ACTIONS
+        if spec.keys and spec.bound
+    ]
 
 
 class WarRoomApp(App[int]):
@@ -117,31 +138,21 @@ class WarRoomApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="help", tooltip="Keys and slash-commands"),
-        Binding("f2", "declare", "Declare", id="declare", tooltip="Declare a new incident"),
-        Binding("f3", "assign", "Assign", id="assign", tooltip="Assign a role"),
-        Binding("f4", "severity", "Sev", id="severity", tooltip="Change severity"),
-        Binding("f5", "status", "Status", id="status", tooltip="Change status"),
-        Binding("f6", "compose", "Update", id="compose", tooltip="Draft and send a status update"),
-        Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected entry", show=False),
-        Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge", show=False),
-        Binding("f9", "checklist", "Checks", id="checklist", tooltip="Go to the checklist"),
-        Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
-        # Priority: the entry line would take Ctrl+E as "end of line" (End does that too).
-        Binding("ctrl+e", "export", "Export review", id="export", show=False, priority=True),
-        Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
-        Binding("f12", "outbox", "Outbox", id="outbox", show=False),
-        Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
-        Binding("ctrl+g", "act_on_alert", "Act on alert", id="act-on-alert", show=False),
-        Binding("ctrl+n", "snooze_alert", "Snooze alert", id="snooze-alert", show=False),
-        Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
-        Binding("question_mark", "help", "Help", show=False),
-        # Priority: focus moves as the key arrives, so the keys typed after Tab land in the
-        # next field even in a burst (a non-priority Tab is handled after the keys behind it).
-        Binding("tab", "focus_next", "Next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", "Previous", show=False, priority=True),
-    ]
+    BINDINGS = action_bindings()  # type: ignore[assignment]  # list is invariant
+
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Keys and the palette run actions here: what cannot be done is said on screen.
+        (The entry line calls them itself, to put the line back for correction.)"""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except USER_ERRORS as error:
+            self._error(error)
+            return True
 
     def __init__(
         self,
@@ -154,8 +165,11 @@ class WarRoomApp(App[int]):
         watch_files: bool = True,
         radar: bool = True,
         deliver: bool = True,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.keymap: dict[str, str] = dict(keymap or {})
+        """The user's keys by action id (`[keys]` in config.toml), over the action table's."""
         self.store = store
         self.playbook = store.playbook
         self.reviews_dir = reviews_dir
@@ -192,38 +206,6 @@ class WarRoomApp(App[int]):
         self._warned: set[str] = set()  # alerts that ring once, once they have
         self._timer: Timer | None = None
         self._radar: tuple[Radar, httpx.Client] | None = None
-        self._commands: dict[str, Callable[[str], None]] = {
-            "sev": self._cmd_severity,
-            "status": self._cmd_status,
-            "assign": self._cmd_assign,
-            "ack": lambda _arg: self.action_ack(),
-            "update": self._cmd_update,
-            "finding": lambda arg: self._log_entry(arg, EntryKind.FINDING),
-            "action": lambda arg: self._log_entry(arg, EntryKind.ACTION),
-            "decision": lambda arg: self._log_entry(arg, EntryKind.DECISION),
-            "todo": lambda arg: self._log_entry(arg, EntryKind.TODO),
-            "at": self._cmd_at,
-            "detected": self._cmd_detected,
-            "pin": lambda _arg: self._pin(True),
-            "unpin": lambda _arg: self._pin(False),
-            "tick": self._cmd_tick,
-            "impact": self._cmd_impact,
-            "item": self._cmd_item,
-            "declare": lambda _arg: self.action_declare(),
-            "close": lambda _arg: self.action_close_incident(),
-            "export": lambda _arg: self.action_export(),
-            "help": lambda _arg: self.action_help(),
-            "deps": lambda _arg: self.action_dependencies(),
-            "compose": lambda arg: self.action_compose(arg or "status_update"),
-            "scenario": lambda arg: self._runbook("scenario", arg),
-            "mitigate": lambda arg: self._runbook("mitigate", arg),
-            "applied": lambda arg: self._runbook("applied", arg),
-            "cause": lambda arg: self._runbook("cause", arg),
-            "outbox": lambda _arg: self.action_outbox(),
-            "quit": lambda _arg: self.exit(0),
-            "switch": self._cmd_switch,
-            "snooze": self._cmd_snooze,
-        }
 
     def notify(
         self,
@@ -265,7 +247,7 @@ class WarRoomApp(App[int]):
         """Ctrl+C: say how to quit (Textual's own message is markup, and ours never is)."""
         self.notify("Press Ctrl+Q to quit (everything is already saved)", title="Quit?")
 
-    async def action_quit(self) -> None:
+    async def action_quit(self, arg: str = "") -> None:
         if isinstance(self.screen, Dialog):
             self.screen.keep_typed()  # quitting mid-dialog keeps what was typed in it
         await super().action_quit()
@@ -302,6 +284,8 @@ class WarRoomApp(App[int]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         entry = self.query_one("#entry", EntryLine)
         if self.read_only:
             entry.placeholder = "Read-only observer: everything is live, nothing can be changed"
@@ -589,7 +573,8 @@ class WarRoomApp(App[int]):
         ]
         entry.border_subtitle = ("outbox: " + ", ".join(parts)) if parts else ""
 
-    def action_compose(self, kind: str = "status_update") -> None:
+    def action_compose(self, arg: str = "") -> None:
+        """Draft a runbook message (ARG: its kind, else a status update), edit, send."""
         from warroom.comms.messages import MessageKind, draft_message, load_message_data
         from warroom.tui.screens.compose import Composed, ComposeScreen
 
@@ -623,7 +608,7 @@ class WarRoomApp(App[int]):
             dialog = ComposeScreen(
                 lambda k: draft_message(k, data, env),
                 channels,
-                MessageKind.parse(kind),
+                MessageKind.parse(arg or "status_update"),
                 self._draft(incident.id, "compose"),
             )
             dialog.keep_draft = lambda values: self._keep_draft(incident.id, "compose", values)
@@ -661,7 +646,7 @@ class WarRoomApp(App[int]):
 
     # -- the runbook: scenarios, mitigations, root cause ---------------------------------
 
-    def action_runbook(self) -> None:
+    def action_runbook(self, arg: str = "") -> None:
         from warroom.tui.screens.runbook import link_choices, runbook_menu
 
         links = self.playbook.quick_links
@@ -711,7 +696,7 @@ class WarRoomApp(App[int]):
                 "cause": runbook.root_cause_choices,
             }[what](self.playbook)
         if not choices:
-            raise CommandError(f"the playbook has nothing for /{what}")
+            raise EntryError(f"the playbook has nothing for /{what}")
         titles = {
             "scenario": "Attach a scenario",
             "mitigate": "Start a mitigation",
@@ -725,7 +710,7 @@ class WarRoomApp(App[int]):
 
         self.push_screen(ChoiceScreen(titles[what], choices), chosen)
 
-    def action_outbox(self) -> None:
+    def action_outbox(self, arg: str = "") -> None:
         from warroom.store.outbox import list_outbox
         from warroom.tui.screens.compose import OutboxScreen
 
@@ -760,7 +745,7 @@ class WarRoomApp(App[int]):
             self._guarded(lambda: record(self.store, incident.id, fresh))
             self.reload()
 
-    def action_dependencies(self) -> None:
+    def action_dependencies(self, arg: str = "") -> None:
         self.push_screen(DependenciesScreen(self.dependencies))
 
     def reload_playbook(self) -> None:
@@ -881,7 +866,7 @@ class WarRoomApp(App[int]):
             # its toasts use when they time out (a no-op for one already gone).
             self._unnotify(notification)
 
-    def action_act_on_alert(self) -> None:
+    def action_act_on_alert(self, arg: str = "") -> None:
         """Ctrl+G: do what the most urgent late clock needs (compose, acknowledge, snooze)."""
         late = by_urgency(c for c in self.clocks if c.alerting)
         if not late:
@@ -895,11 +880,11 @@ class WarRoomApp(App[int]):
         if action is Action.ACKNOWLEDGE:
             self.action_ack()
         elif action is Action.NOTHING_TO_SEND:
-            self.action_snooze_alert()
+            self.action_snooze()
         else:
             self.action_compose(action.value)
 
-    def action_snooze_alert(self) -> None:
+    def _snooze_next(self) -> None:
         """Ctrl+N: "/snooze CLOCK 15m " in the entry line for the most urgent late clock (again:
         the next one); the IC types the reason and Enter. Nothing is snoozed without one."""
         late = by_urgency(c for c in self.clocks if c.alerting and snooze_word(c.kind))
@@ -908,8 +893,7 @@ class WarRoomApp(App[int]):
         entry = self.query_one("#entry", Input)
         current = entry.value.strip()
         if current and not current.startswith("/snooze"):
-            self._error(CommandError("the entry line has text: log or clear it, then Ctrl+N"))
-            return
+            raise EntryError("the entry line has text: log or clear it, then Ctrl+N")
         if not words:
             self._prefill("/snooze ")
             return
@@ -923,14 +907,16 @@ class WarRoomApp(App[int]):
         entry.cursor_position = len(text)
         entry.focus()
 
-    def _cmd_snooze(self, arg: str) -> None:
+    def action_snooze(self, arg: str = "") -> None:
+        """Snooze a clock for a while, saying why (ARG: "sla 15m waiting on Stripe"); no
+        argument (Ctrl+N) puts the most urgent one in the entry line."""
         if not arg:
-            self.action_snooze_alert()
+            self._snooze_next()
             return
         word, length, reason = parse_snooze(arg)
         matches = [k for w, k in SNOOZABLE.items() if w.startswith(word)]
         if len(matches) != 1:
-            raise CommandError(
+            raise EntryError(
                 f"cannot snooze {word!r}: /snooze internal|stakeholder|customer|sla 15m REASON"
             )
         incident = self._require()
@@ -944,7 +930,7 @@ class WarRoomApp(App[int]):
     # -- the entry line ------------------------------------------------------------------
 
     @on(EntryLine.Line)
-    def _entry_line(self, event: EntryLine.Line) -> None:
+    async def _entry_line(self, event: EntryLine.Line) -> None:
         """One submitted line (already taken off the entry line: see EntryLine)."""
         line = event.text
         try:
@@ -952,9 +938,16 @@ class WarRoomApp(App[int]):
             if command is None:
                 self._log_entry(note_text(line))
             else:
-                self._run(command)
+                await self.run_entry_command(command)
         except USER_ERRORS as error:
             self._line_failed(event.entry_line, line, error)
+
+    async def run_entry_command(self, command: EntryCommand) -> None:
+        """Run the action a slash-command names, with its argument. What cannot be done
+        raises (the caller puts the line back)."""
+        result = getattr(self, f"action_{BY_ID[command.action].method}")(command.arg)
+        if inspect.isawaitable(result):
+            await result
 
     def _line_failed(self, entry: EntryLine, line: str, error: Exception) -> None:
         """Nothing typed is lost: the line goes back for correction (selected, so typing
@@ -964,7 +957,7 @@ class WarRoomApp(App[int]):
             if entry.restore(line):
                 self._error(error)
             else:
-                self._error(CommandError(f"{_message(error)} (Up recalls the line)"))
+                self._error(EntryError(f"{_message(error)} (Up recalls the line)"))
 
         # After the keys already queued at the entry line: they belong to the next line.
         entry.call_later(put_back)
@@ -1013,40 +1006,19 @@ class WarRoomApp(App[int]):
     def _help_requested(self) -> None:
         self.action_help()
 
-    def _run(self, command: Command) -> None:
-        self._commands[command.name](command.arg)
-
     def _require(self) -> Incident:
         self._require_writable()
         if self.incident is None or not self.incident.is_open:
-            raise CommandError("no open incident: F2 declares one")
+            raise EntryError("no open incident: F2 declares one")
         return self.incident
-
-    _CHANGES = frozenset(
-        {
-            "declare",
-            "assign",
-            "severity",
-            "status",
-            "compose",
-            "update",
-            "pin",
-            "ack",
-            "close_incident",
-            "export",
-            "runbook",
-            "act_on_alert",
-            "snooze_alert",
-        }
-    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only war room hides the keys that would change something."""
-        return not (self.read_only and action in self._CHANGES)
+        return not (self.read_only and action in WRITES)
 
     def _require_writable(self) -> None:
         if self.read_only:
-            raise CommandError("read-only: this war room observes, it changes nothing")
+            raise EntryError("read-only: this war room observes, it changes nothing")
 
     def _error(self, error: Exception) -> None:
         self.notify(_message(error), title="Not done", severity="error", timeout=8)
@@ -1056,16 +1028,40 @@ class WarRoomApp(App[int]):
     ) -> None:
         incident = self._require()
         if not text.strip():
-            raise CommandError("nothing to log: type the text after the command")
+            raise EntryError("nothing to log: type the text after the command")
         self.store.log(incident.id, text, kind=kind, at=at)
         # The entry is on screen in this frame; the rest is read again once it is painted
         # (an entry changes nothing else, but another writer may have).
         self._render_timeline(incident)
         self.call_after_refresh(self.reload)
 
-    def _cmd_severity(self, arg: str) -> None:
+    def action_finding(self, arg: str = "") -> None:
+        self._log_entry(arg, EntryKind.FINDING)
+
+    def action_action(self, arg: str = "") -> None:
+        self._log_entry(arg, EntryKind.ACTION)
+
+    def action_decision(self, arg: str = "") -> None:
+        self._log_entry(arg, EntryKind.DECISION)
+
+    def action_todo(self, arg: str = "") -> None:
+        self._log_entry(arg, EntryKind.TODO)
+
+    def action_scenario(self, arg: str = "") -> None:
+        self._runbook("scenario", arg)
+
+    def action_mitigate(self, arg: str = "") -> None:
+        self._runbook("mitigate", arg)
+
+    def action_applied(self, arg: str = "") -> None:
+        self._runbook("applied", arg)
+
+    def action_cause(self, arg: str = "") -> None:
+        self._runbook("cause", arg)
+
+    def action_severity(self, arg: str = "") -> None:
         if not arg:
-            self.action_severity()
+            self._choose_severity()
             return
         self._set_severity(parse_severity(arg))
 
@@ -1075,27 +1071,27 @@ class WarRoomApp(App[int]):
         self._warned.clear()
         self.reload()
 
-    def _cmd_status(self, arg: str) -> None:
+    def action_status(self, arg: str = "") -> None:
         if not arg:
-            self.action_status()
+            self._choose_status()
             return
         self._set_status(Status.parse(arg))
 
     def _set_status(self, status: Status) -> None:
         incident = self._require()
         if status is Status.CLOSED:
-            self.action_close_incident()
+            self.action_close()
             return
         self.store.set_status(incident.id, status)
         self.reload()
 
-    def _cmd_assign(self, arg: str) -> None:
+    def action_assign(self, arg: str = "") -> None:
         if not arg:
-            self.action_assign()
+            self._choose_role()
             return
         role, person = split_first(arg, "role (ic, ops, dev or comms)")
         if not person:
-            raise CommandError("missing name: /assign ic NAME")
+            raise EntryError("missing name: /assign ic NAME")
         self._assign(role, person)
 
     def _assign(self, role: str, person: str) -> None:
@@ -1105,9 +1101,9 @@ class WarRoomApp(App[int]):
         self.store.assign(incident.id, role, person)
         self.reload()
 
-    def _cmd_update(self, arg: str) -> None:
-        if not arg:
-            self._record_update(UpdateKind.INTERNAL, "")
+    def action_update(self, arg: str = "") -> None:
+        if not arg:  # "/update" alone is "/update internal" (tui/actions.py)
+            self._choose_update()
             return
         head, rest = split_first(arg, "update kind")
         named = UpdateKind.leading(head)  # a near miss of a kind is an error, not text
@@ -1121,24 +1117,24 @@ class WarRoomApp(App[int]):
         self.reload()
         self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
 
-    def _cmd_switch(self, arg: str) -> None:
+    def action_switch(self, arg: str = "") -> None:
         """Show another incident (several can be open at once)."""
         if not arg:
             others = [i.id for i in self.store.incidents() if i.is_open]
-            raise CommandError(f"/switch ID (open: {', '.join(others) or 'none'})")
+            raise EntryError(f"/switch ID (open: {', '.join(others) or 'none'})")
         self.incident = self.store.get(arg.strip())
         self._warned.clear()
         self.reload()
 
-    def _cmd_at(self, arg: str) -> None:
+    def action_at(self, arg: str = "") -> None:
         when, text = split_first(arg, "time: /at HH:MM what happened")
         if not text.strip():
-            raise CommandError("nothing to log: /at HH:MM what happened")
+            raise EntryError("nothing to log: /at HH:MM what happened")
         self._at_time(f"/at {arg}", when, lambda at: self._log_entry(text, at=at), "log it")
 
-    def _cmd_detected(self, arg: str) -> None:
+    def action_detected(self, arg: str = "") -> None:
         if not arg.strip():
-            raise CommandError("when? /detected HH:MM (UTC), or a date and time")
+            raise EntryError("when? /detected HH:MM (UTC), or a date and time")
         incident = self._require()
 
         def correct(at: datetime) -> None:
@@ -1162,7 +1158,7 @@ class WarRoomApp(App[int]):
         now = self.clock()
         at = parse_when(when, now)
         if at > now:
-            raise CommandError(f"{stamp(at)} is in the future")
+            raise EntryError(f"{stamp(at)} is in the future")
         # Moving detection earlier is the point of /detected, not a surprise.
         detected = at if moves_detection else incident.detected_at
         concern = backdating_concern(at, now, detected, is_explicit_date(when))
@@ -1187,44 +1183,52 @@ class WarRoomApp(App[int]):
             chosen,
         )
 
-    def _cmd_tick(self, arg: str) -> None:
+    def action_tick(self, arg: str = "") -> None:
         self._require()
         checklist = self.query_one(ChecklistPane)
         try:
             item_id = checklist.numbers[int(arg)]
         except (ValueError, KeyError):
-            raise CommandError(f"no checklist item {arg!r}: /tick N, N as shown") from None
+            raise EntryError(f"no checklist item {arg!r}: /tick N, N as shown") from None
         self.store.tick(item_id, True)
         self.reload()
 
-    def _cmd_impact(self, arg: str) -> None:
+    def action_impact(self, arg: str = "") -> None:
         incident = self._require()
         which, text = split_first(arg, "what: /impact users TEXT or /impact features TEXT")
         if not text:
-            raise CommandError("say what: /impact users TEXT or /impact features TEXT")
+            raise EntryError("say what: /impact users TEXT or /impact features TEXT")
         if which.casefold().startswith("u"):
             self.store.set_impact(incident.id, users=text)
         elif which.casefold().startswith("f"):
             self.store.set_impact(incident.id, features=text)
         else:
-            raise CommandError("use /impact users TEXT or /impact features TEXT")
+            raise EntryError("use /impact users TEXT or /impact features TEXT")
         self.reload()
 
-    def _cmd_item(self, arg: str) -> None:
+    def action_item(self, arg: str = "") -> None:
         incident = self._require()
         priority, owner, text = parse_action_item(arg)
         item = self.store.add_action_item(incident.id, text, priority, owner)
         self.reload()
         self.notify(f"Action item {item.priority} due {item.due_at:%Y-%m-%d %H:%M} UTC")
 
-    def _pin(self, pinned: bool | None) -> None:
+    def action_pin(self, arg: str = "") -> None:
+        """Pin or unpin the selected entry, else the last: "on" pins, "off" unpins, nothing
+        toggles (F7)."""
+        pinned = {"": None, "on": True, "off": False}.get(arg.casefold(), "?")
+        if pinned == "?":
+            raise EntryError(
+                f"/pin takes no argument ({arg!r}): select the entry in the timeline "
+                "(Shift+Tab), then F7 or /pin"
+            )
         incident = self._require()
         timeline = self.query_one(TimelineView)
         entry = timeline.selected if timeline.cursor >= 0 else None
         entry = entry or self.store.last_entry(incident.id)
         if entry is None:
-            raise CommandError("nothing to pin yet")
-        self.store.set_pinned(entry.id, not entry.pinned if pinned is None else pinned)
+            raise EntryError("nothing to pin yet")
+        self.store.set_pinned(entry.id, not entry.pinned if pinned is None else bool(pinned))
         self.reload()
 
     # -- actions (keys, palette and slash-commands all land here) ------------------------
@@ -1235,22 +1239,21 @@ class WarRoomApp(App[int]):
         except USER_ERRORS as error:
             self._error(error)
 
-    def action_help(self) -> None:
+    def action_help(self, arg: str = "") -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.playbook.quick_links))
+            self.push_screen(HelpScreen(self.playbook.quick_links, self.key_labels()))
 
-    def action_focus_entry(self) -> None:
+    def action_focus_entry(self, arg: str = "") -> None:
         self.query_one("#entry", EntryLine).focus()
 
-    def action_checklist(self) -> None:
+    def action_checklist(self, arg: str = "") -> None:
         checklist = self.query_one(ChecklistPane)
         checklist.focus()
         checklist.highlight_next_open()
 
-    def action_declare(self, error: str = "") -> None:
+    def action_declare(self, arg: str = "") -> None:
         if self.read_only:
-            self._error(CommandError("read-only: declare from a war room that is not read-only"))
-            return
+            raise EntryError("read-only: declare from a war room that is not read-only")
         draft = self._draft("", "declare")
         typed = self.query_one("#entry", EntryLine).value.strip()
         if typed and not draft.get("title"):
@@ -1260,7 +1263,7 @@ class WarRoomApp(App[int]):
             if isinstance(result, Declaration):
                 self._guarded(lambda: self._declare(result))
 
-        dialog = DeclareScreen(self.playbook, self.clock, error, draft)
+        dialog = DeclareScreen(self.playbook, self.clock, "", draft)
         dialog.keep_draft = lambda values: self._keep_draft("", "declare", values)
         self.push_screen(dialog, declared)
 
@@ -1307,7 +1310,7 @@ class WarRoomApp(App[int]):
         )
         self.notify(f"{incident.id} declared. {next_step}", title="Incident declared")
 
-    def action_assign(self) -> None:
+    def _choose_role(self) -> None:
         def chosen(result: object) -> None:
             if isinstance(result, tuple):
                 role, person = result
@@ -1319,7 +1322,7 @@ class WarRoomApp(App[int]):
             )
         )
 
-    def action_severity(self) -> None:
+    def _choose_severity(self) -> None:
         def chosen(result: object) -> None:
             if isinstance(result, str):
                 self._guarded(lambda: self._set_severity(int(result)))
@@ -1334,7 +1337,7 @@ class WarRoomApp(App[int]):
 
         self._guarded(open_dialog)
 
-    def action_status(self) -> None:
+    def _choose_status(self) -> None:
         def chosen(result: object) -> None:
             if isinstance(result, str):
                 self._guarded(lambda: self._set_status(Status(result)))
@@ -1348,7 +1351,7 @@ class WarRoomApp(App[int]):
 
         self._guarded(open_dialog)
 
-    def action_update(self) -> None:
+    def _choose_update(self) -> None:
         def chosen(result: object) -> None:
             if isinstance(result, str):
                 self._guarded(lambda: self._record_update(UpdateKind(result), ""))
@@ -1362,20 +1365,17 @@ class WarRoomApp(App[int]):
 
         self._guarded(open_dialog)
 
-    def action_pin(self) -> None:
-        self._guarded(lambda: self._pin(None))
-
-    def action_ack(self) -> None:
+    def action_ack(self, arg: str = "") -> None:
         def ack() -> None:
             incident = self._require()
             if incident.acknowledged_at is not None:
-                raise CommandError("already acknowledged")
+                raise EntryError("already acknowledged")
             self.store.acknowledge(incident.id)
             self.reload()
 
         self._guarded(ack)
 
-    def action_close_incident(self) -> None:
+    def action_close(self, arg: str = "") -> None:
         from warroom.tui.screens.close import CloseScreen, Closing  # loaded when first used
 
         def closed(result: object) -> None:
@@ -1409,17 +1409,17 @@ class WarRoomApp(App[int]):
         self.reload()
         self.action_export()
 
-    def action_export(self) -> None:
+    def action_export(self, arg: str = "") -> None:
         from warroom.comms.review import export_review
 
         def export() -> None:
             self._require_writable()
             if self.incident is None:
-                raise CommandError("no incident to export")
+                raise EntryError("no incident to export")
             try:
                 path = export_review(self.store, self.incident.id, self.reviews_dir)
             except OSError as error:
-                raise CommandError(f"cannot write the review: {error}") from None
+                raise EntryError(f"cannot write the review: {error}") from None
             self.reload()
             self.notify(f"Review written: {path}", title="Post-incident review", timeout=15)
 
@@ -1442,54 +1442,20 @@ class WarRoomApp(App[int]):
     # -- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own, then every action of the table that makes sense here."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Declare incident", "Declare a new incident (F2)", self.action_declare)
-        yield SystemCommand(
-            "Assign role", "IC, Ops, Dev, Comms; handoffs logged (F3)", self.action_assign
-        )
-        yield SystemCommand("Change severity", "SEV-1/2/3 (F4)", self.action_severity)
-        yield SystemCommand("Change status", "Investigating ... Resolved (F5)", self.action_status)
-        yield SystemCommand(
-            "Compose status message",
-            "Draft from the runbook's templates, send (F6)",
-            self.action_compose,
-        )
-        yield SystemCommand(
-            "Record status update sent elsewhere", "Restart an update clock", self.action_update
-        )
-        yield SystemCommand("Outbox", "Messages queued, sent, failed (F12)", self.action_outbox)
-        for what, title, help_text in (
-            ("scenario", "Attach scenario", "Its diagnosis and resolution join the checklist"),
-            ("mitigate", "Start mitigation", "Rollback, feature flag, migration, hotfix, scale"),
-            ("applied", "Mitigation applied", "Log that a strategy is in place"),
-            ("cause", "Root cause category", "From the runbook's common root causes"),
-        ):
-            yield SystemCommand(
-                title,
-                f"{help_text} (Ctrl+R)",
-                lambda w=what: self._guarded(lambda: self._runbook(w, "")),
-            )
-        yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
-        yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
-        yield SystemCommand(
-            "Act on alert",
-            "Draft the late update, or acknowledge (Ctrl+G)",
-            self.action_act_on_alert,
-        )
-        yield SystemCommand(
-            "Snooze alert", "Snooze a late clock, with a reason (Ctrl+N)", self.action_snooze_alert
-        )
-        yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
-        yield SystemCommand(
-            "Close incident", "Close and write the review (F10)", self.action_close_incident
-        )
-        yield SystemCommand(
-            "Export review", "Write the review now (draft while open)", self.action_export
-        )
-        yield SystemCommand(
-            "Dependencies", "Third-party status pages (F11)", self.action_dependencies
-        )
-        yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
+        labels = self.key_labels()
+        for spec in ACTIONS:
+            if spec.palette and not (self.read_only and spec.writes):
+                key = f" ({labels[spec.id]})" if labels.get(spec.id) else ""
+                run = functools.partial(self.run_action, spec.method)
+                yield SystemCommand(spec.title, f"{spec.help}{key}", run)
+
+    def key_labels(self) -> Mapping[str, str]:
+        """Each action's keys as shown to the user ("F1 / ?"), the keymap's when remapped."""
+        return {
+            spec.id: key_label(self.keymap.get(spec.id, spec.keys)) for spec in ACTIONS if spec.keys
+        }
 
 
 def run_app(
@@ -1498,6 +1464,10 @@ def run_app(
     playbook_path: Path | None = None,
     read_only: bool = False,
 ) -> int:
-    app = WarRoomApp(store, reviews_dir, playbook_path=playbook_path, read_only=read_only)
+    from warroom.config import keymap
+
+    app = WarRoomApp(
+        store, reviews_dir, playbook_path=playbook_path, read_only=read_only, keymap=keymap()
+    )
     app.run()
     return app.return_code or 0
