@@ -578,8 +578,8 @@ class WarRoomApp(App[int]):
         from warroom.comms.messages import MessageKind, draft_message, load_message_data
         from warroom.tui.screens.compose import Composed, ComposeScreen
 
-        def composed(result: object) -> None:
-            if isinstance(result, Composed):
+        def composed(result: Composed | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._send(result.kind, result.text))
 
         def open_dialog() -> None:
@@ -651,16 +651,16 @@ class WarRoomApp(App[int]):
 
         links = self.playbook.quick_links
 
-        def link_chosen(result: object) -> None:
-            if isinstance(result, str):
+        def link_chosen(result: str | None) -> None:
+            if result is not None:
                 url = links[int(result)].url
                 self.copy_to_clipboard(url)
                 self.notify(f"Copied to the clipboard: {url}", markup=False)
 
-        def chosen(result: object) -> None:
+        def chosen(result: str | None) -> None:
             if result == "links":
                 self.push_screen(ChoiceScreen("Quick links", link_choices(links)), link_chosen)
-            elif isinstance(result, str):
+            elif result is not None:
                 self._guarded(lambda: self._runbook(result, ""))
 
         def open_menu() -> None:
@@ -704,8 +704,8 @@ class WarRoomApp(App[int]):
             "cause": "Root cause category",
         }
 
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
+        def chosen(result: str | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._runbook(what, result))
 
         self.push_screen(ChoiceScreen(titles[what], choices), chosen)
@@ -975,7 +975,7 @@ class WarRoomApp(App[int]):
         count = len(lines)
         preview = "\n".join(lines[:12]) + (f"\n… and {count - 12} more" if count > 12 else "")
 
-        def chosen(choice: object) -> None:
+        def chosen(choice: str | None) -> None:
             if choice == "each":
                 self._guarded(lambda: self._log_pasted(incident, lines))
             elif choice == "one":
@@ -1166,7 +1166,7 @@ class WarRoomApp(App[int]):
             action(at)
             return
 
-        def chosen(choice: object) -> None:
+        def chosen(choice: str | None) -> None:
             if choice == "yes":
                 self._guarded(lambda: action(at))
             else:
@@ -1259,8 +1259,8 @@ class WarRoomApp(App[int]):
         if typed and not draft.get("title"):
             draft["title"] = typed  # what was typed before declaring is the likely title
 
-        def declared(result: object) -> None:
-            if isinstance(result, Declaration):
+        def declared(result: Declaration | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._declare(result))
 
         dialog = DeclareScreen(self.playbook, self.clock, "", draft)
@@ -1311,8 +1311,8 @@ class WarRoomApp(App[int]):
         self.notify(f"{incident.id} declared. {next_step}", title="Incident declared")
 
     def _choose_role(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, tuple):
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
                 role, person = result
                 self._guarded(lambda: self._assign(role, person))
 
@@ -1323,8 +1323,8 @@ class WarRoomApp(App[int]):
         )
 
     def _choose_severity(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
+        def chosen(result: str | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._set_severity(int(result)))
 
         def open_dialog() -> None:
@@ -1338,8 +1338,8 @@ class WarRoomApp(App[int]):
         self._guarded(open_dialog)
 
     def _choose_status(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
+        def chosen(result: str | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._set_status(Status(result)))
 
         def open_dialog() -> None:
@@ -1352,8 +1352,8 @@ class WarRoomApp(App[int]):
         self._guarded(open_dialog)
 
     def _choose_update(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
+        def chosen(result: str | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._record_update(UpdateKind(result), ""))
 
         def open_dialog() -> None:
@@ -1378,8 +1378,8 @@ class WarRoomApp(App[int]):
     def action_close(self, arg: str = "") -> None:
         from warroom.tui.screens.close import CloseScreen, Closing  # loaded when first used
 
-        def closed(result: object) -> None:
-            if isinstance(result, Closing):
+        def closed(result: Closing | None) -> None:
+            if result is not None:
                 self._guarded(lambda: self._close(result))
 
         def open_dialog() -> None:

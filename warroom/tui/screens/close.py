@@ -35,7 +35,7 @@ class Closing:
     action_items: list[tuple[str, str, str]]  # (priority, owner, text)
 
 
-class CloseScreen(Dialog):
+class CloseScreen(Dialog[Closing]):
     """Every answer is optional; Ctrl+S closes the incident and writes the review."""
 
     def __init__(
