@@ -165,7 +165,7 @@ def radar_seen(app: WarRoomApp, clock: FakeClock) -> None:
         parse_summary(name, json.loads((FIXTURES / f"{fixture}.json").read_text()), clock())
         for name, fixture in pages
     ]
-    app._radar_polled(statuses, [])
+    app.main._radar_polled(statuses, [])
 
 
 async def nothing(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
@@ -182,7 +182,7 @@ async def dependencies(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> 
 
 async def overdue(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
     clock.at(14, 47, 30)  # the internal update recorded at 14:15 was due at 14:45
-    app.tick()
+    app.main.tick()
 
 
 async def declare(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:

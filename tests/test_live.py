@@ -41,7 +41,7 @@ async def test_entry_from_another_process_appears(make_app, store, db_path):
     incident = store.declare("Shared incident", 2)
     app = make_app(watch_files=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         env = {**os.environ, "WARROOM_DB": str(db_path), "WARROOM_USER": "deploy-bot"}
         subprocess.run(
             [sys.executable, "-m", "warroom", "log", "--incident", incident.id, "deploy 4413 done"],
@@ -70,7 +70,7 @@ async def test_playbook_reload_valid_invalid_and_atomic(make_app, store, tmp_pat
     store.declare("Reload", 3)
     app = make_app(watch_files=True, playbook_path=path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         assert app.playbook.roles[0].name == "Incident Commander"
 
         # A valid edit, written in place.
@@ -144,8 +144,8 @@ async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock)
     line = "Stripe: API major outage"
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app._radar_polled(statuses, [line])
-        app._radar_polled(statuses, [line])  # a second war room saw the same change
+        app.main._radar_polled(statuses, [line])
+        app.main._radar_polled(statuses, [line])  # a second war room saw the same change
         await pilot.pause()
         pane = app.query_one(DependenciesPane)
         shown = str(pane.content)
@@ -165,7 +165,7 @@ async def test_playbook_without_an_open_incidents_severity_is_refused(make_app, 
     incident = store.declare("Minor", 3)
     app = make_app(watch_files=True, playbook_path=path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         assert "level = 3" in original
         write_playbook(path, original.replace("level = 3", "level = 4", 1), True)
         assert await wait_until(

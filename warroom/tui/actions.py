@@ -45,6 +45,9 @@ class ActionSpec:
     palette: bool = True
     bound: bool = True
     """False when Textual binds the key itself (Ctrl+Q, Ctrl+P): documented, not bound."""
+    on_app: bool = False
+    """Bound on the App, not the war room's screen: Textual's own focus moves, which the
+    dialogs need as much as the war room."""
 
     @property
     def method(self) -> str:
@@ -334,6 +337,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Move between entry line, timeline and checklist",
         keys="tab",
         priority=True,
+        on_app=True,
         palette=False,
     ),
     ActionSpec(
@@ -342,6 +346,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Move back between entry line, timeline and checklist",
         keys="shift+tab",
         priority=True,
+        on_app=True,
         palette=False,
     ),
     ActionSpec(

@@ -21,13 +21,13 @@ from warroom.domain.model import Now, RoleAssignment, TimelineEntry
 from warroom.domain.timefmt import cadence, hhmm, parse_when, stamp
 from warroom.playbook.models import Playbook, Role, Severity
 
-
 ResultT = TypeVar("ResultT")
 
 
 class Dialog(ModalScreen[ResultT]):
-    """A form that returns a RESULT_T, or None when cancelled: the callback of whoever
-    opens it takes `ResultT | None`. Escape cancels; Ctrl+S submits. Errors show inside the dialog and nothing is lost.
+    """A form that returns a `ResultT`, or None when cancelled: the callback of whoever
+    opens it takes `ResultT | None`. Escape cancels; Ctrl+S submits. Errors show inside
+    the dialog and nothing is lost.
 
     What was typed is handed to `keep_draft` (when the war room gives one) as the dialog
     goes, submitted or not; the war room forgets the draft once the submit has worked, so
