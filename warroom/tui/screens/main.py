@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape as escape_markup
-from textual.notifications import Notification, Notify, SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
@@ -32,7 +33,14 @@ from warroom.domain.clocks import (
     snooze_word,
 )
 from warroom.domain.dependencies import DependencyStatus
-from warroom.domain.model import EntryKind, Incident, RoleAssignment, Status, UpdateKind
+from warroom.domain.model import (
+    ChecklistItem,
+    EntryKind,
+    Incident,
+    RoleAssignment,
+    Status,
+    UpdateKind,
+)
 from warroom.domain.timefmt import (
     backdating_concern,
     countdown,
@@ -76,6 +84,7 @@ from warroom.tui.screens.dialogs import (
     severity_help,
 )
 from warroom.tui.screens.help import HelpScreen
+from warroom.tui.services.clock_alerts import ClockAlerts
 from warroom.tui.services.delivery import OutboxDeliverer
 from warroom.tui.services.radar import RadarPoller
 from warroom.tui.services.watcher import DatabaseWatcher
@@ -135,6 +144,20 @@ def action_bindings(on_app: bool) -> list[Binding]:
     ]
 
 
+@dataclass(frozen=True)
+class IncidentView:
+    """What the war room shows of the database, read at once: the incident (None before
+    one is declared), its snoozes, roles and checklist, the other open incidents."""
+
+    version: int
+    """The database's data_version when read: a change since means read again."""
+    incident: Incident | None
+    snoozes: list[Snooze]
+    others: list[tuple[Incident, list[Snooze]]]
+    roles: dict[str, RoleAssignment]
+    checklist: list[ChecklistItem]
+
+
 class MainScreen(Screen[None]):
     """The war room's screen: the panes and the entry line, and one `action_<id>(arg)` per
     action of the table (tui/actions.py): without an argument it opens its dialog, with one
@@ -162,12 +185,7 @@ class MainScreen(Screen[None]):
         self._others: list[tuple[Incident, list[Snooze]]] = []
         self._roles: dict[str, RoleAssignment] = {}
         self._nudged_roles: frozenset[str] | None = None
-        self.alerts: dict[str, Notification] = {}
-        """The notification posted for each alert ("INC-.../internal_update"): one each,
-        replaced when it repeats, withdrawn when it is over."""
-        self._alert_hints: dict[str, str] = {}
-        self._rung: dict[str, datetime] = {}
-        self._warned: set[str] = set()  # alerts that ring once, once they have
+        self.clock_alerts = ClockAlerts(lambda: self.app)
         self._timer: Timer | None = None
 
     @property
@@ -286,44 +304,50 @@ class MainScreen(Screen[None]):
     def reload(self) -> None:
         """Re-read everything shown from the database (the single source of truth)."""
         try:
-            self._version = self.store.data_version()
-            incident = self.incident
-            if incident is not None:
-                incident = self.store.get(incident.id)
-            if incident is None or not incident.is_open:
-                incident = self.store.current() or incident
-            self.incident = incident
-            others = [
-                i
-                for i in self.store.incidents()
-                if i.is_open and i.id != getattr(incident, "id", "")
-            ]
-            self._others_open = len(others)
-            self._others = [(i, self.store.snoozes(i.id)) for i in others]
-            self.snoozes = self.store.snoozes(incident.id) if incident is not None else []
-            self._render_incident()
+            self.show(self.read_view())
         except StoreError as error:
             self._error(error)
 
-    def _render_incident(self) -> None:
+    def read_view(self) -> IncidentView:
+        """One view of the incident shown (the open one, unless another was chosen)."""
+        version = self.store.data_version()
         incident = self.incident
+        if incident is not None:
+            incident = self.store.get(incident.id)
+        if incident is None or not incident.is_open:
+            incident = self.store.current() or incident
+        others = [
+            i for i in self.store.incidents() if i.is_open and i.id != getattr(incident, "id", "")
+        ]
+        return IncidentView(
+            version=version,
+            incident=incident,
+            snoozes=self.store.snoozes(incident.id) if incident is not None else [],
+            others=[(i, self.store.snoozes(i.id)) for i in others],
+            roles=self.store.roles(incident.id) if incident is not None else {},
+            checklist=self.store.checklist(incident.id) if incident is not None else [],
+        )
+
+    def show(self, view: IncidentView) -> None:
+        """Show VIEW: every pane (the timeline reads its window of entries as it draws)."""
+        self._version = view.version
+        self.incident = incident = view.incident
+        self._others_open = len(view.others)
+        self._others = view.others
+        self.snoozes = view.snoozes
+        self._roles = view.roles
+        self._nudged_roles = None  # the Roles pane is drawn again with the clocks
         timeline = self.query_one(TimelineView)
-        checklist = self.query_one(ChecklistPane)
         if incident is None:
             timeline.load(None, 0)
-            checklist.show(self.playbook, [])
-            self._roles = {}
-            self._nudged_roles = None
         else:
             self._render_timeline(incident)
-            self._roles = self.store.roles(incident.id)
-            self._nudged_roles = None  # the Roles pane is drawn again with the clocks
-            checklist.show(self.playbook, self.store.checklist(incident.id))
-            if not incident.is_open:
-                path = incident.review_path or "not written"
-                timeline.border_subtitle = (
-                    f"CLOSED · review: {escape_markup(path)} · F2 declares a new incident"
-                )
+        self.query_one(ChecklistPane).show(self.playbook, view.checklist)
+        if incident is not None and not incident.is_open:
+            path = incident.review_path or "not written"
+            timeline.border_subtitle = (
+                f"CLOSED · review: {escape_markup(path)} · F2 declares a new incident"
+            )
         self._render_clocks()
 
     def _render_timeline(self, incident: Incident) -> None:
@@ -712,51 +736,12 @@ class MainScreen(Screen[None]):
         return wanted
 
     def _alert(self, now: datetime) -> None:
-        """One notification per alert: posted (with the bell) when it starts, again every
-        `alert_repeat_seconds` while a clock stays late, withdrawn when it is over (the
-        update recorded, the clock snoozed). Nudges ring once; clocks due soon show once,
-        without the bell. The bell rings at most once a tick, however many alerts start."""
-        repeat = timedelta(seconds=self.playbook.alert_repeat_seconds)
-        wanted = self._wanted_alerts()
-        for key in [k for k in self.alerts if k not in wanted]:
-            self._withdraw(key)
-        for key in [k for k in self._rung if k not in wanted]:
-            del self._rung[key]  # late again later: it rings at once
-        bell = False
-        for key, alert in wanted.items():
-            if alert.repeats:
-                last = self._rung.get(key)
-                ring = last is None or now - last >= repeat
-                if ring:
-                    self._rung[key] = now
-            else:
-                ring = alert.once not in self._warned
-                self._warned.add(alert.once)
-            if ring:
-                bell = bell or alert.rings
-                self._post(key, alert)
-            elif key in self.alerts and self._alert_hints.get(key) != alert.hint:
-                self._post(key, alert)  # what to do changed (another alert ended): no bell
-        if bell:
-            self.app.bell()
+        self.clock_alerts.update(self._wanted_alerts(), now, self.playbook.alert_repeat_seconds)
 
-    def _post(self, key: str, alert: Alert) -> None:
-        self._withdraw(key)
-        timeout = self.playbook.alert_repeat_seconds + 5.0 if alert.repeats else 15.0
-        notification = Notification(
-            alert.message, alert.title, alert.severity, timeout, markup=False
-        )
-        self.app.post_message(Notify(notification))
-        self.alerts[key] = notification
-        self._alert_hints[key] = alert.hint
-
-    def _withdraw(self, key: str) -> None:
-        notification = self.alerts.pop(key, None)
-        self._alert_hints.pop(key, None)
-        if notification is not None:
-            # Textual 8 has no public call to withdraw one notification; this is the one
-            # its toasts use when they time out (a no-op for one already gone).
-            self.app._unnotify(notification)
+    @property
+    def alerts(self) -> dict[str, Notification]:
+        """The notification posted for each alert now showing, by key."""
+        return self.clock_alerts.posted
 
     def action_act_on_alert(self, arg: str = "") -> None:
         """Ctrl+G: do what the most urgent late clock needs (compose, acknowledge, snooze)."""
@@ -960,7 +945,7 @@ class MainScreen(Screen[None]):
     def _set_severity(self, level: int) -> None:
         incident = self._require()
         self.store.set_severity(incident.id, level)
-        self._warned.clear()
+        self.clock_alerts.forget_warnings()
         self.changed()
 
     def action_status(self, arg: str = "") -> None:
@@ -1015,7 +1000,7 @@ class MainScreen(Screen[None]):
             others = [i.id for i in self.store.incidents() if i.is_open]
             raise EntryError(f"/switch ID (open: {', '.join(others) or 'none'})")
         self.incident = self.store.get(arg.strip())
-        self._warned.clear()
+        self.clock_alerts.forget_warnings()
         self.reload()
 
     def action_at(self, arg: str = "") -> None:
@@ -1031,7 +1016,7 @@ class MainScreen(Screen[None]):
 
         def correct(at: datetime) -> None:
             self.store.set_detected(incident.id, at)
-            self._warned.clear()
+            self.clock_alerts.forget_warnings()
             self.changed()
 
         self._at_time(f"/detected {arg}", arg, correct, "detected", moves_detection=True)
@@ -1188,7 +1173,7 @@ class MainScreen(Screen[None]):
             commander=self.store.author if has_ic and self.store.author else None,
         )
         self.incident = incident
-        self._warned.clear()
+        self.clock_alerts.forget_warnings()
         self._keep_draft("", "declare", {})  # declared: the draft has done its job
         entry = self.query_one("#entry", EntryLine)
         if entry.value.strip() == declaration.title:
