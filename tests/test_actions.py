@@ -121,3 +121,15 @@ def test_keys_from_the_config_file(tmp_path: Path, monkeypatch):
         keymap()
     monkeypatch.setenv("WARROOM_CONFIG", str(tmp_path / "none.toml"))
     assert keymap() == {}
+
+
+def test_an_unknown_action_in_keys_is_named(tmp_path: Path, monkeypatch):
+    from warroom.tui.app import user_keys
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\npin = "ctrl+t"\npni = "f7"\n')
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    with pytest.raises(ValueError, match=r"config\.toml: \[keys\]: no action 'pni'"):
+        user_keys()
+    config.write_text('[keys]\npin = "ctrl+t"\n')
+    assert user_keys() == {"pin": "ctrl+t"}

@@ -245,10 +245,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "snooze",
         "Snooze alert",
-        "Snooze a late clock's alerts, saying why (logged; the clock shows until when). "
-        "Ctrl+N puts /snooze CLOCK 15m in the entry line: type why",
+        "Snooze a late clock: puts /snooze CLOCK 15m in the entry line; type why",
         keys="ctrl+n",
-        slashes=(_s("snooze", "/snooze internal|stakeholder|customer|sla 15m REASON"),),
+        slashes=(
+            _s(
+                "snooze",
+                "/snooze internal|stakeholder|customer|sla 15m REASON",
+                help="Snooze a clock's alerts, saying why (logged; the clock shows until when)",
+            ),
+        ),
         writes=True,
     ),
     ActionSpec(

@@ -1,7 +1,7 @@
 """The war room's alerts: what each late clock asks of the IC, and one notification's content.
 
 Pure presentation of the domain's clocks (no Textual here but the severity type): the app
-decides when an alert is posted, repeated and withdrawn (app.py, `_alert`).
+decides when an alert is posted, repeated and withdrawn (tui/services/clock_alerts.py).
 """
 
 from __future__ import annotations

@@ -187,10 +187,23 @@ def run_app(
     playbook_path: Path | None = None,
     read_only: bool = False,
 ) -> int:
-    from warroom.config import keymap
-
     app = WarRoomApp(
-        store, reviews_dir, playbook_path=playbook_path, read_only=read_only, keymap=keymap()
+        store, reviews_dir, playbook_path=playbook_path, read_only=read_only, keymap=user_keys()
     )
     app.run()
     return app.return_code or 0
+
+
+def user_keys() -> dict[str, str]:
+    """`[keys]` from the config file, checked against the action table (a ValueError names
+    the file and the unknown id)."""
+    from warroom.config import config_file, keymap
+
+    keys = keymap()
+    unknown = sorted(set(keys) - {spec.id for spec in ACTIONS if spec.keys and spec.bound})
+    if unknown:
+        raise ValueError(
+            f"{config_file()}: [keys]: no action {unknown[0]!r} to give a key to "
+            "(the ids are listed in the README, under Keys)"
+        )
+    return keys
