@@ -105,6 +105,22 @@ async def test_a_late_stakeholder_update_names_the_stakeholder_template(make_app
         assert f"{incident.id}/{ClockKind.STAKEHOLDER_UPDATE.value}" not in app.main.alerts
 
 
+async def test_an_alert_names_the_key_the_user_gave_the_action(make_app, store, clock):
+    incident = store.declare("Checkout down", 1)  # from a script: nobody acknowledged
+    for role in ROLES:
+        store.assign(incident.id, role, "alice")
+    clock.advance(minutes=6)
+    app = make_app(keymap={"ack": "ctrl+t"})
+    run, posted = posting(app, (120, 40))
+    async with run as pilot:
+        app.main.tick()
+        await pilot.pause()
+        assert "Ctrl+T acknowledges" in alert_text(posted, "Acknowledge")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert store.get(incident.id).acknowledged_at is not None
+
+
 async def test_a_late_acknowledgement_names_f8(make_app, store, clock):
     incident = store.declare("Checkout down", 1)  # from a script: nobody acknowledged
     for role in ROLES:

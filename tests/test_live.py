@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from warroom.playbook import default_playbook
 from warroom.playbook.loader import load_playbook
+from warroom.tui.messages import RadarPolled
 from warroom.tui.widgets.timeline import TimelineView
 
 DEFAULT_TOML = Path(__file__).resolve().parent.parent / "warroom" / "playbook" / "default.toml"
@@ -144,8 +145,10 @@ async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock)
     line = "Stripe: API major outage"
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app.main._radar_polled(statuses, [line])
-        app.main._radar_polled(statuses, [line])  # a second war room saw the same change
+        app.main.post_message(RadarPolled(statuses, [line]))
+        # A second war room saw the same change (here: the same war room, again).
+        app.main.post_message(RadarPolled(statuses, [line]))
+        await pilot.pause()
         await pilot.pause()
         pane = app.query_one(DependenciesPane)
         shown = str(pane.content)

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from warroom.domain.model import EntryKind, Status, UpdateKind
+from warroom.tui.messages import RadarPolled
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_main_screen_160x48(snap_compare, make_app, story, clock):
     ]
 
     async def run_before(pilot) -> None:
-        pilot.app.main._radar_polled(statuses, [])
+        pilot.app.main.post_message(RadarPolled(statuses, []))
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

@@ -700,13 +700,14 @@ class MainScreen(Screen[None]):
         clocks due soon, and the runbook's nudges."""
         wanted: dict[str, Alert] = {}
         incident = self.incident
+        keys = self.war_room.key_labels()
         if incident is not None:
             late = by_urgency(c for c in self.clocks if c.alerting)
             for clock in late:
                 wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
                     "OVERDUE",
                     f"{clock.label} late by {lateness(-clock.remaining)}",
-                    alert_hint(clock, clock is late[0]),
+                    alert_hint(clock, clock is late[0], keys),
                     "error",
                     repeats=True,
                 )
@@ -715,7 +716,7 @@ class MainScreen(Screen[None]):
                     wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
                         "Due soon",
                         f"{clock.label} due in {countdown(clock.remaining)}",
-                        alert_hint(clock, False).split("\n")[0],
+                        alert_hint(clock, False, keys).split("\n")[0],
                         "warning",
                         repeats=False,
                         once=f"{incident.id}/{clock.kind.value}@{clock.due_at}",
