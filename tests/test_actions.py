@@ -133,3 +133,22 @@ def test_an_unknown_action_in_keys_is_named(tmp_path: Path, monkeypatch):
         user_keys()
     config.write_text('[keys]\npin = "ctrl+t"\n')
     assert user_keys() == {"pin": "ctrl+t"}
+
+
+async def test_an_action_that_cannot_be_done_says_so_and_the_line_comes_back(make_app, store):
+    from textual.notifications import Notify
+
+    incident = store.declare("Twice", 3)
+    store.acknowledge(incident.id)
+    messages: list[Message] = []
+    app = make_app()
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await pilot.press("f8")  # a key: said on screen, nothing else
+        await pilot.pause()
+        entry = app.query_one("#entry", Input)
+        entry.value = "/ack"
+        await pilot.press("enter")  # a line: said, and the line is back for correction
+        await pilot.pause()
+        assert entry.value == "/ack"
+        said = [m.notification.message for m in messages if isinstance(m, Notify)]
+        assert said.count("already acknowledged") == 2

@@ -543,7 +543,7 @@ class MainScreen(Screen[None]):
             dialog.keep_draft = lambda values: self._keep_draft(incident.id, "compose", values)
             self.app.push_screen(dialog, composed)
 
-        self._guarded(open_dialog)
+        open_dialog()
 
     def _send(self, kind: MessageKind, text: str) -> None:
         from warroom.store.outbox import send_message
@@ -596,7 +596,7 @@ class MainScreen(Screen[None]):
             self._require()
             self.app.push_screen(ChoiceScreen("Runbook", runbook_menu(self.playbook)), chosen)
 
-        self._guarded(open_menu)
+        open_menu()
 
     def _runbook(self, what: str, key: str) -> None:
         """Attach a scenario, start or apply a mitigation, set the root cause: by key, or
@@ -1110,6 +1110,9 @@ class MainScreen(Screen[None]):
         self.changed()
 
     # -- actions (keys, palette and slash-commands all land here) ------------------------
+    # An action raises what cannot be done: from a key or the palette the App's run_action
+    # says it on screen; from the entry line the line goes back for correction. `_guarded`
+    # is for what runs later, on its own (a dialog's result).
 
     def _guarded(self, action: Callable[[], object]) -> None:
         try:
@@ -1194,11 +1197,8 @@ class MainScreen(Screen[None]):
                 role, person = result
                 self._guarded(lambda: self._assign(role, person))
 
-        self._guarded(
-            lambda: self.app.push_screen(
-                RoleScreen(self.playbook, self.store.roles(self._require().id)), chosen
-            )
-        )
+        roles = self.store.roles(self._require().id)
+        self.app.push_screen(RoleScreen(self.playbook, roles), chosen)
 
     def _choose_severity(self) -> None:
         def chosen(result: str | None) -> None:
@@ -1213,7 +1213,7 @@ class MainScreen(Screen[None]):
             ]
             self.app.push_screen(ChoiceScreen("Severity", choices, str(incident.severity)), chosen)
 
-        self._guarded(open_dialog)
+        open_dialog()
 
     def _choose_status(self) -> None:
         def chosen(result: str | None) -> None:
@@ -1227,7 +1227,7 @@ class MainScreen(Screen[None]):
             ]
             self.app.push_screen(ChoiceScreen("Status", choices, incident.status.value), chosen)
 
-        self._guarded(open_dialog)
+        open_dialog()
 
     def _choose_update(self) -> None:
         def chosen(result: str | None) -> None:
@@ -1241,7 +1241,7 @@ class MainScreen(Screen[None]):
             ]
             self.app.push_screen(ChoiceScreen("Record status update", choices), chosen)
 
-        self._guarded(open_dialog)
+        open_dialog()
 
     def action_ack(self, arg: str = "") -> None:
         def ack() -> None:
@@ -1251,7 +1251,7 @@ class MainScreen(Screen[None]):
             self.store.acknowledge(incident.id)
             self.changed()
 
-        self._guarded(ack)
+        ack()
 
     def action_close(self, arg: str = "") -> None:
         from warroom.tui.screens.close import CloseScreen  # loaded when first used
@@ -1274,7 +1274,7 @@ class MainScreen(Screen[None]):
             dialog.keep_draft = lambda values: self._keep_draft(incident.id, "close", values)
             self.app.push_screen(dialog, closed)
 
-        self._guarded(open_dialog)
+        open_dialog()
 
     def _close(self, closing: Closing) -> None:
         incident = self._require()
@@ -1301,7 +1301,7 @@ class MainScreen(Screen[None]):
             self.changed()
             self.notify(f"Review written: {path}", title="Post-incident review", timeout=15)
 
-        self._guarded(export)
+        export()
 
     @on(TimelineView.OpenEntry)
     def _open_entry(self, event: TimelineView.OpenEntry) -> None:
