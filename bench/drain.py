@@ -1,7 +1,8 @@
 """Drain: Enter-to-visible latency while the outbox drains to a slow webhook, vs an idle outbox.
 
-The war room posts its outbox from a worker thread on a chained timer (`_deliver_round`,
-`Deliverer.run_once`), so typing should not wait for chat. This measures whether it does.
+The war room posts its outbox from a worker thread on a chained timer
+(`tui/services/delivery.py`, `Deliverer.run_once`), so typing should not wait for chat.
+This measures whether it does.
 
 A slow webhook runs in this process: a ThreadingHTTPServer on 127.0.0.1 (ephemeral port,
 loopback only) that answers each POST with 200 after DELAY seconds (default 0.5 s) and

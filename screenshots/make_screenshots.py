@@ -27,6 +27,7 @@ from warroom.domain.model import EntryKind, Status, UpdateKind  # noqa: E402
 from warroom.playbook import default_playbook  # noqa: E402
 from warroom.store.store import Store  # noqa: E402
 from warroom.tui.app import WarRoomApp  # noqa: E402
+from warroom.tui.messages import RadarPolled  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LARGE = (160, 48)
@@ -165,7 +166,7 @@ def radar_seen(app: WarRoomApp, clock: FakeClock) -> None:
         parse_summary(name, json.loads((FIXTURES / f"{fixture}.json").read_text()), clock())
         for name, fixture in pages
     ]
-    app._radar_polled(statuses, [])
+    app.main.post_message(RadarPolled(statuses, []))
 
 
 async def nothing(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
@@ -182,7 +183,7 @@ async def dependencies(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> 
 
 async def overdue(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
     clock.at(14, 47, 30)  # the internal update recorded at 14:15 was due at 14:45
-    app.tick()
+    app.main.tick()
 
 
 async def declare(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:

@@ -84,13 +84,13 @@ async def test_a_late_stakeholder_update_names_the_stakeholder_template(make_app
     app = make_app()
     run, posted = posting(app, (120, 40))
     async with run as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         text = alert_text(posted, "Stakeholder update")
         assert "Stakeholder update late by 1m" in text
         assert "stakeholder" in text.split("\n", 2)[2] and "status update" not in text
         assert "F6" not in text
-        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.alerts
+        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.main.alerts
         await pilot.press("ctrl+g")  # the alert's key drafts the stakeholder update
         await pilot.pause()
         assert isinstance(app.screen, ComposeScreen)
@@ -100,9 +100,25 @@ async def test_a_late_stakeholder_update_names_the_stakeholder_template(make_app
         after = store.get(incident.id)
         assert after.last_stakeholder_update_at == clock.now
         assert after.last_internal_update_at == clock.now - timedelta(minutes=11)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
-        assert f"{incident.id}/{ClockKind.STAKEHOLDER_UPDATE.value}" not in app.alerts
+        assert f"{incident.id}/{ClockKind.STAKEHOLDER_UPDATE.value}" not in app.main.alerts
+
+
+async def test_an_alert_names_the_key_the_user_gave_the_action(make_app, store, clock):
+    incident = store.declare("Checkout down", 1)  # from a script: nobody acknowledged
+    for role in ROLES:
+        store.assign(incident.id, role, "alice")
+    clock.advance(minutes=6)
+    app = make_app(keymap={"ack": "ctrl+t"})
+    run, posted = posting(app, (120, 40))
+    async with run as pilot:
+        app.main.tick()
+        await pilot.pause()
+        assert "Ctrl+T acknowledges" in alert_text(posted, "Acknowledge")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert store.get(incident.id).acknowledged_at is not None
 
 
 async def test_a_late_acknowledgement_names_f8(make_app, store, clock):
@@ -113,7 +129,7 @@ async def test_a_late_acknowledgement_names_f8(make_app, store, clock):
     app = make_app()
     run, posted = posting(app, (120, 40))
     async with run as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         text = alert_text(posted, "Acknowledge")
         assert "Acknowledge late by 1m" in text and "F8 acknowledges" in text
@@ -121,7 +137,7 @@ async def test_a_late_acknowledgement_names_f8(make_app, store, clock):
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert store.get(incident.id).acknowledged_at is not None
-        assert f"{incident.id}/{ClockKind.ACKNOWLEDGE.value}" not in app.alerts
+        assert f"{incident.id}/{ClockKind.ACKNOWLEDGE.value}" not in app.main.alerts
 
 
 async def test_a_late_sla_says_there_is_nothing_to_send_and_offers_snooze(make_app, store, clock):
@@ -135,8 +151,8 @@ async def test_a_late_sla_says_there_is_nothing_to_send_and_offers_snooze(make_a
             store.record_update(incident.id, UpdateKind.STAKEHOLDER)
             store.record_update(incident.id, UpdateKind.CUSTOMER)
         clock.advance(minutes=1)
-        app.check_database()
-        app.tick()
+        app.main.check_database()
+        app.main.tick()
         await pilot.pause()
         text = alert_text(posted, "Resolve (SLA)")
         assert "Nothing to send" in text and "snooze" in text.casefold()
@@ -154,8 +170,8 @@ async def test_a_late_customer_message_names_the_customer_template(make_app, sto
             clock.advance(minutes=20)
             store.record_update(incident.id, UpdateKind.INTERNAL)
         clock.advance(minutes=1)  # 11:01: customers (due 11:00) and stakeholders are late
-        app.check_database()
-        app.tick()
+        app.main.check_database()
+        app.main.tick()
         await pilot.pause()
         customer = alert_text(posted, "Customer comms")
         assert "/compose customer drafts the customer message" in customer
@@ -167,7 +183,7 @@ async def test_sub_minute_lateness_reads_in_seconds_never_0m(make_app, store, cl
     app = make_app()
     run, posted = posting(app, (120, 40))
     async with run as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert "late by 40s" in alert_text(posted, "Internal update")
         assert "0m" not in pane_text(app)
@@ -190,7 +206,7 @@ async def test_one_notification_per_clock_replaced_then_withdrawn(make_app, stor
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         clock.advance(minutes=31)
         for _ in range(4):  # four repeats of the alert
-            app.tick()
+            app.main.tick()
             await pilot.pause()
             clock.advance(seconds=61)
         assert len(toasts(app, "Internal update", "late by")) == 1
@@ -198,7 +214,7 @@ async def test_one_notification_per_clock_replaced_then_withdrawn(make_app, stor
         await type_line(pilot, "/update")
         await pilot.pause()
         assert toasts(app, "Internal update", "late by") == []
-        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.alerts
+        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.main.alerts
 
 
 async def test_toasts_never_cover_the_entry_line_at_80x24(make_app, store, clock):
@@ -206,7 +222,7 @@ async def test_toasts_never_cover_the_entry_line_at_80x24(make_app, store, clock
     clock.advance(hours=2)
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         await pilot.pause()
         entry = app.query_one("#entry", Input).region
@@ -249,22 +265,22 @@ async def test_snooze_command_silences_a_clock_until_then(make_app, store, clock
     async with app.run_test(size=(120, 40)) as pilot:
         monkeypatch.setattr(app, "bell", lambda: bells.append(1))
         clock.advance(minutes=31)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert bells == [1]
         await type_line(pilot, "/snooze internal 15m waiting on Stripe")
         assert app.query_one("#entry", Input).value == ""
         last = store.timeline(incident.id)[-1]
         assert last.kind is EntryKind.SNOOZE and "waiting on Stripe" in last.text
-        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.alerts
+        assert f"{incident.id}/{ClockKind.INTERNAL_UPDATE.value}" not in app.main.alerts
         assert "snoozed until 10:46" in pane_text(app)
         assert app.query_one(NextUpdatePane).has_class("-snoozed")
         for _ in range(14):  # a quarter of an hour: no bell, still shown
             clock.advance(minutes=1)
-            app.tick()
+            app.main.tick()
         assert bells == [1]
         clock.advance(minutes=1)  # 10:47: the snooze is over, it alerts again
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert bells == [1, 1]
         assert "snoozed" not in pane_text(app)
@@ -281,7 +297,7 @@ async def test_ctrl_n_puts_a_snooze_of_the_late_clock_in_the_entry_line(make_app
     clock.advance(hours=1, minutes=1)  # internal, stakeholders and customers are late
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.tick()
+        app.main.tick()
         await pilot.press("ctrl+n")
         entry = app.query_one("#entry", Input)
         assert entry.value == "/snooze internal 15m "
@@ -290,7 +306,9 @@ async def test_ctrl_n_puts_a_snooze_of_the_late_clock_in_the_entry_line(make_app
         await pilot.press(*"on the bridge")
         await pilot.press("enter")
         await pilot.pause()
-        assert [s.clock for s in store.snoozes(app.incident.id)] == [ClockKind.STAKEHOLDER_UPDATE]
+        assert [s.clock for s in store.snoozes(app.main.incident.id)] == [
+            ClockKind.STAKEHOLDER_UPDATE
+        ]
 
 
 # -- every open incident alerts ---------------------------------------------------------------
@@ -308,10 +326,10 @@ async def test_a_late_clock_of_the_incident_not_shown_alerts(make_app, store, cl
     async with run as pilot:
         monkeypatch.setattr(app, "bell", lambda: bells.append(1))
         await type_line(pilot, f"/switch {shown.id}")
-        app.tick()
+        app.main.tick()
         assert bells == []
         clock.advance(minutes=7)  # the other one's acknowledgement was due at 10:06
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         header = str(app.query_one("#header").content)
         assert f"{other.id} SEV-1: ack LATE 2m, /switch" in header
@@ -332,25 +350,25 @@ async def test_a_sev1_without_an_ic_is_nudged_once(make_app, store, clock, monke
     async with app.run_test(size=(120, 40)) as pilot:
         monkeypatch.setattr(app, "bell", lambda: bells.append(1))
         clock.advance(minutes=5)  # the acknowledge time (5 min): still no IC
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert bells == [1]
-        nudge = app.alerts[f"{incident.id}/nudge/no-ic"]
+        nudge = app.main.alerts[f"{incident.id}/nudge/no-ic"]
         assert nudge.severity == "warning" and "F3" in nudge.message
         roles = str(app.query_one(RolesPane).content)
         assert "IC     UNASSIGNED" in roles
         clock.advance(minutes=1)
-        app.tick()
+        app.main.tick()
         assert bells == [1]  # once
         clock.advance(minutes=4)  # 10 minutes into a SEV-1: Dev and Comms are nudged too
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert bells == [1, 1]
-        roles_nudge = app.alerts[f"{incident.id}/nudge/roles"]
+        roles_nudge = app.main.alerts[f"{incident.id}/nudge/roles"]
         assert "Dev Engineer and Comms Lead unassigned" in roles_nudge.message
         assert "unassigned" not in str(app.query_one(RolesPane).content)  # not dim italics
         await type_line(pilot, "/assign ic carol")
-        assert f"{incident.id}/nudge/no-ic" not in app.alerts
+        assert f"{incident.id}/nudge/no-ic" not in app.main.alerts
 
 
 # -- the Roles pane ---------------------------------------------------------------------------

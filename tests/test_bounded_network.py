@@ -218,7 +218,8 @@ async def main():
     global started
     app = WarRoomApp(store, watch_files=False, deliver=True, radar=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.deliver()
+        assert app.main.deliverer is not None
+        app.main.deliverer.soon()
         for _ in range(200):
             await pilot.pause(0.05)
             if server.received():

@@ -19,7 +19,7 @@ async def test_f6_drafts_the_status_update_and_ctrl_s_sends_it(make_app, store, 
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         clock.advance(minutes=31)
-        app.tick()  # overdue: the alert says F6
+        app.main.tick()  # overdue: the alert says F6
         await pilot.pause()
         assert any("F6" in n.message for n in app._notifications)
         await pilot.press("f6")
@@ -39,7 +39,7 @@ async def test_f6_drafts_the_status_update_and_ctrl_s_sends_it(make_app, store, 
         assert app.clipboard.endswith("Bridge: +1 555 0100\n") or "Bridge" in app.clipboard
         queued = list_outbox(store, incident.id)
         assert [(m.channel, m.status) for m in queued] == [("slack", OutboxStatus.PENDING)]
-        app.tick()
+        app.main.tick()
         assert not app.query_one("#next-update").has_class("-overdue")
         # The secret URL went nowhere near the database.
         assert b"hooks.slack.com" not in store.path.read_bytes()
@@ -87,7 +87,7 @@ async def test_outbox_screen_shows_failures_and_retries(make_app, store, monkeyp
         await pilot.pause()
         message = list_outbox(store, incident.id)[0]
         mark_failed(store, message.id, "410 Gone: the webhook was deleted")
-        app._render_outbox_counts()
+        app.main._render_outbox_counts()
         assert "FAILED" in app.query_one("#entry").border_subtitle
         await pilot.press("f12")
         await pilot.pause()

@@ -12,6 +12,7 @@ import pytest
 from warroom.domain.clocks import ClockKind
 from warroom.domain.model import EntryKind
 from warroom.store.outbox import list_outbox, mark_failed, send_message
+from warroom.tui.messages import RadarPolled
 
 HOSTILE = "upstream error [/] see [bold]logs [link=https://evil]x[/link] [@click=app.quit]q[/] $x"
 """Rich markup that raises MarkupError ([/] with nothing open), opens a style, a link, an
@@ -80,7 +81,7 @@ async def test_every_screen_shows_hostile_text_plainly(make_app, store, key, mon
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await pilot.pause()
         app.notify(HOSTILE, title=HOSTILE)
-        app._radar_polled([hostile_dependency()], [f"Stripe: {HOSTILE}"])
+        app.main.post_message(RadarPolled([hostile_dependency()], [f"Stripe: {HOSTILE}"]))
         await pilot.pause()
         await pilot.press(key)
         await pilot.pause()

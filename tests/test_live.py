@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from warroom.playbook import default_playbook
 from warroom.playbook.loader import load_playbook
+from warroom.tui.messages import RadarPolled
 from warroom.tui.widgets.timeline import TimelineView
 
 DEFAULT_TOML = Path(__file__).resolve().parent.parent / "warroom" / "playbook" / "default.toml"
@@ -41,7 +42,7 @@ async def test_entry_from_another_process_appears(make_app, store, db_path):
     incident = store.declare("Shared incident", 2)
     app = make_app(watch_files=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         env = {**os.environ, "WARROOM_DB": str(db_path), "WARROOM_USER": "deploy-bot"}
         subprocess.run(
             [sys.executable, "-m", "warroom", "log", "--incident", incident.id, "deploy 4413 done"],
@@ -70,7 +71,7 @@ async def test_playbook_reload_valid_invalid_and_atomic(make_app, store, tmp_pat
     store.declare("Reload", 3)
     app = make_app(watch_files=True, playbook_path=path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         assert app.playbook.roles[0].name == "Incident Commander"
 
         # A valid edit, written in place.
@@ -114,7 +115,7 @@ async def test_read_only_observer_changes_nothing(make_app, store):
         assert store.get(incident.id) == incident
         # The keys that would change something are not offered at all.
         shown = {b.action for _, b, enabled, *_ in app.active_bindings.values() if enabled}
-        assert not shown & {"declare", "severity", "status", "compose", "close_incident"}
+        assert not shown & {"declare", "severity", "status", "compose", "close"}
         assert "help" in shown
         header = str(app.query_one("#header").content)
         assert "READ-ONLY" in header
@@ -144,8 +145,10 @@ async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock)
     line = "Stripe: API major outage"
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app._radar_polled(statuses, [line])
-        app._radar_polled(statuses, [line])  # a second war room saw the same change
+        app.main.post_message(RadarPolled(statuses, [line]))
+        # A second war room saw the same change (here: the same war room, again).
+        app.main.post_message(RadarPolled(statuses, [line]))
+        await pilot.pause()
         await pilot.pause()
         pane = app.query_one(DependenciesPane)
         shown = str(pane.content)
@@ -165,7 +168,7 @@ async def test_playbook_without_an_open_incidents_severity_is_refused(make_app, 
     incident = store.declare("Minor", 3)
     app = make_app(watch_files=True, playbook_path=path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_until(pilot, lambda: app._watching)
+        assert await wait_until(pilot, lambda: app.main.watching)
         assert "level = 3" in original
         write_playbook(path, original.replace("level = 3", "level = 4", 1), True)
         assert await wait_until(

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from warroom.domain.model import EntryKind, Status, UpdateKind
+from warroom.tui.messages import RadarPolled
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_main_screen_160x48(snap_compare, make_app, story, clock):
     ]
 
     async def run_before(pilot) -> None:
-        pilot.app._radar_polled(statuses, [])
+        pilot.app.main.post_message(RadarPolled(statuses, []))
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
@@ -68,7 +69,7 @@ def test_overdue(snap_compare, make_app, story, clock):
     clock.advance(minutes=25)  # the internal update was due 30 min after 10:12
 
     async def run_before(pilot) -> None:
-        pilot.app.tick()
+        pilot.app.main.tick()
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 36), run_before=run_before)
@@ -89,7 +90,7 @@ def test_overdue_80x24(snap_compare, make_app, story, clock):
     clock.advance(minutes=25)  # the internal update was due 30 min after 10:12
 
     async def run_before(pilot) -> None:
-        pilot.app.tick()
+        pilot.app.main.tick()
         await pilot.pause()
         pilot.app.query_one("#entry", Input).value = "rolling back 4411 now"
         await pilot.pause()

@@ -119,13 +119,13 @@ async def test_detected_corrects_the_detection_time_and_the_clocks_follow(make_a
     incident = store.declare("Checkout down", 1)  # detected = declared = 10:00
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        ack_before = next(c for c in app.clocks if c.kind.value == "acknowledge").due_at
+        ack_before = next(c for c in app.main.clocks if c.kind.value == "acknowledge").due_at
         app.query_one("#entry", Input).value = "/detected 09:40"
         await pilot.press("enter")
         await settle(pilot)
         assert store.get(incident.id).detected_at == at(27, 9, 40)
         assert any("Detection time corrected" in e.text for e in store.timeline(incident.id))
-        ack_after = next(c for c in app.clocks if c.kind.value == "acknowledge").due_at
+        ack_after = next(c for c in app.main.clocks if c.kind.value == "acknowledge").due_at
         assert ack_before - ack_after == timedelta(minutes=20)
 
 

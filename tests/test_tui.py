@@ -265,28 +265,28 @@ async def test_countdown_warns_then_alerts_every_minute(make_app, store, clock, 
         monkeypatch.setattr(app, "bell", lambda: bells.append(1))
         pane = app.query_one(NextUpdatePane)
         clock.advance(minutes=24)
-        app.tick()
+        app.main.tick()
         assert not pane.has_class("-warning")
         clock.advance(minutes=1)  # 10:25: five minutes left
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert pane.has_class("-warning")
         assert any("due in 05:00" in n.message for n in app._notifications)
         clock.advance(minutes=6)  # 10:31: overdue
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert pane.has_class("-overdue")
         assert len(bells) == 1
         assert any("late by 1m" in n.message for n in app._notifications)
         clock.advance(seconds=30)
-        app.tick()
+        app.main.tick()
         assert len(bells) == 1  # not every second
         clock.advance(seconds=31)
-        app.tick()
+        app.main.tick()
         assert len(bells) == 2  # again a minute later
         # Recording the update restarts the clock and silences the alert.
         await type_line(pilot, "/update")
-        app.tick()
+        app.main.tick()
         assert not pane.has_class("-overdue")
         assert "due 11:02" in str(pane.query_one("#due-line").content)
 
@@ -297,7 +297,7 @@ async def test_clocks_stop_when_resolved(make_app, store, clock):
     async with app.run_test(size=(120, 40)) as pilot:
         await type_line(pilot, "/status resolved")
         clock.advance(hours=3)
-        app.tick()
+        app.main.tick()
         pane = app.query_one(NextUpdatePane)
         assert pane.has_class("-stopped")
         assert not pane.has_class("-overdue")
@@ -351,7 +351,7 @@ async def test_other_writers_show_up(make_app, store, db_path, clock):
         clock.advance(seconds=5)
         other.log(incident.id, "deploy 4412 finished")
         other.dispose()
-        app.tick()  # without a file watcher, the tick looks
+        app.main.tick()  # without a file watcher, the tick looks
         await pilot.pause()
         timeline = app.query_one(TimelineView)
         last = timeline.entry_at(timeline.count - 1)
@@ -435,32 +435,32 @@ async def test_second_open_incident_is_shown_and_switchable(make_app, store, clo
         await type_line(pilot, f"/switch {first.id}")
         clock.advance(minutes=1)
         second = store.declare("Search slow", 3)  # e.g. from a script in another terminal
-        app.check_database()
+        app.main.check_database()
         await pilot.pause()
         header = str(app.query_one("#header").content)
         assert first.id in header and "+1 OPEN" in header
         await type_line(pilot, "/switch")
         assert any(second.id in n.message for n in app._notifications)
         await type_line(pilot, f"/switch {second.id}")
-        assert app.incident.id == second.id
+        assert app.main.incident.id == second.id
         await type_line(pilot, "/switch INC-1999-01-01-9")
         assert app.query_one("#entry", Input).value == "/switch INC-1999-01-01-9"
-        assert app.incident.id == second.id
+        assert app.main.incident.id == second.id
 
 
 async def test_a_note_shows_at_once_and_the_rest_is_read_after(make_app, store, db_path, clock):
     """Logging paints the timeline first; the full re-read follows, catching other writers."""
     incident = store.declare("Shared", 2)
-    app = make_app()
+    app = make_app(tick_seconds=600)  # no tick while typing (slow on a loaded machine)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         other = Store(db_path, default_playbook(), clock=clock, author="script")
         other.assign(incident.id, "ops", "oscar")  # no tick, no file watcher: unseen so far
         other.dispose()
         calls: list[str] = []
-        render_timeline, reload = app._render_timeline, app.reload
-        app._render_timeline = lambda i: (calls.append("timeline"), render_timeline(i))[1]
-        app.reload = lambda: (calls.append("reload"), reload())[1]
+        render_timeline, reload = app.main._render_timeline, app.main.reload
+        app.main._render_timeline = lambda i: (calls.append("timeline"), render_timeline(i))[1]
+        app.main.reload = lambda: (calls.append("reload"), reload())[1]
         await type_line(pilot, "rolled back 4412")
         assert calls[:2] == ["timeline", "reload"]  # the timeline first, on its own
         timeline = app.query_one(TimelineView)
@@ -490,7 +490,7 @@ async def test_timeline_lines_are_redrawn_when_what_they_show_changes(make_app, 
         index = next(i for i in range(timeline.count) if timeline.entry_at(i).id == first.id)
         assert "★" not in _line_text(timeline, index)
         store.set_pinned(first.id, True)
-        app.reload()
+        app.main.reload()
         await pilot.pause()
         assert "★ first finding" in _line_text(timeline, index)
         before = timeline.render_line(index - timeline.scroll_offset.y)

@@ -120,7 +120,7 @@ def _status(store: Store, args: argparse.Namespace) -> int:
 
 
 def _sev(store: Store, args: argparse.Namespace) -> int:
-    from warroom.commands import parse_severity
+    from warroom.domain.notation import parse_severity
 
     level = parse_severity(args.severity)
     incident_id = _incident(store, args)
@@ -217,7 +217,7 @@ def _answers(source: str) -> tuple[ReviewNotes, list[tuple[str, str, str]]]:
     of lines), `action_items` a list of "P1 @owner text" or {priority, owner, text}."""
     import sys
 
-    from warroom.commands import CommandError, parse_action_item
+    from warroom.domain.notation import parse_action_item
 
     text = sys.stdin.read() if source == "-" else Path(source).expanduser().read_text("utf-8")
     where = "stdin" if source == "-" else source
@@ -245,7 +245,7 @@ def _answers(source: str) -> tuple[ReviewNotes, list[tuple[str, str, str]]]:
         if isinstance(item, str):
             try:
                 items.append(parse_action_item(item))
-            except CommandError as exc:
+            except ValueError as exc:
                 raise ValueError(f"{place}: {exc}") from None
         elif isinstance(item, dict) and isinstance(item.get("text"), str):
             priority, owner = str(item.get("priority", "")), str(item.get("owner", ""))

@@ -77,20 +77,38 @@ def _warn_once(message: str) -> None:
         print(f"{APP_NAME}: warning: {line}", file=sys.stderr)
 
 
-def _configured_playbook() -> str | None:
+def _config() -> dict[str, object]:
+    """The config file's contents; {} when there is none. A file with a TOML mistake must
+    not stop logging: it is reported once and read as empty (the packaged playbook, the
+    default keys; the commands that need channels report the error themselves)."""
     path = config_file()
     try:
         with path.open("rb") as handle:
-            value = tomllib.load(handle).get("playbook")
+            return tomllib.load(handle)
     except FileNotFoundError:
-        return None
+        return {}
     except tomllib.TOMLDecodeError as error:
-        # A broken config file must not stop logging: say so once, carry on without it (the
-        # packaged playbook; the commands that need channels report the error themselves).
         _warn_once(f"{path}: {error}; ignoring the file (no channels, default playbook)")
-        return None
+        return {}
     except OSError as error:
         raise ValueError(f"{path}: {error}") from None
+
+
+def keymap() -> dict[str, str]:
+    """`[keys]` in the config file: the war room's keys by action id (`pin = "f7"`,
+    `help = "f1,question_mark"`); the actions and their ids are in `warroom/tui/actions.py`
+    and in the README."""
+    table = _config().get("keys", {})
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str) and v.strip() for v in table.values()
+    ):
+        raise ValueError(f'{config_file()}: [keys]: each must be a key, like pin = "f7"')
+    return {str(k): str(v) for k, v in table.items()}
+
+
+def _configured_playbook() -> str | None:
+    path = config_file()
+    value = _config().get("playbook")
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():

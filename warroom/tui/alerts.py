@@ -1,17 +1,18 @@
 """The war room's alerts: what each late clock asks of the IC, and one notification's content.
 
 Pure presentation of the domain's clocks (no Textual here but the severity type): the app
-decides when an alert is posted, repeated and withdrawn (app.py, `_alert`).
+decides when an alert is posted, repeated and withdrawn (tui/services/clock_alerts.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.notifications import SeverityLevel
 
 from warroom.domain.clocks import Action, Clock, ClockKind, snooze_word
+from warroom.tui.actions import ACTIONS, key_label
 
 URGENCY = (
     ClockKind.ACKNOWLEDGE,
@@ -33,23 +34,30 @@ def by_urgency(clocks: Iterable[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: URGENCY.index(c.kind))
 
 
-def alert_hint(clock: Clock, first: bool) -> str:
-    """What to do about a late clock, naming its own key or command. `first`: the clock
-    Ctrl+G and Ctrl+N act on (the most urgent); the others name their slash-commands."""
+DEFAULT_KEYS: Mapping[str, str] = {spec.id: key_label(spec.keys) for spec in ACTIONS if spec.keys}
+"""Each action's keys as shown, by action id, when the user has not remapped them."""
+
+
+def alert_hint(clock: Clock, first: bool, keys: Mapping[str, str] = DEFAULT_KEYS) -> str:
+    """What to do about a late clock, naming its own key (KEYS: as the user has them) or
+    command. `first`: the clock Ctrl+G and Ctrl+N act on (the most urgent); the others
+    name their slash-commands."""
     action = clock.action
     word = snooze_word(clock.kind)
     snooze = (
-        "Ctrl+N snoozes it (with a reason)" if first else f"/snooze {word} 15m REASON snoozes it"
+        f"{keys['snooze']} snoozes it (with a reason)"
+        if first
+        else f"/snooze {word} 15m REASON snoozes it"
     )
     if action is Action.ACKNOWLEDGE:
-        return "F8 acknowledges"
+        return f"{keys['ack']} acknowledges"
     if action is Action.NOTHING_TO_SEND:
         return f"Nothing to send: resolve it, or {snooze}"
     command, what = _WHAT_TO_SEND[action]
     if action is Action.COMPOSE_STATUS_UPDATE:
-        key = "F6"
+        key = keys["compose"]
     else:
-        key = f"Ctrl+G ({command})" if first else command
+        key = f"{keys['act-on-alert']} ({command})" if first else command
     return f"{key} drafts {what}\n{snooze}"
 
 

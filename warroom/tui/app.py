@@ -1,115 +1,36 @@
-"""The war room: one screen with the timeline, roles, checklist and the next-update clock."""
+"""The war room's App: its options, stylesheet and keys; the screen is screens/main.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-from textual import events, on, work
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.markup import escape as escape_markup
-from textual.notifications import Notification, Notify, SeverityLevel
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 
-from warroom.commands import (
-    Command,
-    CommandError,
-    note_text,
-    parse_action_item,
-    parse_entry,
-    parse_severity,
-    parse_snooze,
-    split_first,
-)
-from warroom.domain.clocks import (
-    LABELS,
-    SNOOZABLE,
-    Action,
-    Clock,
-    Nudge,
-    Snooze,
-    compute_clocks,
-    nudges,
-    snooze_word,
-)
-from warroom.domain.dependencies import DependencyStatus
-from warroom.domain.model import EntryKind, Incident, RoleAssignment, Status, UpdateKind
-from warroom.domain.timefmt import (
-    backdating_concern,
-    countdown,
-    hhmm,
-    is_explicit_date,
-    lateness,
-    parse_span,
-    parse_when,
-    stamp,
-    utc,
-)
-from warroom.playbook import PlaybookError, load_playbook
-from warroom.playbook.models import COMMANDER
+from warroom.playbook import Playbook
 from warroom.resources import styles_path
-from warroom.store.store import Store, StoreError
-from warroom.tui.alerts import Alert, alert_hint, by_urgency
-from warroom.tui.screens.dialogs import (
-    ChoiceScreen,
-    Declaration,
-    DeclareScreen,
-    Dialog,
-    EntryScreen,
-    RoleScreen,
-    severity_help,
-)
-from warroom.tui.screens.help import HelpScreen
-from warroom.tui.widgets.dependencies import DependenciesPane, DependenciesScreen
+from warroom.store.store import Store
+from warroom.tui.actions import ACTIONS, key_label
+from warroom.tui.screens.dialogs import Dialog
+from warroom.tui.screens.main import USER_ERRORS, MainScreen, action_bindings, error_text
 from warroom.tui.widgets.entry import EntryLine
-from warroom.tui.widgets.panes import (
-    ChecklistPane,
-    IncidentHeader,
-    NextUpdatePane,
-    OtherAlert,
-    RolesPane,
-)
-from warroom.tui.widgets.timeline import TimelineView
 
-STATUS_HELP = {
-    Status.INVESTIGATING: "Confirming and scoping the issue.",
-    Status.IDENTIFIED: "The cause is known.",
-    Status.MITIGATING: "Rolling back, disabling a feature, hotfixing or scaling.",
-    Status.MONITORING: "A fix is in; watching that it holds. Back to Mitigating if it does not.",
-    Status.RESOLVED: "Service restored and verified. Recurring clocks stop.",
-}
-
-UPDATE_HELP = {
-    UpdateKind.INTERNAL: "Internal update to the team thread (restarts the Next update clock).",
-    UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
-    UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
-}
-
-if TYPE_CHECKING:  # the network edge is imported only when it is used
-    import httpx
-
-    from warroom.comms.messages import MessageKind
-    from warroom.integrations.delivery import Deliverer
+if TYPE_CHECKING:
     from warroom.integrations.settings import Settings
-    from warroom.integrations.statuspage import Radar
-    from warroom.tui.screens.close import Closing
     from warroom.tui.screens.compose import OutboxScreen
-
-USER_ERRORS = (CommandError, ValueError, KeyError, StoreError)
-
-
-def _message(error: Exception) -> str:
-    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
 
 
 class WarRoomApp(App[int]):
+    """Options, stylesheet, keys and the palette; the war room itself is MainScreen."""
+
     CSS_PATH = str(styles_path())
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
@@ -117,31 +38,21 @@ class WarRoomApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="help", tooltip="Keys and slash-commands"),
-        Binding("f2", "declare", "Declare", id="declare", tooltip="Declare a new incident"),
-        Binding("f3", "assign", "Assign", id="assign", tooltip="Assign a role"),
-        Binding("f4", "severity", "Sev", id="severity", tooltip="Change severity"),
-        Binding("f5", "status", "Status", id="status", tooltip="Change status"),
-        Binding("f6", "compose", "Update", id="compose", tooltip="Draft and send a status update"),
-        Binding("f7", "pin", "Pin", id="pin", tooltip="Pin the selected entry", show=False),
-        Binding("f8", "ack", "Ack", id="ack", tooltip="Acknowledge", show=False),
-        Binding("f9", "checklist", "Checks", id="checklist", tooltip="Go to the checklist"),
-        Binding("f10", "close_incident", "Close", id="close", tooltip="Close and write review"),
-        # Priority: the entry line would take Ctrl+E as "end of line" (End does that too).
-        Binding("ctrl+e", "export", "Export review", id="export", show=False, priority=True),
-        Binding("f11", "dependencies", "Deps", id="dependencies", show=False),
-        Binding("f12", "outbox", "Outbox", id="outbox", show=False),
-        Binding("ctrl+r", "runbook", "Runbook", id="runbook", show=False),
-        Binding("ctrl+g", "act_on_alert", "Act on alert", id="act-on-alert", show=False),
-        Binding("ctrl+n", "snooze_alert", "Snooze alert", id="snooze-alert", show=False),
-        Binding("escape", "focus_entry", "Entry", id="focus-entry", show=False),
-        Binding("question_mark", "help", "Help", show=False),
-        # Priority: focus moves as the key arrives, so the keys typed after Tab land in the
-        # next field even in a burst (a non-priority Tab is handled after the keys behind it).
-        Binding("tab", "focus_next", "Next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", "Previous", show=False, priority=True),
-    ]
+    BINDINGS = action_bindings(on_app=True)  # type: ignore[assignment]  # list is invariant
+
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Keys and the palette run actions here: what cannot be done is said on screen.
+        (The entry line calls them itself, to put the line back for correction.)"""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except USER_ERRORS as error:
+            self._error(error)
+            return True
 
     def __init__(
         self,
@@ -154,10 +65,12 @@ class WarRoomApp(App[int]):
         watch_files: bool = True,
         radar: bool = True,
         deliver: bool = True,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.keymap: dict[str, str] = dict(keymap or {})
+        """The user's keys by action id (`[keys]` in config.toml), over the action table's."""
         self.store = store
-        self.playbook = store.playbook
         self.reviews_dir = reviews_dir
         self.clock = clock or store.clock
         self.tick_seconds = tick_seconds
@@ -166,64 +79,29 @@ class WarRoomApp(App[int]):
         self.watch_files = watch_files
         self.radar_enabled = radar
         self.deliver_enabled = deliver and not read_only
-        self._deliverer: Deliverer | None = None
-        self._delivery_timer: Timer | None = None
-        self._delivering = False
         self._settings: Settings | None = None
-        self.dependencies: list[DependencyStatus] = []
-        self._watching = False
-        """True while watchfiles reports changes; otherwise the tick checks the database."""
-        self.incident: Incident | None = None
-        self.clocks: list[Clock] = []
-        self._version = -1
-        self._others_open = 0
-        self.snoozes: list[Snooze] = []
-        self.nudges: list[Nudge] = []
-        self.other_alert: OtherAlert | None = None
-        """The worst late clock of another open incident, shown in the header."""
-        self._others: list[tuple[Incident, list[Snooze]]] = []
-        self._roles: dict[str, RoleAssignment] = {}
-        self._nudged_roles: frozenset[str] | None = None
-        self.alerts: dict[str, Notification] = {}
-        """The notification posted for each alert ("INC-.../internal_update"): one each,
-        replaced when it repeats, withdrawn when it is over."""
-        self._alert_hints: dict[str, str] = {}
-        self._rung: dict[str, datetime] = {}
-        self._warned: set[str] = set()  # alerts that ring once, once they have
-        self._timer: Timer | None = None
-        self._radar: tuple[Radar, httpx.Client] | None = None
-        self._commands: dict[str, Callable[[str], None]] = {
-            "sev": self._cmd_severity,
-            "status": self._cmd_status,
-            "assign": self._cmd_assign,
-            "ack": lambda _arg: self.action_ack(),
-            "update": self._cmd_update,
-            "finding": lambda arg: self._log_entry(arg, EntryKind.FINDING),
-            "action": lambda arg: self._log_entry(arg, EntryKind.ACTION),
-            "decision": lambda arg: self._log_entry(arg, EntryKind.DECISION),
-            "todo": lambda arg: self._log_entry(arg, EntryKind.TODO),
-            "at": self._cmd_at,
-            "detected": self._cmd_detected,
-            "pin": lambda _arg: self._pin(True),
-            "unpin": lambda _arg: self._pin(False),
-            "tick": self._cmd_tick,
-            "impact": self._cmd_impact,
-            "item": self._cmd_item,
-            "declare": lambda _arg: self.action_declare(),
-            "close": lambda _arg: self.action_close_incident(),
-            "export": lambda _arg: self.action_export(),
-            "help": lambda _arg: self.action_help(),
-            "deps": lambda _arg: self.action_dependencies(),
-            "compose": lambda arg: self.action_compose(arg or "status_update"),
-            "scenario": lambda arg: self._runbook("scenario", arg),
-            "mitigate": lambda arg: self._runbook("mitigate", arg),
-            "applied": lambda arg: self._runbook("applied", arg),
-            "cause": lambda arg: self._runbook("cause", arg),
-            "outbox": lambda _arg: self.action_outbox(),
-            "quit": lambda _arg: self.exit(0),
-            "switch": self._cmd_switch,
-            "snooze": self._cmd_snooze,
-        }
+
+    @property
+    def playbook(self) -> Playbook:
+        return self.store.playbook
+
+    @property
+    def main(self) -> MainScreen:
+        """The war room's screen (the first on the stack; dialogs go over it)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen()
+
+    def compose(self) -> ComposeResult:
+        yield from self.main.compose_panes()
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.main.start()
 
     def notify(
         self,
@@ -265,261 +143,13 @@ class WarRoomApp(App[int]):
         """Ctrl+C: say how to quit (Textual's own message is markup, and ours never is)."""
         self.notify("Press Ctrl+Q to quit (everything is already saved)", title="Quit?")
 
-    async def action_quit(self) -> None:
+    def _error(self, error: Exception) -> None:
+        self.notify(error_text(error), title="Not done", severity="error", timeout=8)
+
+    async def action_quit(self, arg: str = "") -> None:
         if isinstance(self.screen, Dialog):
             self.screen.keep_typed()  # quitting mid-dialog keeps what was typed in it
         await super().action_quit()
-
-    # -- layout --------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield IncidentHeader(id="header")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                timeline = TimelineView(id="timeline")
-                timeline.border_title = "Timeline"
-                yield timeline
-                entry = EntryLine(
-                    placeholder="Type what happened, Enter logs it · /help · F1",
-                    id="entry",
-                )
-                entry.border_title = "Log"
-                yield entry
-            with Vertical(id="right"):
-                next_update = NextUpdatePane(id="next-update")
-                next_update.border_title = "Next update"
-                yield next_update
-                roles = RolesPane(id="roles")
-                roles.border_title = "Roles"
-                yield roles
-                deps = DependenciesPane(id="dependencies")
-                deps.border_title = "Dependencies"
-                yield deps
-                checklist = ChecklistPane(id="checklist")
-                checklist.border_title = "Checklist"
-                yield checklist
-        # The palette's key is in help (F1): at 80x24 the footer has room for F1-F10 only.
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        entry = self.query_one("#entry", EntryLine)
-        if self.read_only:
-            entry.placeholder = "Read-only observer: everything is live, nothing can be changed"
-            entry.disabled = True
-            self.query_one(TimelineView).focus()
-        else:
-            entry.focus()
-        self.reload()
-        self._timer = self.set_interval(self.tick_seconds, self.tick)
-        # What is not on the first screen starts once it is painted: the file watcher, the
-        # ORM (in a thread) and the network edges, whose imports (watchfiles and anyio,
-        # SQLAlchemy, httpx) and threads would otherwise compete with the first paint. Until
-        # the watcher runs, the tick looks for other writers' changes.
-        if self.watch_files:
-            self.call_after_refresh(self._watch_files)
-        if not self.read_only:
-            self.set_timer(0.3, self._prepare_writes)
-        if self.radar_enabled:
-            self.set_timer(1.5, self.poll_radar)
-        if self.deliver_enabled:
-            self._schedule_delivery(1.0)
-        if self.incident is None and not self.read_only:
-            self.action_declare()
-
-    # -- reading the store ---------------------------------------------------------------
-
-    def reload(self) -> None:
-        """Re-read everything shown from the database (the single source of truth)."""
-        try:
-            self._version = self.store.data_version()
-            incident = self.incident
-            if incident is not None:
-                incident = self.store.get(incident.id)
-            if incident is None or not incident.is_open:
-                incident = self.store.current() or incident
-            self.incident = incident
-            others = [
-                i
-                for i in self.store.incidents()
-                if i.is_open and i.id != getattr(incident, "id", "")
-            ]
-            self._others_open = len(others)
-            self._others = [(i, self.store.snoozes(i.id)) for i in others]
-            self.snoozes = self.store.snoozes(incident.id) if incident is not None else []
-            self._render_incident()
-        except StoreError as error:
-            self._error(error)
-
-    def _render_incident(self) -> None:
-        incident = self.incident
-        timeline = self.query_one(TimelineView)
-        checklist = self.query_one(ChecklistPane)
-        if incident is None:
-            timeline.load(None, 0)
-            checklist.show(self.playbook, [])
-            self._roles = {}
-            self._nudged_roles = None
-        else:
-            self._render_timeline(incident)
-            self._roles = self.store.roles(incident.id)
-            self._nudged_roles = None  # the Roles pane is drawn again with the clocks
-            checklist.show(self.playbook, self.store.checklist(incident.id))
-            if not incident.is_open:
-                path = incident.review_path or "not written"
-                timeline.border_subtitle = (
-                    f"CLOSED · review: {escape_markup(path)} · F2 declares a new incident"
-                )
-        self._render_clocks()
-
-    def _render_timeline(self, incident: Incident) -> None:
-        timeline = self.query_one(TimelineView)
-        today = utc(self.clock()).date()
-        count = self.store.entry_count(incident.id)
-        first = self.store.timeline(incident.id, 0, 1)
-        other_days = utc(incident.started_at).date() != today or (
-            bool(first) and utc(first[0].at).date() != today
-        )
-        timeline.load(
-            self.store.timeline_pager(
-                incident.id, count, lambda e: self.notify(e, severity="error")
-            ),
-            count,
-            days=self.store.timeline_days(incident.id) if other_days else None,
-            today=today,
-        )
-        timeline.border_subtitle = f"{timeline.count} entries"
-
-    def _render_clocks(self) -> None:
-        """The clocks, the nudges and the other incidents' late clocks at `now`; alerts."""
-        now = self.clock()
-        incident = self.incident
-        self.other_alert = self._worst_other(now)
-        self.query_one(IncidentHeader).show(
-            incident, self.playbook, now, self.read_only, self._others_open, self.other_alert
-        )
-        if incident is None:
-            self.clocks, self.nudges = [], []
-        else:
-            self.clocks = compute_clocks(incident, self.playbook, now, self.snoozes)
-            self.nudges = nudges(incident, self._roles, self.playbook, now)
-        self.query_one(NextUpdatePane).show(self.clocks)
-        nudged = frozenset(role for n in self.nudges for role in n.roles)
-        if nudged != self._nudged_roles:
-            self._nudged_roles = nudged
-            self.query_one(RolesPane).show(self.playbook, self._roles, nudged)
-        self._alert(now)
-
-    def _other_clocks(self, now: datetime) -> list[tuple[Incident, Clock]]:
-        """The late (alerting) clocks of the open incidents not shown, read at the last reload."""
-        late = []
-        for incident, snoozes in self._others:
-            try:
-                clocks = compute_clocks(incident, self.playbook, now, snoozes)
-            except KeyError:  # a severity the playbook no longer has
-                continue
-            late += [(incident, c) for c in by_urgency(clocks) if c.alerting]
-        return late
-
-    def _worst_other(self, now: datetime) -> OtherAlert | None:
-        late = self._other_clocks(now)
-        if not late:
-            return None
-        incident, clock = min(late, key=lambda ic: (ic[0].severity, ic[1].remaining))
-        return OtherAlert(incident, self._severity_name(incident), clock)
-
-    def _severity_name(self, incident: Incident) -> str:
-        try:
-            return self.playbook.severity(incident.severity).name
-        except KeyError:
-            return f"SEV-{incident.severity}"
-
-    def check_database(self) -> None:
-        """Reload if anyone (another war room, `warroom log`) committed since the last read."""
-        try:
-            if self.store.data_version() != self._version:
-                self.reload()
-        except StoreError as error:
-            self._error(error)
-
-    def tick(self) -> None:
-        """Once a second: recompute clocks and raise alerts (clocks come from timestamps)."""
-        if not self.screen_stack or not self.query(IncidentHeader):
-            return  # shutting down: the panes are gone
-        if not self._watching:
-            self.check_database()  # no file watcher (e.g. a network filesystem): look instead
-        self._render_clocks()
-
-    @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)
-    def _prepare_writes(self) -> None:
-        """Import the Store's write side (the ORM) now, in a thread, not at the first entry.
-
-        The war room paints without it (store/reader.py says why). Should this fail, the
-        first write fails the same way and says so.
-        """
-        self.store.prepare_writes()
-
-    @work(exclusive=True, group="watch-files", exit_on_error=False)
-    async def _watch_files(self) -> None:
-        """Other writers and playbook edits arrive as file events: no busy polling."""
-        from watchfiles import awatch
-
-        db = self.store.path.resolve()
-        db_names = {db.name, f"{db.name}-wal", f"{db.name}-shm"}
-        folders = {db.parent}
-        playbook = self.playbook_path.resolve() if self.playbook_path else None
-        if playbook is not None:
-            folders.add(playbook.parent)
-        try:
-            watcher = awatch(*folders, debounce=40, step=20, recursive=False)
-            self._watching = True
-            self.check_database()  # what was written since the last look
-            async for changes in watcher:
-                changed = {Path(path) for _, path in changes}
-                if any(path.name in db_names and path.parent == db.parent for path in changed):
-                    self.check_database()
-                    # The event can precede the commit's visibility (WAL frames land before
-                    # the commit mark): look again shortly, so a write is never missed.
-                    self.set_timer(0.1, self.check_database)
-                    self.set_timer(0.4, self.check_database)
-                if playbook is not None and playbook in changed:
-                    self.reload_playbook()
-        except Exception as error:  # the fallback is the tick's check: say so, keep going
-            self.notify(f"Not watching files ({error}); checking every second instead")
-        finally:
-            self._watching = False
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="radar")
-    def poll_radar(self) -> None:
-        """Check the status pages in a thread; the next poll is set once this one is done."""
-        from warroom.integrations.statuspage import (
-            POLL_INTERVAL,
-            Radar,
-            new_client,
-            playbook_status_pages,
-            status_pages_from_env,
-        )
-
-        try:
-            if self._radar is None:
-                pages = status_pages_from_env(default=playbook_status_pages(self.playbook))
-                self._radar = (Radar(pages), new_client())
-            radar, client = self._radar
-            statuses, lines = radar.poll(client, self.clock())
-            self.call_from_thread(self._radar_polled, statuses, lines)
-        except Exception as error:  # a bad WARROOM_STATUS_PAGES, say: report, try later
-            self.call_from_thread(self.notify, f"Status radar: {error}", severity="warning")
-        finally:
-            self.call_from_thread(self.set_timer, POLL_INTERVAL, self.poll_radar)
-
-    def on_unmount(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        if self._radar is not None:
-            self._radar[1].close()
-        if self._deliverer is not None:
-            self._deliverer.close()
-
-    # -- communications ------------------------------------------------------------------
 
     def settings(self) -> Settings:
         """Channels and templates from the config file and environment (read once)."""
@@ -529,969 +159,26 @@ class WarRoomApp(App[int]):
             self._settings = load_settings()
         return self._settings
 
-    def _schedule_delivery(self, wait: float) -> None:
-        if self._delivery_timer is not None:
-            self._delivery_timer.stop()
-        self._delivery_timer = self.set_timer(max(0.05, wait), self.deliver)
-
-    def deliver(self) -> None:
-        """Start a delivery round unless one is running (it reschedules itself when done)."""
-        if not self._delivering:
-            self._delivering = True
-            self._deliver_round()
-
-    @work(thread=True, exit_on_error=False, group="delivery")
-    def _deliver_round(self) -> None:
-        """Post what the outbox holds, in a thread: typing never waits for a webhook."""
-        from warroom.integrations.delivery import Deliverer
-
-        wait = 30.0
-        try:
-            if self._deliverer is None:
-                self._deliverer = Deliverer(self.store, self.settings())
-            wait = self._deliverer.run_once()
-        except Exception as error:  # settings or database trouble: say so, try again later
-            self.call_from_thread(self.notify, f"Delivery: {error}", severity="warning")
-        finally:
-            self.call_from_thread(self._delivery_done, wait)
-
-    def _delivery_done(self, wait: float) -> None:
-        from warroom.integrations.delivery import Outcome
-
-        self._delivering = False
-        results = self._deliverer.last_results if self._deliverer else []
-        for result in results:
-            if result.outcome is Outcome.FAILED:
-                self.bell()
-                self.notify(
-                    f"{result.channel}: {result.detail}\nF12 shows the outbox; r retries",
-                    title="Message NOT delivered",
-                    severity="error",
-                    timeout=30,
-                )
-        self._render_outbox_counts()
-        self._schedule_delivery(wait)
-
-    def _render_outbox_counts(self) -> None:
-        from warroom.store.outbox import OutboxStatus, counts
-
-        entry = self.query_one("#entry", EntryLine)
-        if self.incident is None:
-            entry.border_subtitle = ""
-            return
-        found = counts(self.store, self.incident.id)
-        parts = [
-            f"{found[status]} {label}"
-            for status, label in (
-                (OutboxStatus.PENDING, "waiting"),
-                (OutboxStatus.SENDING, "sending"),
-                (OutboxStatus.FAILED, "FAILED (F12)"),
-            )
-            if found[status]
-        ]
-        entry.border_subtitle = ("outbox: " + ", ".join(parts)) if parts else ""
-
-    def action_compose(self, kind: str = "status_update") -> None:
-        from warroom.comms.messages import MessageKind, draft_message, load_message_data
-        from warroom.tui.screens.compose import Composed, ComposeScreen
-
-        def composed(result: object) -> None:
-            if isinstance(result, Composed):
-                self._guarded(lambda: self._send(result.kind, result.text))
-
-        def open_dialog() -> None:
-            incident = self._require()
-            try:
-                settings = self.settings()
-                env = settings.template_environment()
-                company, page = settings.company, settings.status_page_url
-
-                def channels(kind: MessageKind) -> list[tuple[str, str | None]]:
-                    return [(n, settings.channel_problem(n)) for n in settings.channels_for(kind)]
-
-            except ValueError as error:  # a broken config file: still let the IC write
-                self._error(error)
-                env, company, page = None, "", ""
-
-                def channels(kind: MessageKind) -> list[tuple[str, str | None]]:
-                    return []
-
-            data = load_message_data(
-                self.store,
-                incident.id,
-                **({"company": company} if company else {}),
-                status_page_url=page,
-            )
-            dialog = ComposeScreen(
-                lambda k: draft_message(k, data, env),
-                channels,
-                MessageKind.parse(kind),
-                self._draft(incident.id, "compose"),
-            )
-            dialog.keep_draft = lambda values: self._keep_draft(incident.id, "compose", values)
-            self.push_screen(dialog, composed)
-
-        self._guarded(open_dialog)
-
-    def _send(self, kind: MessageKind, text: str) -> None:
-        from warroom.store.outbox import send_message
-
-        incident = self._require()
-        try:
-            channels = self.settings().channels_for(kind)
-        except ValueError:
-            channels = []
-        send_message(self.store, incident.id, kind, text, channels)
-        drafts = self._draft(incident.id, "compose")
-        if drafts.pop(kind.value, None) is not None:  # sent: that draft has done its job
-            self._keep_draft(incident.id, "compose", drafts)
-        self.copy_to_clipboard(text)
-        self.reload()
-        readers = "customers" if kind.is_customer_facing else "the team"
-        queued = (
-            f"queued for {len(channels)} channel(s)"
-            if channels
-            else f"no channel for {readers} set up: post it yourself"
-        )
-        self.notify(
-            f"{kind.label}: recorded, copied to the clipboard, {queued}",
-            title="Sent" if channels else "Recorded, not posted",
-            severity="information" if channels else "warning",
-        )
-        if self.deliver_enabled:
-            self._schedule_delivery(0.05)
-
-    # -- the runbook: scenarios, mitigations, root cause ---------------------------------
-
-    def action_runbook(self) -> None:
-        from warroom.tui.screens.runbook import link_choices, runbook_menu
-
-        links = self.playbook.quick_links
-
-        def link_chosen(result: object) -> None:
-            if isinstance(result, str):
-                url = links[int(result)].url
-                self.copy_to_clipboard(url)
-                self.notify(f"Copied to the clipboard: {url}", markup=False)
-
-        def chosen(result: object) -> None:
-            if result == "links":
-                self.push_screen(ChoiceScreen("Quick links", link_choices(links)), link_chosen)
-            elif isinstance(result, str):
-                self._guarded(lambda: self._runbook(result, ""))
-
-        def open_menu() -> None:
-            self._require()
-            self.push_screen(ChoiceScreen("Runbook", runbook_menu(self.playbook)), chosen)
-
-        self._guarded(open_menu)
-
-    def _runbook(self, what: str, key: str) -> None:
-        """Attach a scenario, start or apply a mitigation, set the root cause: by key, or
-        by choosing from the playbook's list when no key is given."""
-        from warroom.domain.incident import mitigations_used
-        from warroom.tui.screens import runbook
-
-        incident = self._require()
-        actions: dict[str, Callable[[str, str], object]] = {
-            "scenario": self.store.attach_scenario,
-            "mitigate": self.store.start_mitigation,
-            "applied": self.store.apply_mitigation,
-            "cause": self.store.set_root_cause,
-        }
-        if key:
-            actions[what](incident.id, key)
-            self.reload()
-            return
-        if what == "applied":
-            started = {use.key for use in mitigations_used(self.store.timeline(incident.id))}
-            choices = runbook.mitigation_choices(self.playbook, started or None)
-        else:
-            choices = {
-                "scenario": runbook.scenario_choices,
-                "mitigate": runbook.mitigation_choices,
-                "cause": runbook.root_cause_choices,
-            }[what](self.playbook)
-        if not choices:
-            raise CommandError(f"the playbook has nothing for /{what}")
-        titles = {
-            "scenario": "Attach a scenario",
-            "mitigate": "Start a mitigation",
-            "applied": "Mitigation applied",
-            "cause": "Root cause category",
-        }
-
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
-                self._guarded(lambda: self._runbook(what, result))
-
-        self.push_screen(ChoiceScreen(titles[what], choices), chosen)
-
-    def action_outbox(self) -> None:
-        from warroom.store.outbox import list_outbox
-        from warroom.tui.screens.compose import OutboxScreen
-
-        incident_id = self.incident.id if self.incident else None
-        self.push_screen(OutboxScreen(lambda: list_outbox(self.store, incident_id, limit=200)))
-
     def on_outbox_screen_retry(self, event: OutboxScreen.Retry) -> None:
-        from warroom.store.outbox import retry
-
-        def again() -> None:
-            self._require_writable()
-            retry(self.store, event.message_id)
-            self.notify("Queued again")
-            if self.deliver_enabled:
-                self._schedule_delivery(0.05)
-
-        self._guarded(again)
-
-    def _radar_polled(self, statuses: list[DependencyStatus], lines: list[str]) -> None:
-        self.dependencies = statuses
-        self.query_one(DependenciesPane).show(statuses)
-        incident = self.incident
-        if not lines or self.read_only or incident is None or not incident.is_open:
-            return
-        # Several war rooms may watch the same incident: log each change once.
-        count = self.store.entry_count(incident.id)
-        recent = {e.text for e in self.store.timeline(incident.id, max(0, count - 200), 200)}
-        fresh = [line for line in lines if line not in recent]
-        if fresh:
-            from warroom.integrations.statuspage import record
-
-            self._guarded(lambda: record(self.store, incident.id, fresh))
-            self.reload()
-
-    def action_dependencies(self) -> None:
-        self.push_screen(DependenciesScreen(self.dependencies))
-
-    def reload_playbook(self) -> None:
-        """Pick up a saved playbook; a broken edit is reported and the last good one stays."""
-        path = self.playbook_path
-        if path is None or not path.exists():
-            return  # mid atomic-rename: the new file is on its way
-        try:
-            playbook = load_playbook(path)
-        except PlaybookError as error:
-            self.notify(
-                f"{error}\nKeeping the last good playbook.",
-                title="Playbook not reloaded",
-                severity="error",
-                timeout=15,
-            )
-            return
-        if playbook == self.playbook:
-            return
-        conflicts = self.store.playbook_conflicts(playbook)
-        if conflicts:  # e.g. a severity an open incident is at was removed
-            self.notify(
-                "\n".join(conflicts) + "\nKeeping the last good playbook.",
-                title="Playbook not reloaded",
-                severity="error",
-                timeout=15,
-            )
-            return
-        self.store.playbook = playbook
-        self.playbook = playbook
-        self.reload()
-        self.notify(f"{path.name}: {playbook.name} {playbook.version}", title="Playbook reloaded")
-
-    def _wanted_alerts(self) -> dict[str, Alert]:
-        """Every alert due now, by key: late clocks here and in the other open incidents,
-        clocks due soon, and the runbook's nudges."""
-        wanted: dict[str, Alert] = {}
-        incident = self.incident
-        if incident is not None:
-            late = by_urgency(c for c in self.clocks if c.alerting)
-            for clock in late:
-                wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
-                    "OVERDUE",
-                    f"{clock.label} late by {lateness(-clock.remaining)}",
-                    alert_hint(clock, clock is late[0]),
-                    "error",
-                    repeats=True,
-                )
-            for clock in self.clocks:
-                if clock.warning:
-                    wanted[f"{incident.id}/{clock.kind.value}"] = Alert(
-                        "Due soon",
-                        f"{clock.label} due in {countdown(clock.remaining)}",
-                        alert_hint(clock, False).split("\n")[0],
-                        "warning",
-                        repeats=False,
-                        once=f"{incident.id}/{clock.kind.value}@{clock.due_at}",
-                        rings=False,
-                    )
-            for nudge in self.nudges:
-                key = f"{incident.id}/nudge/{nudge.key}"
-                wanted[key] = Alert("Runbook", nudge.text, "", "warning", repeats=False, once=key)
-        for other, clock in self._other_clocks(self.clock()):
-            name = self._severity_name(other)
-            wanted[f"{other.id}/{clock.kind.value}"] = Alert(
-                f"OVERDUE in {other.id}",
-                f"{other.id} {name}: {clock.label} late by {lateness(-clock.remaining)}",
-                f"/switch {other.id} to act on it",
-                "error",
-                repeats=True,
-            )
-        return wanted
-
-    def _alert(self, now: datetime) -> None:
-        """One notification per alert: posted (with the bell) when it starts, again every
-        `alert_repeat_seconds` while a clock stays late, withdrawn when it is over (the
-        update recorded, the clock snoozed). Nudges ring once; clocks due soon show once,
-        without the bell. The bell rings at most once a tick, however many alerts start."""
-        repeat = timedelta(seconds=self.playbook.alert_repeat_seconds)
-        wanted = self._wanted_alerts()
-        for key in [k for k in self.alerts if k not in wanted]:
-            self._withdraw(key)
-        for key in [k for k in self._rung if k not in wanted]:
-            del self._rung[key]  # late again later: it rings at once
-        bell = False
-        for key, alert in wanted.items():
-            if alert.repeats:
-                last = self._rung.get(key)
-                ring = last is None or now - last >= repeat
-                if ring:
-                    self._rung[key] = now
-            else:
-                ring = alert.once not in self._warned
-                self._warned.add(alert.once)
-            if ring:
-                bell = bell or alert.rings
-                self._post(key, alert)
-            elif key in self.alerts and self._alert_hints.get(key) != alert.hint:
-                self._post(key, alert)  # what to do changed (another alert ended): no bell
-        if bell:
-            self.bell()
-
-    def _post(self, key: str, alert: Alert) -> None:
-        self._withdraw(key)
-        timeout = self.playbook.alert_repeat_seconds + 5.0 if alert.repeats else 15.0
-        notification = Notification(
-            alert.message, alert.title, alert.severity, timeout, markup=False
-        )
-        self.post_message(Notify(notification))
-        self.alerts[key] = notification
-        self._alert_hints[key] = alert.hint
-
-    def _withdraw(self, key: str) -> None:
-        notification = self.alerts.pop(key, None)
-        self._alert_hints.pop(key, None)
-        if notification is not None:
-            # Textual 8 has no public call to withdraw one notification; this is the one
-            # its toasts use when they time out (a no-op for one already gone).
-            self._unnotify(notification)
-
-    def action_act_on_alert(self) -> None:
-        """Ctrl+G: do what the most urgent late clock needs (compose, acknowledge, snooze)."""
-        late = by_urgency(c for c in self.clocks if c.alerting)
-        if not late:
-            other = self.other_alert
-            if other is not None:
-                self._prefill(f"/switch {other.incident.id}")
-            else:
-                self.notify("Nothing is late", title="Alerts")
-            return
-        action = late[0].action
-        if action is Action.ACKNOWLEDGE:
-            self.action_ack()
-        elif action is Action.NOTHING_TO_SEND:
-            self.action_snooze_alert()
-        else:
-            self.action_compose(action.value)
-
-    def action_snooze_alert(self) -> None:
-        """Ctrl+N: "/snooze CLOCK 15m " in the entry line for the most urgent late clock (again:
-        the next one); the IC types the reason and Enter. Nothing is snoozed without one."""
-        late = by_urgency(c for c in self.clocks if c.alerting and snooze_word(c.kind))
-        soon = by_urgency(c for c in self.clocks if c.warning and snooze_word(c.kind))
-        words = [snooze_word(c.kind) for c in late + soon]
-        entry = self.query_one("#entry", Input)
-        current = entry.value.strip()
-        if current and not current.startswith("/snooze"):
-            self._error(CommandError("the entry line has text: log or clear it, then Ctrl+N"))
-            return
-        if not words:
-            self._prefill("/snooze ")
-            return
-        typed = current.split()[1] if len(current.split()) > 1 else ""
-        following = words[(words.index(typed) + 1) % len(words)] if typed in words else words[0]
-        self._prefill(f"/snooze {following} 15m ")
-
-    def _prefill(self, text: str) -> None:
-        entry = self.query_one("#entry", Input)
-        entry.value = text
-        entry.cursor_position = len(text)
-        entry.focus()
-
-    def _cmd_snooze(self, arg: str) -> None:
-        if not arg:
-            self.action_snooze_alert()
-            return
-        word, length, reason = parse_snooze(arg)
-        matches = [k for w, k in SNOOZABLE.items() if w.startswith(word)]
-        if len(matches) != 1:
-            raise CommandError(
-                f"cannot snooze {word!r}: /snooze internal|stakeholder|customer|sla 15m REASON"
-            )
-        incident = self._require()
-        snooze = self.store.snooze(incident.id, matches[0], parse_span(length), reason)
-        self.reload()
-        self.notify(
-            f"{snooze.reason}\nIt alerts again at {hhmm(snooze.until)} UTC if still late.",
-            title=f"{LABELS[matches[0]]} snoozed",
-        )
-
-    # -- the entry line ------------------------------------------------------------------
-
-    @on(EntryLine.Line)
-    def _entry_line(self, event: EntryLine.Line) -> None:
-        """One submitted line (already taken off the entry line: see EntryLine)."""
-        line = event.text
-        try:
-            command = parse_entry(line)
-            if command is None:
-                self._log_entry(note_text(line))
-            else:
-                self._run(command)
-        except USER_ERRORS as error:
-            self._line_failed(event.entry_line, line, error)
-
-    def _line_failed(self, entry: EntryLine, line: str, error: Exception) -> None:
-        """Nothing typed is lost: the line goes back for correction (selected, so typing
-        replaces it), or, when the next line is already being typed, Up recalls it."""
-
-        def put_back() -> None:
-            if entry.restore(line):
-                self._error(error)
-            else:
-                self._error(CommandError(f"{_message(error)} (Up recalls the line)"))
-
-        # After the keys already queued at the entry line: they belong to the next line.
-        entry.call_later(put_back)
-
-    @on(EntryLine.Pasted)
-    def _entry_pasted(self, event: EntryLine.Pasted) -> None:
-        """A paste of several lines: asked once, never silently cut to its first line."""
-        lines, entry = event.lines, event.entry_line
-        try:
-            incident = self._require()
-        except USER_ERRORS as error:
-            entry.restore(" ".join(line.strip() for line in lines))  # kept, on one line
-            self._error(error)
-            return
-        count = len(lines)
-        preview = "\n".join(lines[:12]) + (f"\n… and {count - 12} more" if count > 12 else "")
-
-        def chosen(choice: object) -> None:
-            if choice == "each":
-                self._guarded(lambda: self._log_pasted(incident, lines))
-            elif choice == "one":
-                self._guarded(lambda: self._log_entry("\n".join(lines)))
-            else:
-                entry.restore(" ".join(line.strip() for line in lines))
-                self.notify("Paste not logged: it is back on the entry line, on one line")
-
-        self.push_screen(
-            ChoiceScreen(
-                f"Pasted {count} lines",
-                [
-                    ("each", f"Log as {count} entries", preview),
-                    ("one", "Log as one entry", preview),
-                    ("cancel", "Cancel", "Log nothing now; the text goes back to the entry line"),
-                ],
-            ),
-            chosen,
-        )
-
-    def _log_pasted(self, incident: Incident, lines: list[str]) -> None:
-        stored = self.store.log_many(incident.id, lines)
-        self._render_timeline(incident)
-        self.call_after_refresh(self.reload)
-        self.notify(f"{stored} pasted lines logged as {stored} entries")
-
-    @on(EntryLine.HelpRequested)
-    def _help_requested(self) -> None:
-        self.action_help()
-
-    def _run(self, command: Command) -> None:
-        self._commands[command.name](command.arg)
-
-    def _require(self) -> Incident:
-        self._require_writable()
-        if self.incident is None or not self.incident.is_open:
-            raise CommandError("no open incident: F2 declares one")
-        return self.incident
-
-    _CHANGES = frozenset(
-        {
-            "declare",
-            "assign",
-            "severity",
-            "status",
-            "compose",
-            "update",
-            "pin",
-            "ack",
-            "close_incident",
-            "export",
-            "runbook",
-            "act_on_alert",
-            "snooze_alert",
-        }
-    )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A read-only war room hides the keys that would change something."""
-        return not (self.read_only and action in self._CHANGES)
-
-    def _require_writable(self) -> None:
-        if self.read_only:
-            raise CommandError("read-only: this war room observes, it changes nothing")
-
-    def _error(self, error: Exception) -> None:
-        self.notify(_message(error), title="Not done", severity="error", timeout=8)
-
-    def _log_entry(
-        self, text: str, kind: EntryKind = EntryKind.NOTE, at: datetime | None = None
-    ) -> None:
-        incident = self._require()
-        if not text.strip():
-            raise CommandError("nothing to log: type the text after the command")
-        self.store.log(incident.id, text, kind=kind, at=at)
-        # The entry is on screen in this frame; the rest is read again once it is painted
-        # (an entry changes nothing else, but another writer may have).
-        self._render_timeline(incident)
-        self.call_after_refresh(self.reload)
-
-    def _cmd_severity(self, arg: str) -> None:
-        if not arg:
-            self.action_severity()
-            return
-        self._set_severity(parse_severity(arg))
-
-    def _set_severity(self, level: int) -> None:
-        incident = self._require()
-        self.store.set_severity(incident.id, level)
-        self._warned.clear()
-        self.reload()
-
-    def _cmd_status(self, arg: str) -> None:
-        if not arg:
-            self.action_status()
-            return
-        self._set_status(Status.parse(arg))
-
-    def _set_status(self, status: Status) -> None:
-        incident = self._require()
-        if status is Status.CLOSED:
-            self.action_close_incident()
-            return
-        self.store.set_status(incident.id, status)
-        self.reload()
-
-    def _cmd_assign(self, arg: str) -> None:
-        if not arg:
-            self.action_assign()
-            return
-        role, person = split_first(arg, "role (ic, ops, dev or comms)")
-        if not person:
-            raise CommandError("missing name: /assign ic NAME")
-        self._assign(role, person)
-
-    def _assign(self, role: str, person: str) -> None:
-        incident = self._require()
-        if person.casefold() in ("me", "@me") and self.store.author:
-            person = self.store.author  # "/assign ic me"
-        self.store.assign(incident.id, role, person)
-        self.reload()
-
-    def _cmd_update(self, arg: str) -> None:
-        if not arg:
-            self._record_update(UpdateKind.INTERNAL, "")
-            return
-        head, rest = split_first(arg, "update kind")
-        named = UpdateKind.leading(head)  # a near miss of a kind is an error, not text
-        if named is None:
-            named, rest = UpdateKind.INTERNAL, arg
-        self._record_update(named, rest)
-
-    def _record_update(self, kind: UpdateKind, text: str) -> None:
-        incident = self._require()
-        self.store.record_update(incident.id, kind, text)
-        self.reload()
-        self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
-
-    def _cmd_switch(self, arg: str) -> None:
-        """Show another incident (several can be open at once)."""
-        if not arg:
-            others = [i.id for i in self.store.incidents() if i.is_open]
-            raise CommandError(f"/switch ID (open: {', '.join(others) or 'none'})")
-        self.incident = self.store.get(arg.strip())
-        self._warned.clear()
-        self.reload()
-
-    def _cmd_at(self, arg: str) -> None:
-        when, text = split_first(arg, "time: /at HH:MM what happened")
-        if not text.strip():
-            raise CommandError("nothing to log: /at HH:MM what happened")
-        self._at_time(f"/at {arg}", when, lambda at: self._log_entry(text, at=at), "log it")
-
-    def _cmd_detected(self, arg: str) -> None:
-        if not arg.strip():
-            raise CommandError("when? /detected HH:MM (UTC), or a date and time")
-        incident = self._require()
-
-        def correct(at: datetime) -> None:
-            self.store.set_detected(incident.id, at)
-            self._warned.clear()
-            self.reload()
-
-        self._at_time(f"/detected {arg}", arg, correct, "detected", moves_detection=True)
-
-    def _at_time(
-        self,
-        line: str,
-        when: str,
-        action: Callable[[datetime], None],
-        what: str,
-        moves_detection: bool = False,
-    ) -> None:
-        """Do ACTION at the time WHEN, asking first if the time is surprising (yesterday's
-        19:30 for "19:30", before detection, more than 12 h back). No puts LINE back."""
-        incident = self._require()
-        now = self.clock()
-        at = parse_when(when, now)
-        if at > now:
-            raise CommandError(f"{stamp(at)} is in the future")
-        # Moving detection earlier is the point of /detected, not a surprise.
-        detected = at if moves_detection else incident.detected_at
-        concern = backdating_concern(at, now, detected, is_explicit_date(when))
-        if concern is None:
-            action(at)
-            return
-
-        def chosen(choice: object) -> None:
-            if choice == "yes":
-                self._guarded(lambda: action(at))
-            else:
-                self.query_one("#entry", EntryLine).restore(line)
-
-        self.push_screen(
-            ChoiceScreen(
-                f"{stamp(at)}?",
-                [
-                    ("yes", f"Yes, {what} at {stamp(at)}", f"Note: {concern}."),
-                    ("no", "No, back to the entry line", "Nothing is recorded; the line is kept."),
-                ],
-            ),
-            chosen,
-        )
-
-    def _cmd_tick(self, arg: str) -> None:
-        self._require()
-        checklist = self.query_one(ChecklistPane)
-        try:
-            item_id = checklist.numbers[int(arg)]
-        except (ValueError, KeyError):
-            raise CommandError(f"no checklist item {arg!r}: /tick N, N as shown") from None
-        self.store.tick(item_id, True)
-        self.reload()
-
-    def _cmd_impact(self, arg: str) -> None:
-        incident = self._require()
-        which, text = split_first(arg, "what: /impact users TEXT or /impact features TEXT")
-        if not text:
-            raise CommandError("say what: /impact users TEXT or /impact features TEXT")
-        if which.casefold().startswith("u"):
-            self.store.set_impact(incident.id, users=text)
-        elif which.casefold().startswith("f"):
-            self.store.set_impact(incident.id, features=text)
-        else:
-            raise CommandError("use /impact users TEXT or /impact features TEXT")
-        self.reload()
-
-    def _cmd_item(self, arg: str) -> None:
-        incident = self._require()
-        priority, owner, text = parse_action_item(arg)
-        item = self.store.add_action_item(incident.id, text, priority, owner)
-        self.reload()
-        self.notify(f"Action item {item.priority} due {item.due_at:%Y-%m-%d %H:%M} UTC")
-
-    def _pin(self, pinned: bool | None) -> None:
-        incident = self._require()
-        timeline = self.query_one(TimelineView)
-        entry = timeline.selected if timeline.cursor >= 0 else None
-        entry = entry or self.store.last_entry(incident.id)
-        if entry is None:
-            raise CommandError("nothing to pin yet")
-        self.store.set_pinned(entry.id, not entry.pinned if pinned is None else pinned)
-        self.reload()
-
-    # -- actions (keys, palette and slash-commands all land here) ------------------------
-
-    def _guarded(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except USER_ERRORS as error:
-            self._error(error)
-
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.playbook.quick_links))
-
-    def action_focus_entry(self) -> None:
-        self.query_one("#entry", EntryLine).focus()
-
-    def action_checklist(self) -> None:
-        checklist = self.query_one(ChecklistPane)
-        checklist.focus()
-        checklist.highlight_next_open()
-
-    def action_declare(self, error: str = "") -> None:
-        if self.read_only:
-            self._error(CommandError("read-only: declare from a war room that is not read-only"))
-            return
-        draft = self._draft("", "declare")
-        typed = self.query_one("#entry", EntryLine).value.strip()
-        if typed and not draft.get("title"):
-            draft["title"] = typed  # what was typed before declaring is the likely title
-
-        def declared(result: object) -> None:
-            if isinstance(result, Declaration):
-                self._guarded(lambda: self._declare(result))
-
-        dialog = DeclareScreen(self.playbook, self.clock, error, draft)
-        dialog.keep_draft = lambda values: self._keep_draft("", "declare", values)
-        self.push_screen(dialog, declared)
-
-    def _draft(self, incident_id: str, form: str) -> dict[str, str]:
-        try:
-            return self.store.draft(incident_id, form)
-        except StoreError:
-            return {}  # a draft is a convenience: never a reason not to open the dialog
-
-    def _keep_draft(self, incident_id: str, form: str, values: dict[str, str]) -> None:
-        """Keep what was typed into a dialog (Esc, a failed submit, quitting); a dialog
-        left empty writes nothing unless it empties a draft."""
-        if not any(v.strip() for v in values.values()) and not self._draft(incident_id, form):
-            return
-        self._guarded(lambda: self.store.save_draft(incident_id, form, values))
-
-    def _declare(self, declaration: Declaration) -> None:
-        detected = parse_when(declaration.detected, self.clock()) if declaration.detected else None
-        # Whoever declares from the war room is responding (that is the acknowledgement) and
-        # commands until they hand off. (`warroom declare` from an alert hook leaves both to
-        # a person.)
-        has_ic = self.playbook.commander() is not None
-        incident = self.store.declare(
-            declaration.title,
-            declaration.severity,
-            declaration.impact_users,
-            declaration.impact_features,
-            detected_at=detected,
-            acknowledged=True,
-            commander=self.store.author if has_ic and self.store.author else None,
-        )
-        self.incident = incident
-        self._warned.clear()
-        self._keep_draft("", "declare", {})  # declared: the draft has done its job
-        entry = self.query_one("#entry", EntryLine)
-        if entry.value.strip() == declaration.title:
-            entry.value = ""  # the line was the title, not an entry
-        self.reload()
-        commander = self.store.roles(incident.id).get(COMMANDER)
-        next_step = (
-            f"{commander.person} is IC; F3 hands off and assigns roles."
-            if commander
-            else "F3 assigns roles."
-        )
-        self.notify(f"{incident.id} declared. {next_step}", title="Incident declared")
-
-    def action_assign(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, tuple):
-                role, person = result
-                self._guarded(lambda: self._assign(role, person))
-
-        self._guarded(
-            lambda: self.push_screen(
-                RoleScreen(self.playbook, self.store.roles(self._require().id)), chosen
-            )
-        )
-
-    def action_severity(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
-                self._guarded(lambda: self._set_severity(int(result)))
-
-        def open_dialog() -> None:
-            incident = self._require()
-            choices: list[tuple[str, str, Text | str]] = [
-                (str(s.level), f"{s.name} {s.title}", severity_help(s))
-                for s in self.playbook.severities
-            ]
-            self.push_screen(ChoiceScreen("Severity", choices, str(incident.severity)), chosen)
-
-        self._guarded(open_dialog)
-
-    def action_status(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
-                self._guarded(lambda: self._set_status(Status(result)))
-
-        def open_dialog() -> None:
-            incident = self._require()
-            choices: list[tuple[str, str, Text | str]] = [
-                (s.value, s.label, help_text) for s, help_text in STATUS_HELP.items()
-            ]
-            self.push_screen(ChoiceScreen("Status", choices, incident.status.value), chosen)
-
-        self._guarded(open_dialog)
-
-    def action_update(self) -> None:
-        def chosen(result: object) -> None:
-            if isinstance(result, str):
-                self._guarded(lambda: self._record_update(UpdateKind(result), ""))
-
-        def open_dialog() -> None:
-            self._require()
-            choices: list[tuple[str, str, Text | str]] = [
-                (k.value, f"{k.value.capitalize()} update sent", h) for k, h in UPDATE_HELP.items()
-            ]
-            self.push_screen(ChoiceScreen("Record status update", choices), chosen)
-
-        self._guarded(open_dialog)
-
-    def action_pin(self) -> None:
-        self._guarded(lambda: self._pin(None))
-
-    def action_ack(self) -> None:
-        def ack() -> None:
-            incident = self._require()
-            if incident.acknowledged_at is not None:
-                raise CommandError("already acknowledged")
-            self.store.acknowledge(incident.id)
-            self.reload()
-
-        self._guarded(ack)
-
-    def action_close_incident(self) -> None:
-        from warroom.tui.screens.close import CloseScreen, Closing  # loaded when first used
-
-        def closed(result: object) -> None:
-            if isinstance(result, Closing):
-                self._guarded(lambda: self._close(result))
-
-        def open_dialog() -> None:
-            incident = self._require()
-            warning = ""
-            if incident.resolved_at is None:
-                warning = (
-                    f"Status is {incident.status.label}: closing also resolves it now. "
-                    "Send the resolution messages (F6) first if they are still due."
-                )
-            priorities = [p.name for p in self.playbook.priorities]
-            draft = self._draft(incident.id, "close")
-            dialog = CloseScreen(incident.review, incident.id, priorities, warning, draft)
-            dialog.keep_draft = lambda values: self._keep_draft(incident.id, "close", values)
-            self.push_screen(dialog, closed)
-
-        self._guarded(open_dialog)
-
-    def _close(self, closing: Closing) -> None:
-        incident = self._require()
-        # The answers are saved first: if anything below fails, F10 shows them again.
-        self.store.save_review_notes(incident.id, closing.notes)
-        for priority, owner, text in closing.action_items:
-            self.store.add_action_item(incident.id, text, priority, owner)
-        self.store.close(incident.id)
-        self._keep_draft(incident.id, "close", {})  # closed: the answers are in the review
-        self.reload()
-        self.action_export()
-
-    def action_export(self) -> None:
-        from warroom.comms.review import export_review
-
-        def export() -> None:
-            self._require_writable()
-            if self.incident is None:
-                raise CommandError("no incident to export")
-            try:
-                path = export_review(self.store, self.incident.id, self.reviews_dir)
-            except OSError as error:
-                raise CommandError(f"cannot write the review: {error}") from None
-            self.reload()
-            self.notify(f"Review written: {path}", title="Post-incident review", timeout=15)
-
-        self._guarded(export)
-
-    @on(TimelineView.OpenEntry)
-    def _open_entry(self, event: TimelineView.OpenEntry) -> None:
-        self.push_screen(EntryScreen(event.entry))
-
-    @on(ChecklistPane.Toggled)
-    def _checklist_toggled(self, event: ChecklistPane.Toggled) -> None:
-        def toggle() -> None:
-            self._require()
-            self.store.tick(event.item_id, event.done)
-            self.reload()
-            self.action_focus_entry()  # a tick is one deliberate key; typing goes on below
-
-        self._guarded(toggle)
+        self.main.retry_delivery(event.message_id)
 
     # -- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own, then every action of the table that makes sense here."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Declare incident", "Declare a new incident (F2)", self.action_declare)
-        yield SystemCommand(
-            "Assign role", "IC, Ops, Dev, Comms; handoffs logged (F3)", self.action_assign
-        )
-        yield SystemCommand("Change severity", "SEV-1/2/3 (F4)", self.action_severity)
-        yield SystemCommand("Change status", "Investigating ... Resolved (F5)", self.action_status)
-        yield SystemCommand(
-            "Compose status message",
-            "Draft from the runbook's templates, send (F6)",
-            self.action_compose,
-        )
-        yield SystemCommand(
-            "Record status update sent elsewhere", "Restart an update clock", self.action_update
-        )
-        yield SystemCommand("Outbox", "Messages queued, sent, failed (F12)", self.action_outbox)
-        for what, title, help_text in (
-            ("scenario", "Attach scenario", "Its diagnosis and resolution join the checklist"),
-            ("mitigate", "Start mitigation", "Rollback, feature flag, migration, hotfix, scale"),
-            ("applied", "Mitigation applied", "Log that a strategy is in place"),
-            ("cause", "Root cause category", "From the runbook's common root causes"),
-        ):
-            yield SystemCommand(
-                title,
-                f"{help_text} (Ctrl+R)",
-                lambda w=what: self._guarded(lambda: self._runbook(w, "")),
-            )
-        yield SystemCommand("Pin entry", "Pin the selected or last entry (F7)", self.action_pin)
-        yield SystemCommand("Acknowledge", "Stop the response-time clock (F8)", self.action_ack)
-        yield SystemCommand(
-            "Act on alert",
-            "Draft the late update, or acknowledge (Ctrl+G)",
-            self.action_act_on_alert,
-        )
-        yield SystemCommand(
-            "Snooze alert", "Snooze a late clock, with a reason (Ctrl+N)", self.action_snooze_alert
-        )
-        yield SystemCommand("Checklist", "Go to the triage checklist (F9)", self.action_checklist)
-        yield SystemCommand(
-            "Close incident", "Close and write the review (F10)", self.action_close_incident
-        )
-        yield SystemCommand(
-            "Export review", "Write the review now (draft while open)", self.action_export
-        )
-        yield SystemCommand(
-            "Dependencies", "Third-party status pages (F11)", self.action_dependencies
-        )
-        yield SystemCommand("Help", "Keys and slash-commands (F1)", self.action_help)
+        labels = self.key_labels()
+        for spec in ACTIONS:
+            if spec.palette and not (self.read_only and spec.writes):
+                key = f" ({labels[spec.id]})" if labels.get(spec.id) else ""
+                run = functools.partial(self.run_action, spec.method, self.main)
+                yield SystemCommand(spec.title, f"{spec.help}{key}", run)
+
+    def key_labels(self) -> Mapping[str, str]:
+        """Each action's keys as shown to the user ("F1 / ?"), the keymap's when remapped."""
+        return {
+            spec.id: key_label(self.keymap.get(spec.id, spec.keys)) for spec in ACTIONS if spec.keys
+        }
 
 
 def run_app(
@@ -1500,6 +187,23 @@ def run_app(
     playbook_path: Path | None = None,
     read_only: bool = False,
 ) -> int:
-    app = WarRoomApp(store, reviews_dir, playbook_path=playbook_path, read_only=read_only)
+    app = WarRoomApp(
+        store, reviews_dir, playbook_path=playbook_path, read_only=read_only, keymap=user_keys()
+    )
     app.run()
     return app.return_code or 0
+
+
+def user_keys() -> dict[str, str]:
+    """`[keys]` from the config file, checked against the action table (a ValueError names
+    the file and the unknown id)."""
+    from warroom.config import config_file, keymap
+
+    keys = keymap()
+    unknown = sorted(set(keys) - {spec.id for spec in ACTIONS if spec.keys and spec.bound})
+    if unknown:
+        raise ValueError(
+            f"{config_file()}: [keys]: no action {unknown[0]!r} to give a key to "
+            "(the ids are listed in the README, under Keys)"
+        )
+    return keys

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, TextArea
 
-from warroom.commands import CommandError, parse_action_item
 from warroom.domain.model import ReviewNotes
+from warroom.domain.notation import parse_action_item
 from warroom.tui.screens.dialogs import Dialog
 
 QUESTIONS: dict[str, str] = {
@@ -35,7 +35,7 @@ class Closing:
     action_items: list[tuple[str, str, str]]  # (priority, owner, text)
 
 
-class CloseScreen(Dialog):
+class CloseScreen(Dialog[Closing]):
     """Every answer is optional; Ctrl+S closes the incident and writes the review."""
 
     def __init__(
@@ -93,8 +93,8 @@ class CloseScreen(Dialog):
                 item = parse_action_item(line)
                 if item[0] not in self.priorities:
                     known = ", ".join(self.priorities)
-                    raise CommandError(f"no priority {item[0]} (one of: {known})")
-            except CommandError as error:
+                    raise ValueError(f"no priority {item[0]} (one of: {known})")
+            except ValueError as error:
                 self.show_error(f"Action items line {number}: {error}")
                 self.query_one("#action_items", TextArea).focus()
                 return

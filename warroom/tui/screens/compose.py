@@ -27,7 +27,7 @@ class Composed:
     text: str
 
 
-class ComposeScreen(Dialog):
+class ComposeScreen(Dialog[Composed]):
     """Pick a template, edit its draft, Ctrl+S sends: recorded, copied, queued."""
 
     def __init__(

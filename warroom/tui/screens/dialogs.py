@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -20,9 +21,13 @@ from warroom.domain.model import Now, RoleAssignment, TimelineEntry
 from warroom.domain.timefmt import cadence, hhmm, parse_when, stamp
 from warroom.playbook.models import Playbook, Role, Severity
 
+ResultT = TypeVar("ResultT")
 
-class Dialog(ModalScreen[object]):
-    """Escape cancels; Ctrl+S submits. Errors show inside the dialog and nothing is lost.
+
+class Dialog(ModalScreen[ResultT]):
+    """A form that returns a `ResultT`, or None when cancelled: the callback of whoever
+    opens it takes `ResultT | None`. Escape cancels; Ctrl+S submits. Errors show inside
+    the dialog and nothing is lost.
 
     What was typed is handed to `keep_draft` (when the war room gives one) as the dialog
     goes, submitted or not; the war room forgets the draft once the submit has worked, so
@@ -67,7 +72,7 @@ class Dialog(ModalScreen[object]):
         """Check what was typed and `done(result)`, or `show_error` and stay."""
         raise NotImplementedError
 
-    def done(self, result: object) -> None:
+    def done(self, result: ResultT | None) -> None:
         self.keep_typed()
         self.dismiss(result)
 
@@ -153,7 +158,7 @@ class Declaration:
     detected: str
 
 
-class DeclareScreen(Dialog):
+class DeclareScreen(Dialog[Declaration]):
     """Declare an incident: title, severity (with the runbook's definitions), impact."""
 
     BINDINGS = [Binding("enter", "next_field", "Next", show=False, priority=True)]
@@ -260,8 +265,8 @@ class DeclareScreen(Dialog):
         )
 
 
-class ChoiceScreen(Dialog):
-    """Pick one option; the highlighted option's description shows beside the list."""
+class ChoiceScreen(Dialog[str]):
+    """Pick one option (its key); the highlighted option's description shows beside the list."""
 
     def __init__(
         self, title: str, choices: list[tuple[str, str, Text | str]], current: str | None = None
@@ -322,7 +327,7 @@ def role_help(role: Role, holder: RoleAssignment | None) -> Text:
     return text
 
 
-class RoleScreen(Dialog):
+class RoleScreen(Dialog[tuple[str, str]]):
     """Assign a role, seeing its responsibilities; replacing the holder is a handoff."""
 
     BINDINGS = [Binding("enter", "next_field", "Next", show=False, priority=True)]
@@ -384,10 +389,10 @@ class RoleScreen(Dialog):
         if option is None:
             self.show_error("Choose a role")
             return
-        self.done((option.id, person))
+        self.done((option.id or "", person))
 
 
-class EntryScreen(Dialog):
+class EntryScreen(Dialog[None]):
     """One timeline entry in full (the timeline shows one line of each)."""
 
     def __init__(self, entry: TimelineEntry) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Group
 from rich.table import Table
@@ -13,32 +13,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from warroom.commands import COMMANDS
 from warroom.playbook.models import Link
+from warroom.tui.actions import ACTIONS, key_label
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("Enter", "Log what you typed (the entry line always has focus)"),
-    ("F1 / ?", "This help"),
-    ("F2", "Declare a new incident"),
-    ("F3", "Assign a role (handoffs are logged)"),
-    ("F4", "Change severity"),
-    ("F5", "Change status"),
-    ("F6", "Compose a status update from the runbook's template; send restarts its clock"),
-    ("F7", "Pin or unpin the selected (or last) entry"),
-    ("F8", "Acknowledge"),
-    ("F9", "Go to the checklist (Space/Enter ticks)"),
-    ("F10", "Close the incident and write the review"),
-    ("F12", "Outbox: messages to chat channels, sent or failed; r retries"),
-    ("Ctrl+R", "Runbook: attach a scenario, start/apply a mitigation, root cause"),
-    ("F11", "Third-party status pages (Stripe, Supabase, Vercel) in full"),
-    ("Ctrl+E", "Write the review now (a draft while the incident is open)"),
-    ("Ctrl+G", "Act on the most urgent late clock: draft its update, or acknowledge"),
-    ("Ctrl+N", "Snooze a late clock: puts /snooze CLOCK 15m in the entry line; type why"),
-    ("Tab / Shift+Tab", "Move between entry line, timeline and checklist"),
-    ("Esc", "Back to the entry line"),
-    ("Ctrl+P", "Command palette: every action by name"),
-    ("Ctrl+Q", "Quit (everything is already saved)"),
-)
+ENTER = ("Enter", "Log what you typed (the entry line always has focus)")
+
+
+def key_rows(labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The keys table: Enter, then every action with a key, as LABELS (by id) show them."""
+    return [ENTER] + [(labels[spec.id], spec.help) for spec in ACTIONS if labels.get(spec.id)]
+
+
+def command_rows() -> list[tuple[str, str]]:
+    """The slash-commands table, from the action table."""
+    rows = [(slash.usage, slash.help or spec.help) for spec in ACTIONS for slash in spec.slashes]
+    return [*rows, ("//text", "Log a note that starts with /")]
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> Table:
@@ -61,16 +50,17 @@ def _links_table(title: str, links: Sequence[Link]) -> Table:
     return table
 
 
-def help_tables(links: Sequence[Link] = ()) -> Group:
-    """Keys, slash-commands, and the playbook's Quick Links (by heading) when it has any."""
+def help_tables(links: Sequence[Link] = (), labels: Mapping[str, str] | None = None) -> Group:
+    """Keys, slash-commands, and the playbook's Quick Links (by heading) when it has any.
+    LABELS: each action's keys as shown (the user's keymap applied); else the table's."""
     from warroom.tui.screens.runbook import link_groups
 
-    commands = [(spec.usage, spec.help) for spec in COMMANDS]
-    commands.append(("//text", "Log a note that starts with /"))
+    if labels is None:
+        labels = {spec.id: key_label(spec.keys) for spec in ACTIONS if spec.keys}
     parts: list[Table | Text] = [
-        _table("Keys", list(KEYS)),
+        _table("Keys", key_rows(labels)),
         Text(""),
-        _table("Commands, typed in the entry line", commands),
+        _table("Commands, typed in the entry line", command_rows()),
     ]
     for group, members in link_groups(links):
         parts += [
@@ -85,13 +75,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, links: Sequence[Link] = ()) -> None:
+    def __init__(self, links: Sequence[Link] = (), labels: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.links = tuple(links)  # the playbook's Quick Links
+        self.labels = labels
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as box:
             box.border_title = "warroom help"
             box.border_subtitle = "Esc to close"
             with VerticalScroll():
-                yield Static(help_tables(self.links), id="help-body")
+                yield Static(help_tables(self.links, self.labels), id="help-body")

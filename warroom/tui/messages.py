@@ -1,0 +1,58 @@
+"""What the war room's services and its own writes tell the screen. Small dataclasses;
+a flood of one kind merges into one (`can_replace`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+from textual.notifications import SeverityLevel
+
+from warroom.domain.dependencies import DependencyStatus
+
+
+@dataclass
+class DatabaseChanged(Message):
+    """Someone (this war room, another one, `warroom log`) may have committed: the screen
+    reads its view of the incident again if the database's version moved."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DatabaseChanged)
+
+
+@dataclass
+class PlaybookChanged(Message):
+    """The playbook file was saved: load it, or say why not and keep the last good one."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PlaybookChanged)
+
+
+@dataclass
+class WatchingChanged(Message):
+    """The file watcher started (True) or stopped (False): without it, the tick looks."""
+
+    watching: bool
+
+
+@dataclass
+class RadarPolled(Message):
+    """The status pages, polled: every dependency's status and the lines worth logging."""
+
+    statuses: list[DependencyStatus]
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryDone(Message):
+    """A delivery round finished: what failed (channel, detail) and the outbox by status."""
+
+    failures: list[tuple[str, str]]
+
+
+@dataclass
+class ServiceTrouble(Message):
+    """A service could not do its round (bad settings, database trouble): said, retried."""
+
+    text: str
+    severity: SeverityLevel = "warning"
