@@ -534,3 +534,24 @@ def test_deps_through_main_needs_no_database(
     assert not db.exists()
     monkeypatch.setenv("WARROOM_STATUS_PAGES", "nonsense")
     assert main(["deps"]) == 1
+
+
+def test_status_pages_none_turns_the_radar_off() -> None:
+    from warroom.integrations.statuspage import status_pages_from_env
+
+    assert status_pages_from_env({"WARROOM_STATUS_PAGES": "none"}) == {}
+    assert status_pages_from_env({"WARROOM_STATUS_PAGES": " OFF "}) == {}
+
+
+async def test_the_war_room_shows_the_radar_off_and_polls_no_more(make_app, monkeypatch) -> None:
+    from warroom.tui.widgets.dependencies import DependenciesPane
+
+    monkeypatch.setenv("WARROOM_STATUS_PAGES", "none")
+    app = make_app(radar=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "radar off" in str(app.main.query_one(DependenciesPane).render()):
+                break
+        assert "radar off" in str(app.main.query_one(DependenciesPane).render())
+        assert not [w for w in app.workers if w.group == "radar" and w.is_running]

@@ -71,12 +71,15 @@ def status_pages_from_env(
 ) -> dict[str, str]:
     """The pages to watch: `WARROOM_STATUS_PAGES="Name=URL,Name=URL"`, else `default`.
 
-    Unset or blank means the default. Raises ValueError, naming the variable and the item, for
+    Unset or blank means the default; "none" (or "off") means no pages: the radar is off.
+    Raises ValueError, naming the variable and the item, for
     an item that is not `Name=URL` with an http(s) URL, or a name given twice.
     """
     raw = env.get(ENV_VAR, "")
     if not raw.strip():
         return dict(default)
+    if raw.strip().casefold() in ("none", "off"):
+        return {}  # the radar is off
     pages: dict[str, str] = {}
     for number, item in enumerate(raw.split(","), start=1):
         if not item.strip():

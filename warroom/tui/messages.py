@@ -41,6 +41,8 @@ class RadarPolled(Message):
 
     statuses: list[DependencyStatus]
     lines: list[str] = field(default_factory=list)
+    off: bool = False
+    """No pages to watch (WARROOM_STATUS_PAGES=none): the radar has stopped."""
 
 
 @dataclass

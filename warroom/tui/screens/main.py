@@ -466,6 +466,9 @@ class MainScreen(Screen[None]):
 
     @on(RadarPolled)
     def _radar_reported(self, message: RadarPolled) -> None:
+        if message.off:
+            self.query_one(DependenciesPane).show_off()
+            return
         self._radar_polled(message.statuses, message.lines)
 
     @on(ServiceTrouble)

@@ -50,14 +50,16 @@ class RadarPoller:
         try:
             if self._radar is None:
                 pages = status_pages_from_env(default=playbook_status_pages(self.playbook()))
+                if not pages:  # turned off: say so once, poll no more
+                    host.post_message(RadarPolled([], [], off=True))
+                    return
                 self._radar = (Radar(pages), new_client())
             radar, client = self._radar
             statuses, lines = radar.poll(client, self.clock())
             host.post_message(RadarPolled(statuses, lines))
         except Exception as error:  # a bad WARROOM_STATUS_PAGES, say: report, try later
             host.post_message(ServiceTrouble(f"Status radar: {error}"))
-        finally:
-            host.app.call_from_thread(host.set_timer, POLL_INTERVAL, lambda: self._poll(host))
+        host.app.call_from_thread(host.set_timer, POLL_INTERVAL, lambda: self._poll(host))
 
     def close(self) -> None:
         if self._radar is not None:

@@ -48,6 +48,10 @@ def summary_text(statuses: list[DependencyStatus], detailed: bool = False) -> Te
 class DependenciesPane(Static):
     """The Dependencies pane: a line per status page."""
 
+    def show_off(self) -> None:
+        self.update(Text("radar off (WARROOM_STATUS_PAGES=none)", style="dim"))
+        self.border_subtitle = ""
+
     def show(self, statuses: list[DependencyStatus]) -> None:
         # Worst first: on a short screen the pane is one line, and that line is the news.
         ordered = sorted(statuses, key=lambda s: s.all_good)
