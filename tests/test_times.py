@@ -139,3 +139,31 @@ def test_detection_after_the_declaration_or_in_the_future_is_refused(store, cloc
     with pytest.raises(ValueError, match="after the declaration"):
         store.set_detected(incident.id, clock.now)
     assert store.get(incident.id).detected_at == at(27, 10)
+
+
+async def test_slash_commands_take_at_when(make_app, store, clock):
+    clock.now = at(27, 14, 30)
+    incident = store.declare("Checkout down", 2, detected_at=at(27, 13, 50))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        entry = app.query_one("#entry", Input)
+        for line in ("/ack --at 13:58", "/status mitigating --at 14:05", "/sev 1 --at 14:10"):
+            entry.value = line
+            await pilot.press("enter")
+            await settle(pilot)
+        current = store.get(incident.id)
+        assert current.acknowledged_at == at(27, 13, 58)
+        assert current.status.value == "mitigating" and current.severity == 1
+        changes = {e.kind.value: e.at for e in store.timeline(incident.id)}
+        assert changes["status"] == at(27, 14, 5) and changes["severity"] == at(27, 14, 10)
+        entry.value = "/status --at 14:12"  # a dialog cannot keep the time: refused, kept
+        await pilot.press("enter")
+        await settle(pilot)
+        assert entry.value == "/status --at 14:12" and not isinstance(app.screen, ChoiceScreen)
+        entry.value = "/status identified --at 13:40"  # before detection: asked, then refused
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.get(incident.id).status.value == "mitigating"

@@ -4,6 +4,7 @@ tui/actions.py), and the small languages of some arguments. Pure: no Textual."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from warroom.domain.notation import parse_action_item, parse_severity
@@ -17,6 +18,7 @@ __all__ = [
     "parse_entry",
     "parse_severity",
     "parse_snooze",
+    "split_at_option",
     "split_first",
 ]
 
@@ -46,6 +48,20 @@ def parse_entry(line: str) -> EntryCommand | None:
         raise EntryError(f"unknown command /{word}{hint} (F1 lists the commands)")
     spec, slash = found
     return EntryCommand(spec.id, rest.strip() or slash.default)
+
+
+_AT_OPTION = re.compile(r"(?:^|\s)--at\s+(\S+)(?=\s|$)")
+
+
+def split_at_option(arg: str) -> tuple[str, str | None]:
+    """ "mitigating --at 14:05" -> ("mitigating", "14:05"); without `--at`: (arg, None)."""
+    match = _AT_OPTION.search(arg)
+    if match is None:
+        if re.search(r"(?:^|\s)--at\s*$", arg):
+            raise EntryError("--at needs a time: --at HH:MM (UTC), ISO 8601 or -15m")
+        return arg, None
+    rest = (arg[: match.start()] + arg[match.end() :]).strip()
+    return " ".join(rest.split()), match[1]
 
 
 def note_text(line: str) -> str:

@@ -65,6 +65,7 @@ from warroom.tui.entry_grammar import (
     parse_entry,
     parse_severity,
     parse_snooze,
+    split_at_option,
     split_first,
 )
 from warroom.tui.messages import (
@@ -156,6 +157,12 @@ class IncidentView:
     others: list[tuple[Incident, list[Snooze]]]
     roles: dict[str, RoleAssignment]
     checklist: list[ChecklistItem]
+
+
+_TIMED_WITHOUT_ARG = frozenset({"ack"})
+"""Actions that act at once with no argument (the others open a dialog: no `--at` there)."""
+_NOT_TIMED = frozenset({"declare", "close", "compose", "export", "runbook", "at", "detected"})
+"""Actions with times of their own, or dialogs: `--at` is refused rather than lost."""
 
 
 class MainScreen(Screen[None]):
@@ -822,14 +829,30 @@ class MainScreen(Screen[None]):
             if command is None:
                 self._log_entry(note_text(line))
             else:
-                await self.run_entry_command(command)
+                await self.run_entry_command(command, line)
         except USER_ERRORS as error:
             self._line_failed(event.entry_line, line, error)
 
-    async def run_entry_command(self, command: EntryCommand) -> None:
+    async def run_entry_command(self, command: EntryCommand, line: str = "") -> None:
         """Run the action a slash-command names, with its argument. What cannot be done
-        raises (the caller puts the line back)."""
-        result = getattr(self, f"action_{BY_ID[command.action].method}")(command.arg)
+        raises (the caller puts the line back). `--at WHEN` does it at that time, as
+        `warroom <action> --at WHEN` does (asking first if the time is surprising)."""
+        spec = BY_ID[command.action]
+        arg, when = split_at_option(command.arg)
+        run = getattr(self, f"action_{spec.method}")
+        if when is not None:
+            if not spec.writes or spec.id in _NOT_TIMED:
+                raise EntryError(f"--at is for what changes the record, not /{command.action}")
+            if not arg and spec.id not in _TIMED_WITHOUT_ARG:
+                raise EntryError(f"--at needs what to do: /{command.action} VALUE --at {when}")
+
+            def timed(at: datetime) -> None:
+                with self.store.at(at):
+                    run(arg)
+
+            self._at_time(line or f"/{command.action} {command.arg}", when, timed, "record it")
+            return
+        result = run(command.arg)
         if inspect.isawaitable(result):
             await result
 
