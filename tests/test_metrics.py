@@ -111,3 +111,19 @@ def test_an_open_incident_counts_to_now(store, clock) -> None:
     assert metrics.time_to_resolve is None and metrics.resolve.met is None
     assert metrics.time_at_severity == {3: 120 * MIN}
     assert metrics.cadence_compliance is None  # SEV-3: daily updates, none due yet
+
+
+def test_the_review_never_hides_a_short_time_as_0m(store, clock, tmp_path) -> None:
+    from warroom.comms.review import load_review_data, render_review
+
+    incident = store.declare("Blip", 1)
+    clock.advance(seconds=40)
+    store.acknowledge(incident.id)
+    store.close(incident.id)
+    text = render_review(load_review_data(store, incident.id))
+    import re
+
+    assert "| Time to acknowledge | 40s (target 5m: met, 4m to spare) |" in text
+    section = text.split("## Metrics")[1].split("## Timeline")[0]
+    assert not re.search(r"\b0m\b", section)
+    assert "| Time in each status | Investigating 40s" in section

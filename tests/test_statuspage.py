@@ -553,5 +553,5 @@ async def test_the_war_room_shows_the_radar_off_and_polls_no_more(make_app, monk
             await pilot.pause(0.05)
             if "radar off" in str(app.main.query_one(DependenciesPane).render()):
                 break
-        assert "radar off" in str(app.main.query_one(DependenciesPane).render())
+        assert "status radar off" in str(app.main.query_one(DependenciesPane).render())
         assert not [w for w in app.workers if w.group == "radar" and w.is_running]

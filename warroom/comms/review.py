@@ -104,14 +104,17 @@ def _severity_name(playbook: Playbook, level: int) -> str:
         return f"SEV-{level}"
 
 
+def _span(seconds: float) -> str:
+    """A metric's duration: "40s" under a minute (never a "0m" that hides it), else "3m"."""
+    return f"{int(max(0.0, seconds))}s" if seconds < 60 else duration(seconds)
+
+
 def _target_text(taken: float | None, target: Target) -> str:
     if taken is None:
-        return f"— (target {duration(target.seconds)})"
+        return f"— (target {_span(target.seconds)})"
     margin = target.margin or 0.0
-    verdict = (
-        f"met, {duration(margin)} to spare" if target.met else f"missed by {duration(-margin)}"
-    )
-    return f"{duration(taken)} (target {duration(target.seconds)}: {verdict})"
+    verdict = f"met, {_span(margin)} to spare" if target.met else f"missed by {_span(-margin)}"
+    return f"{_span(taken)} (target {_span(target.seconds)}: {verdict})"
 
 
 def _status_label(value: str) -> str:
@@ -125,15 +128,16 @@ def _metrics_context(
     data: ReviewData, metrics: Metrics, when: Callable[[datetime | None], str | None]
 ) -> dict[str, object]:
     """The Metrics section: the numbers `domain.metrics` defines, as text."""
+
     def span(seconds: float | None) -> str:
-        return "—" if seconds is None else duration(seconds)
+        return "—" if seconds is None else _span(seconds)
 
     statuses = ", ".join(
-        f"{_status_label(name)} {duration(seconds)}"
+        f"{_status_label(name)} {_span(seconds)}"
         for name, seconds in metrics.time_in_status.items()
     )
     severities = ", ".join(
-        f"{_severity_name(data.playbook, level)} {duration(seconds)}"
+        f"{_severity_name(data.playbook, level)} {_span(seconds)}"
         for level, seconds in metrics.time_at_severity.items()
     )
     compliance = metrics.cadence_compliance
@@ -161,7 +165,7 @@ def _metrics_context(
             "kind": u.kind.value.capitalize(),
             "due": when(u.due_at) or "",
             "sent": (when(u.sent_at) or "") if u.sent_at else "not sent",
-            "late": "on time" if u.on_time else duration(u.late),
+            "late": "on time" if u.on_time else _span(u.late),
         }
         for u in metrics.updates
     ]

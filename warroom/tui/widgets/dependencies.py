@@ -49,7 +49,7 @@ class DependenciesPane(Static):
     """The Dependencies pane: a line per status page."""
 
     def show_off(self) -> None:
-        self.update(Text("radar off (WARROOM_STATUS_PAGES=none)", style="dim"))
+        self.update(Text("status radar off", style="dim"))  # WARROOM_STATUS_PAGES=none
         self.border_subtitle = ""
 
     def show(self, statuses: list[DependencyStatus]) -> None:
