@@ -93,3 +93,21 @@ def python_c(code: str, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`warroom` commands run in this process (`cli.main`) use a database of their own."""
+    path = tmp_path / "w.db"
+    monkeypatch.setenv("WARROOM_DB", str(path))
+    monkeypatch.setenv("WARROOM_USER", "script")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`warroom ARGV` in this process: exit code, stdout, stderr."""
+    from warroom.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

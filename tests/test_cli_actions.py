@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from warroom.cli import main
+from conftest import run_cli
 
 ACTIONS = [
     "ack",
@@ -24,18 +23,8 @@ ACTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "w.db"
-    monkeypatch.setenv("WARROOM_DB", str(path))
-    monkeypatch.setenv("WARROOM_USER", "script")
-    return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("cli_db")
+run = run_cli
 
 
 def error_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 
-from warroom.cli import main
-
-
-@pytest.fixture(autouse=True)
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "w.db"
-    monkeypatch.setenv("WARROOM_DB", str(path))
-    monkeypatch.setenv("WARROOM_USER", "script")
-    return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("cli_db")
+run = run_cli
 
 
 def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

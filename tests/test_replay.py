@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 
 from warroom.cli import main
 
@@ -60,16 +61,12 @@ SCRIPT: list[list[str]] = [
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "w.db"
-    monkeypatch.setenv("WARROOM_DB", str(path))
-    monkeypatch.setenv("WARROOM_USER", "script")
-    return path
+def db(cli_db: Path) -> Path:
+    return cli_db
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(capsys, *argv)
     assert (code, err) == (0, ""), (argv, err)
     return out
 
