@@ -73,3 +73,17 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path):
     bad = tmp_path / "bad.py"
     bad.write_text('from textual.app import App\nimport httpx\nrich = deferred("rich")\n')
     assert {"textual.app", "httpx", "rich"} <= imported_modules(bad)
+
+
+STORE_FORBIDDEN = ("warroom.comms", "warroom.integrations", "warroom.tui", "warroom.cli")
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "store").rglob("*.py")), ids=lambda p: p.name)
+def test_the_store_is_below_everything_but_domain_and_playbook(path: Path):
+    """DESIGN.md: the store imports nothing from comms, integrations or tui."""
+    bad = {
+        module
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in STORE_FORBIDDEN)
+    }
+    assert not bad, f"store/{path.name} imports {sorted(bad)}"

@@ -199,7 +199,8 @@ def _deliver_round(store: Store, settings: Settings, ids: list[int], channels: l
 
 
 def _outbox(store: Store, args: argparse.Namespace) -> int:
-    from warroom.store.outbox import OutboxStatus, list_outbox
+    from warroom.domain.messages import OutboxStatus
+    from warroom.store.outbox import list_outbox
 
     incident_id = store.get(args.incident.strip()).id if args.incident else None
     items = list_outbox(store, incident_id)

@@ -14,13 +14,12 @@ A user's template (in the templates dir) wins over the packaged one; if it has a
 runtime error the packaged template is used instead and the mistake is reported as a
 `TemplateProblem` naming the file and line: a broken template must never stop an update.
 
-This module imports jinja2 only when rendering, so that the store can use `MessageKind`
-without paying for the template engine.
+This module imports jinja2 only when rendering. The kinds of message are a domain type
+(`warroom.domain.messages`): the store's outbox uses them too.
 """
 
 from __future__ import annotations
 
-import enum
 import os
 import traceback
 import warnings
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom.domain.clocks import ClockKind, clock_values, compute_clocks, next_update_due
+from warroom.domain.messages import MessageKind
 from warroom.domain.model import (
     ActionItem,
     EntryKind,
@@ -38,7 +38,6 @@ from warroom.domain.model import (
     RoleAssignment,
     Status,
     TimelineEntry,
-    UpdateKind,
 )
 from warroom.domain.text import clean_line
 from warroom.domain.timefmt import duration, hhmm, stamp, utc
@@ -69,77 +68,6 @@ wrote first, newest first."""
 
 UNASSIGNED = "@[unassigned]"
 REVIEW_WITHIN = timedelta(hours=24)  # the runbook: review "within 24 hours of resolution"
-
-
-class MessageKind(enum.StrEnum):
-    """The runbook's communication templates, in the order an incident uses them."""
-
-    DECLARATION = "declaration"
-    STATUS_UPDATE = "status_update"
-    STAKEHOLDER_UPDATE = "stakeholder_update"
-    RESOLVED = "resolved"
-    CUSTOMER = "customer"
-    CUSTOMER_RESOLVED = "customer_resolved"
-
-    @property
-    def label(self) -> str:
-        """The runbook's heading for the template: "Internal: Status Update"."""
-        return _TITLES[self]
-
-    @property
-    def is_customer_facing(self) -> bool:
-        return self in (MessageKind.CUSTOMER, MessageKind.CUSTOMER_RESOLVED)
-
-    @property
-    def audience(self) -> str:
-        return "External" if self.is_customer_facing else "Internal"
-
-    @property
-    def template(self) -> str:
-        """The template's file name, in the packaged or the user's templates dir."""
-        return f"{self.value}.md.j2"
-
-    @property
-    def updates(self) -> tuple[UpdateKind, ...]:
-        """The status updates a send of this message counts as (each restarts its clock)."""
-        if self.is_customer_facing:
-            return (UpdateKind.CUSTOMER, UpdateKind.STAKEHOLDER)
-        if self is MessageKind.STAKEHOLDER_UPDATE:
-            return (UpdateKind.STAKEHOLDER,)
-        return (UpdateKind.INTERNAL,)
-
-    @property
-    def clocks(self) -> tuple[ClockKind, ...]:
-        """The clocks a send restarts (or satisfies, for the one-off customer clock)."""
-        if self.is_customer_facing:
-            return (ClockKind.CUSTOMER_COMMS, ClockKind.STAKEHOLDER_UPDATE)
-        if self is MessageKind.STAKEHOLDER_UPDATE:
-            return (ClockKind.STAKEHOLDER_UPDATE,)
-        return (ClockKind.INTERNAL_UPDATE,)
-
-    @classmethod
-    def parse(cls, text: str) -> MessageKind:
-        """A kind by its value or a unique prefix ("decl", "status-update", "customer")."""
-        wanted = text.strip().casefold().replace("-", "_").replace(" ", "_")
-        for kind in cls:
-            if kind.value == wanted:
-                return kind
-        matches = [k for k in cls if k.value.startswith(wanted)] if wanted else []
-        if len(matches) == 1:
-            return matches[0]
-        known = ", ".join(k.value for k in cls)
-        how = "ambiguous" if matches else "unknown"
-        raise ValueError(f"{how} template {text!r} (one of: {known})")
-
-
-_TITLES = {
-    MessageKind.DECLARATION: "Internal: Incident Declaration",
-    MessageKind.STATUS_UPDATE: "Internal: Status Update",
-    MessageKind.STAKEHOLDER_UPDATE: "Stakeholders: Status Update",
-    MessageKind.RESOLVED: "Internal: Incident Resolved",
-    MessageKind.CUSTOMER: "External: Customer Communication",
-    MessageKind.CUSTOMER_RESOLVED: "External: Resolution Notice",
-}
 
 
 class TemplateProblem(UserWarning):

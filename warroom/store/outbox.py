@@ -24,7 +24,6 @@ writes go through the ORM, imported on the first write (reader.py says why).
 
 from __future__ import annotations
 
-import enum
 import os
 import socket
 import sys
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from warroom.comms.messages import MessageKind
+from warroom.domain.messages import MessageKind, OutboxStatus
 from warroom.domain.model import EntryKind, UpdateKind
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
@@ -80,13 +79,6 @@ DEFAULT_LEASE = timedelta(minutes=2)
 Longer than any one post can take (the client's timeout is 10 s per phase)."""
 
 ERROR_LENGTH = 300
-
-
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 _UNFINISHED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)

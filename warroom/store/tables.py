@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from warroom.store.outbox import OutboxStatus
+from warroom.domain.messages import OutboxStatus
 from warroom.store.reader import SCHEMA_VERSION
 
 __all__ = [

@@ -16,8 +16,9 @@ from textual.widgets import Button, DataTable, Label, OptionList, Static, TextAr
 from textual.widgets.option_list import Option
 
 from warroom.comms.messages import Draft, MessageKind
+from warroom.domain.messages import OutboxStatus
 from warroom.domain.timefmt import hhmm
-from warroom.store.outbox import OutboxItem, OutboxStatus
+from warroom.store.outbox import OutboxItem
 from warroom.tui.screens.dialogs import Dialog
 
 

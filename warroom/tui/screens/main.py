@@ -497,7 +497,8 @@ class MainScreen(Screen[None]):
         self._render_outbox_counts()
 
     def _render_outbox_counts(self) -> None:
-        from warroom.store.outbox import OutboxStatus, counts
+        from warroom.domain.messages import OutboxStatus
+        from warroom.store.outbox import counts
 
         entry = self.query_one("#entry", EntryLine)
         if self.incident is None:
