@@ -145,6 +145,12 @@ def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
         "--playbook", metavar="PATH", default=default, help="playbook TOML (env WARROOM_PLAYBOOK)"
     )
     group.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config.toml: playbook, keys, channels, templates (env WARROOM_CONFIG)",
+    )
+    group.add_argument(
         "--reviews-dir", metavar="DIR", default=default, help="where reviews are written"
     )
     group.add_argument(
@@ -234,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         raw = _readable_args(sys.argv[1:] if argv is None else argv)
         args = _parser().parse_args(_dashes_as_text(_attach_relative_times(raw)))
         _restore_dashes(args)
+        if getattr(args, "config", None):  # one config file for every reader of it
+            os.environ["WARROOM_CONFIG"] = str(Path(args.config).expanduser())
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
         path = resolve_db_path(args.db)

@@ -44,16 +44,9 @@ def add_parsers(
 ) -> None:
     """Add `draft`, `send` and `outbox` to warroom's subcommands."""
 
-    # Should cli.py ever offer --config to every command, ours would clash: use its.
-    global_config = any("--config" in a.option_strings for p in parents for a in p._actions)
-
     def command(name: str, run: Any, help: str) -> argparse.ArgumentParser:
         sub = subparsers.add_parser(name, parents=list(parents), help=help, description=help)
         sub.set_defaults(run=run, usage_error=sub.error)
-        if not global_config:
-            sub.add_argument(
-                "--config", metavar="PATH", help="channels and templates (env WARROOM_CONFIG)"
-            )
         return sub
 
     draft = command("draft", _draft, "print a runbook message filled from the incident")
@@ -93,7 +86,7 @@ def _warn(message: str) -> None:
 def _settings(args: argparse.Namespace) -> Settings:
     from warroom.integrations.settings import load_settings
 
-    return load_settings(getattr(args, "config", None))
+    return load_settings()  # the config file cli.main settled on (--config, WARROOM_CONFIG)
 
 
 def _draft_for(store: Store, incident_id: str, kind: MessageKind, settings: Settings) -> Draft:

@@ -9,6 +9,7 @@ import getpass
 import os
 import sys
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -39,9 +40,10 @@ def default_reviews_dir(db: Path) -> Path:
     return db.parent / "reviews"
 
 
-def config_file() -> Path:
-    """`WARROOM_CONFIG`, else config.toml in the platform's per-user config directory."""
-    chosen = _env("WARROOM_CONFIG")
+def config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """`WARROOM_CONFIG`, else config.toml in the platform's per-user config directory. The
+    one place that says where the config file is (the playbook, keys and channels in it)."""
+    chosen = (os.environ if environ is None else environ).get("WARROOM_CONFIG", "").strip()
     return Path(chosen).expanduser() if chosen else config_dir() / "config.toml"
 
 

@@ -55,14 +55,13 @@ from pydantic import (
 )
 
 from warroom.comms.messages import DEFAULT_COMPANY, MessageKind
-from warroom.config import config_dir
+from warroom.config import config_file as config_path
 from warroom.playbook.loader import dotted, locate
 
 if TYPE_CHECKING:
     import jinja2
 
 __all__ = [
-    "CONFIG_ENV",
     "ENV_CHANNELS",
     "Audience",
     "Channel",
@@ -75,7 +74,6 @@ __all__ = [
     "load_settings",
 ]
 
-CONFIG_ENV = "WARROOM_CONFIG"
 TEMPLATES_ENV = "WARROOM_TEMPLATES"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
@@ -262,12 +260,6 @@ class Settings(BaseModel):
         from warroom.comms.render import create_environment
 
         return create_environment(user_templates=self.templates_dir)
-
-
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """WARROOM_CONFIG, else config.toml in the platform's per-user config directory."""
-    chosen = (os.environ if environ is None else environ).get(CONFIG_ENV, "").strip()
-    return Path(chosen).expanduser() if chosen else config_dir() / "config.toml"
 
 
 def _problems(exc: ValidationError, text: str, where: str) -> list[str]:
