@@ -11,7 +11,7 @@ import pytest
 from httpserver import LoopbackServer, Reply
 
 from warroom import cli
-from warroom.cli_comms import add_parsers
+from warroom.cli.comms import add_parsers
 from warroom.domain.model import EntryKind, Status
 from warroom.playbook import default_playbook
 from warroom.store.outbox import OutboxStatus, list_outbox

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from warroom import cli, cli_playbook
-from warroom.cli_playbook import (
+from warroom import cli
+from warroom.cli import playbook as cli_playbook
+from warroom.cli.playbook import (
     add_parsers,
     default_playbook_path,
     default_playbook_text,
     init_playbook,
-    main,
 )
 from warroom.playbook import default_playbook, load_playbook
 
@@ -27,6 +27,11 @@ OK_SUMMARY = (
     "3 severities, 5 scenarios, 5 mitigations, 6 root causes, 4 roles, 3 checklists, "
     "4 priorities, 6 quick links, 3 status pages"
 )
+
+
+def main(argv: list[str]) -> int:
+    """`warroom playbook ARGV...` (no database is opened for it)."""
+    return cli.main(["playbook", *argv])
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -197,7 +202,7 @@ def test_check_as_a_process(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "warroom.cli_playbook", "check", str(path)],
+        [sys.executable, "-m", "warroom", "playbook", "check", str(path)],
         capture_output=True,
         text=True,
         env=env,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import respx
 
-from warroom import cli_deps
+from warroom.cli import deps as cli_deps
 from warroom.domain.model import EntryKind
 from warroom.integrations import statuspage
 from warroom.integrations.statuspage import (

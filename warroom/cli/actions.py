@@ -16,7 +16,7 @@
 WHEN is HH:MM (UTC, the most recent past one), ISO 8601 (no zone: UTC) or -15m / -2h; the
 future is refused. A script replaying an incident gets its times to the minute: what each
 action sets off (ticks, role since, restarted clocks) takes the action's time (`Store.at`).
-Scripts are never asked to confirm anything. Handlers follow cli.py's convention.
+Scripts are never asked to confirm anything. Handlers follow cli/__init__.py's convention.
 """
 
 from __future__ import annotations

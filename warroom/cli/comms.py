@@ -11,7 +11,7 @@ queues it for every configured channel (or the ones named), then tries one deliv
 what cannot be posted yet waits in the outbox for the war room (or
 `python -m warroom.integrations.delivery`) to retry.
 
-Handlers follow cli.py's convention: `(store, args) -> exit code`, wired with
+Handlers follow cli/__init__.py's convention: `(store, args) -> exit code`, wired with
 `set_defaults(run=..., usage_error=...)`. Errors are raised as ValueError/StoreError for
 cli.main to print as one line; jinja2 and httpx are imported only when a command runs.
 """

@@ -28,15 +28,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from warroom import (
-    __version__,
-    cli_actions,
-    cli_comms,
-    cli_deps,
-    cli_history,
-    cli_import,
-    cli_playbook,
-)
+from warroom import __version__
+from warroom.cli import actions as cli_actions
+from warroom.cli import comms as cli_comms
+from warroom.cli import deps as cli_deps
+from warroom.cli import history as cli_history
+from warroom.cli import playbook as cli_playbook
+from warroom.cli import records as cli_import
 from warroom.config import (
     APP_NAME,
     current_user,

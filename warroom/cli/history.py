@@ -4,8 +4,8 @@
     warroom stats [--since DATE] [--json]             the review's metrics across incidents
     warroom items [--open] [--overdue] [--owner NAME] [--json | --format gh]
 
-Action items are closed with `warroom item done ITEM` (cli_actions). Handlers follow
-cli.py's convention: `(store, args) -> exit code`; errors are raised for cli.main.
+Action items are closed with `warroom item done ITEM` (cli/actions.py). Handlers follow
+cli/__init__.py's convention: `(store, args) -> exit code`; errors are raised for cli.main.
 """
 
 from __future__ import annotations

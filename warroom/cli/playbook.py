@@ -23,7 +23,7 @@ from warroom.config import APP_NAME, user_playbook_path
 from warroom.playbook import PlaybookError, load_playbook
 from warroom.playbook.models import Playbook
 
-__all__ = ["add_parsers", "check_playbook", "default_playbook_path", "init_playbook", "main"]
+__all__ = ["add_parsers", "check_playbook", "default_playbook_path", "init_playbook"]
 
 
 def default_playbook_path() -> Path:
@@ -160,22 +160,3 @@ def run_check(store: object, args: argparse.Namespace) -> int:
 def _error(message: str) -> int:
     print(f"{APP_NAME}: error: {' '.join(message.split())}", file=sys.stderr)
     return 1
-
-
-# -- standalone --------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m warroom.cli_playbook init|check ...`: the same commands, without `warroom`."""
-    parser = argparse.ArgumentParser(prog=APP_NAME)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_parsers(commands)
-    try:
-        args = parser.parse_args(["playbook", *(sys.argv[1:] if argv is None else argv)])
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
-    return int(args.run(None, args))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
