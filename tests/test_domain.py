@@ -607,9 +607,9 @@ def test_severity_periods_without_changes_is_one_period() -> None:
     assert severity_periods(inc, [], t(11, 30)) == [SeverityPeriod(2, 5400)]
 
 
-def test_severity_periods_start_at_detection() -> None:
-    inc = incident(severity=1, detected_at=t(9, 30))
-    assert severity_periods(inc, [], t(10)) == [SeverityPeriod(1, 1800)]
+def test_severity_periods_start_at_the_declaration() -> None:
+    inc = incident(severity=1, detected_at=t(9, 30))  # declared at 10:00
+    assert severity_periods(inc, [], t(10, 30)) == [SeverityPeriod(1, 1800)]
 
 
 def test_severity_periods_ignore_other_entries() -> None:

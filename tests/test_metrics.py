@@ -127,3 +127,36 @@ def test_the_review_never_hides_a_short_time_as_0m(store, clock, tmp_path) -> No
     section = text.split("## Metrics")[1].split("## Timeline")[0]
     assert not re.search(r"\b0m\b", section)
     assert "| Time in each status | Investigating 40s" in section
+
+
+def test_live_and_backdated_give_the_same_metrics(tmp_path, clock) -> None:
+    """The same incident entered as it happened (a fake clock) and afterwards with `at`."""
+    from warroom.playbook import default_playbook
+    from warroom.store.store import Store
+
+    live = Store(tmp_path / "live.db", default_playbook(), clock=clock, author="ann")
+    play(live, clock)  # as it happened, the clock moving
+    later = Store(tmp_path / "later.db", default_playbook(), clock=clock, author="ann")
+    clock.now = at(18, 0)  # the same day, hours after: everything typed with its time
+    with later.at(at(10, 0)):
+        incident = later.declare("Checkout errors", 2, detected_at=at(9, 50))
+    steps = [
+        (at(10, 4), lambda i: later.acknowledge(i)),
+        (at(10, 10), lambda i: later.record_update(i, UpdateKind.INTERNAL, "first update")),
+        (at(10, 20), lambda i: later.set_severity(i, 1)),
+        (at(10, 25), lambda i: later.set_status(i, Status.IDENTIFIED)),
+        (at(10, 40), lambda i: later.record_update(i, UpdateKind.INTERNAL, "second update")),
+        (at(10, 50), lambda i: later.set_status(i, Status.MITIGATING)),
+        (at(11, 0), lambda i: later.set_status(i, Status.MONITORING)),
+        (at(11, 30), lambda i: later.set_status(i, Status.RESOLVED)),
+    ]
+    for when, step in steps:
+        with later.at(when):
+            step(incident.id)
+    (first,) = live.incidents()
+    now = at(18, 0)
+    assert incident_metrics(first, live.timeline(first.id), live.playbook, now) == incident_metrics(
+        later.get(incident.id), later.timeline(incident.id), later.playbook, now
+    )
+    live.dispose()
+    later.dispose()

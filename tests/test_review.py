@@ -372,8 +372,10 @@ def test_every_heading_in_runbook_order(tmp_path: Path) -> None:
 def test_severity_periods_line(tmp_path: Path) -> None:
     store, _, iid = build_full_incident(tmp_path)
     text = render_review(load_review_data(store, iid))
-    # 09:52 (detected) to 10:20 at SEV-2, then SEV-1 until resolution at 11:05.
-    assert "**Time at each severity:** SEV-2 28m, SEV-1 45m\n" in text
+    # From the declaration (10:00) to 10:20 at SEV-2, then SEV-1 until resolution at 11:05,
+    # as in the Metrics section.
+    assert "**Time at each severity:** SEV-2 20m, SEV-1 45m\n" in text
+    assert "| Time at each severity (from declaration) | SEV-2 20m, SEV-1 45m |" in text
 
 
 def test_severity_changed_at_declaration_has_no_empty_period(tmp_path: Path) -> None:

@@ -222,7 +222,9 @@ class SeverityPeriod:
 def severity_periods(
     incident: Incident, entries: Sequence[TimelineEntry], end: datetime
 ) -> list[SeverityPeriod]:
-    """Time spent at each severity, in order, from the severity-change entries."""
+    """Time spent at each severity, in order, from the severity-change entries, counted from
+    the declaration (a severity is a decision made by declaring; a change dated before the
+    declaration counts from it)."""
     changes = sorted(
         (e for e in entries if e.kind is EntryKind.SEVERITY and isinstance(e.data.get("to"), int)),
         key=lambda e: e.at,
@@ -232,12 +234,13 @@ def severity_periods(
         first_from = changes[0].data.get("from")
         level = first_from if isinstance(first_from, int) else incident.severity
     periods: list[SeverityPeriod] = []
-    since = incident.started_at
+    since = incident.declared_at
     for change in changes:
         to = change.data["to"]
         assert isinstance(to, int)
-        periods.append(SeverityPeriod(level, max(0.0, (change.at - since).total_seconds())))
-        level, since = to, change.at
+        at = max(change.at, incident.declared_at)
+        periods.append(SeverityPeriod(level, max(0.0, (at - since).total_seconds())))
+        level, since = to, at
     periods.append(SeverityPeriod(level, max(0.0, (end - since).total_seconds())))
     # Merge neighbours at the same level and drop empty spans (e.g. a change at declaration).
     merged: list[SeverityPeriod] = []
