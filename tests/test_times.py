@@ -167,3 +167,28 @@ async def test_slash_commands_take_at_when(make_app, store, clock):
         await pilot.press("enter")
         await settle(pilot)
         assert store.get(incident.id).status.value == "mitigating"
+
+
+async def test_done_and_reopen_from_the_entry_line(make_app, store, clock):
+    incident = store.declare("Checkout down", 2)
+    item = store.add_action_item(incident.id, "alert on pool", "P1", "bob")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        entry = app.query_one("#entry", Input)
+        entry.value = f"/done {item.id}"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [i.status for i in store.action_items(incident.id)] == ["Done"]
+        entry.value = "/done bob"  # not a number: refused, kept
+        await pilot.press("enter")
+        await settle(pilot)
+        assert entry.value == "/done bob"
+        entry.value = ""
+        store.close(incident.id)
+        app.main.changed()
+        await settle(pilot)
+        entry.value = "/reopen"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.get(incident.id).is_open
+        assert "reopened" in " ".join(e.text for e in store.timeline(incident.id))

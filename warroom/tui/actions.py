@@ -321,6 +321,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
         palette=False,
     ),
     ActionSpec(
+        "done",
+        "Action item done",
+        "Mark an action item done (its number: `warroom items` lists them)",
+        slashes=(_s("done", "/done ITEM"),),
+        writes=True,
+        palette=False,
+    ),
+    ActionSpec(
+        "reopen",
+        "Reopen incident",
+        "Reopen the incident shown (resolved or closed): investigating again, clocks running",
+        slashes=(_s("reopen", "/reopen"),),
+        writes=True,
+    ),
+    ActionSpec(
         "switch",
         "Switch incident",
         "Show another open incident",

@@ -1121,6 +1121,22 @@ class MainScreen(Screen[None]):
         self.changed()
         self.notify(f"Action item {item.priority} due {item.due_at:%Y-%m-%d %H:%M} UTC")
 
+    def action_done(self, arg: str = "") -> None:
+        self._require_writable()
+        if not arg.strip().isdigit():
+            raise EntryError("which item? /done ITEM (the number `warroom items` shows)")
+        item = self.store.set_action_item_done(int(arg.strip()))
+        self.changed()
+        self.notify(f"Action item {item.priority} done: {item.text}")
+
+    def action_reopen(self, arg: str = "") -> None:
+        self._require_writable()
+        if self.incident is None:
+            raise EntryError("no incident to reopen")
+        self.store.reopen(self.incident.id)
+        self.changed()
+        self.notify(f"{self.incident.id} reopened: investigating, clocks running")
+
     def action_pin(self, arg: str = "") -> None:
         """Pin or unpin the selected entry, else the last: "on" pins, "off" unpins, nothing
         toggles (F7)."""
