@@ -35,6 +35,7 @@ from warroom.cli import deps as cli_deps
 from warroom.cli import history as cli_history
 from warroom.cli import playbook as cli_playbook
 from warroom.cli import records as cli_import
+from warroom.cli.common import subcommand
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -177,9 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     sub_globals = [_global_options(in_subcommand=True)]
 
     def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=sub_globals, help=help, description=help)
-        sub.set_defaults(run=run, usage_error=sub.error)
-        return sub
+        return subcommand(commands, sub_globals, name, run, help)
 
     declare = command("declare", _declare, "declare an incident and print its ID")
     declare.add_argument("--sev", required=True, type=_severity, metavar="N", help="1, 2, 3")

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warroom.cli.common import subcommand
 from warroom.domain.model import ReviewNotes, Status, UpdateKind
 from warroom.domain.timefmt import parse_when
 
@@ -55,8 +56,8 @@ def add_parsers(
     """Add the war room's actions to warroom's subcommands."""
 
     def command(name: str, run: Any, help: str, at: bool = True) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, parents=list(parents), help=help, description=help)
-        sub.set_defaults(run=run, usage_error=sub.error, target=target, reviews=reviews_dir)
+        sub = subcommand(subparsers, parents, name, run, help)
+        sub.set_defaults(target=target, reviews=reviews_dir)
         sub.add_argument("--incident", metavar="ID", help="default: the open incident")
         if at:
             sub.add_argument("--at", metavar="WHEN", help=f"when it happened: {_WHEN}")

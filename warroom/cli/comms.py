@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warroom.cli.common import subcommand
 from warroom.config import APP_NAME
 from warroom.domain.timefmt import utc
 
@@ -45,9 +46,7 @@ def add_parsers(
     """Add `draft`, `send` and `outbox` to warroom's subcommands."""
 
     def command(name: str, run: Any, help: str) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, parents=list(parents), help=help, description=help)
-        sub.set_defaults(run=run, usage_error=sub.error)
-        return sub
+        return subcommand(subparsers, parents, name, run, help)
 
     draft = command("draft", _draft, "print a runbook message filled from the incident")
     draft.add_argument("id", metavar="ID", help="the incident")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from warroom.cli.common import subcommand
 from warroom.domain.timefmt import duration, parse_when, stamp, utc
 
 if TYPE_CHECKING:
@@ -30,9 +31,7 @@ def add_parsers(
     parents: Sequence[argparse.ArgumentParser],
 ) -> None:
     def command(name: str, run: Any, help: str) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, parents=list(parents), help=help, description=help)
-        sub.set_defaults(run=run, usage_error=sub.error)
-        return sub
+        return subcommand(subparsers, parents, name, run, help)
 
     search = command("search", _search, "search every incident's timeline")
     search.add_argument("text", nargs="+", metavar="TEXT", help="words (all must match)")

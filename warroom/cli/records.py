@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warroom.cli.common import subcommand
 from warroom.domain.model import (
     ActionItem,
     ChecklistItem,
@@ -41,8 +42,7 @@ def add_parsers(
     parents: Sequence[argparse.ArgumentParser],
 ) -> None:
     help = "recreate an incident from `warroom show ID --json` output; prints its ID"
-    sub = subparsers.add_parser("import", parents=list(parents), help=help, description=help)
-    sub.set_defaults(run=_import, usage_error=sub.error)
+    sub = subcommand(subparsers, parents, "import", _import, help)
     sub.add_argument("file", metavar="FILE", help="the JSON record ('-': stdin)")
 
 

@@ -38,7 +38,7 @@ from warroom.domain.model import (
     Status,
     TimelineEntry,
 )
-from warroom.domain.timefmt import duration, hhmm, stamp, utc
+from warroom.domain.timefmt import duration, hhmm, span, stamp, utc
 from warroom.playbook.models import COMMANDER, Playbook
 from warroom.store.files import file_mode, private_dir
 
@@ -104,17 +104,12 @@ def _severity_name(playbook: Playbook, level: int) -> str:
         return f"SEV-{level}"
 
 
-def _span(seconds: float) -> str:
-    """A metric's duration: "40s" under a minute (never a "0m" that hides it), else "3m"."""
-    return f"{int(max(0.0, seconds))}s" if seconds < 60 else duration(seconds)
-
-
 def _target_text(taken: float | None, target: Target) -> str:
     if taken is None:
-        return f"— (target {_span(target.seconds)})"
+        return f"— (target {span(target.seconds)})"
     margin = target.margin or 0.0
-    verdict = f"met, {_span(margin)} to spare" if target.met else f"missed by {_span(-margin)}"
-    return f"{_span(taken)} (target {_span(target.seconds)}: {verdict})"
+    verdict = f"met, {span(margin)} to spare" if target.met else f"missed by {span(-margin)}"
+    return f"{span(taken)} (target {span(target.seconds)}: {verdict})"
 
 
 def _status_label(value: str) -> str:
@@ -129,15 +124,14 @@ def _metrics_context(
 ) -> dict[str, object]:
     """The Metrics section: the numbers `domain.metrics` defines, as text."""
 
-    def span(seconds: float | None) -> str:
-        return "—" if seconds is None else _span(seconds)
+    def shown(seconds: float | None) -> str:
+        return "—" if seconds is None else span(seconds)
 
     statuses = ", ".join(
-        f"{_status_label(name)} {_span(seconds)}"
-        for name, seconds in metrics.time_in_status.items()
+        f"{_status_label(name)} {span(seconds)}" for name, seconds in metrics.time_in_status.items()
     )
     severities = ", ".join(
-        f"{_severity_name(data.playbook, level)} {_span(seconds)}"
+        f"{_severity_name(data.playbook, level)} {span(seconds)}"
         for level, seconds in metrics.time_at_severity.items()
     )
     compliance = metrics.cadence_compliance
@@ -148,24 +142,24 @@ def _metrics_context(
         else f"{compliance:.0f}% on time ({on_time} of {len(metrics.updates)})"
     )
     rows = [
-        ("Time to detect (impact start to detection)", span(metrics.time_to_detect)),
+        ("Time to detect (impact start to detection)", shown(metrics.time_to_detect)),
         ("Time to acknowledge", _target_text(metrics.time_to_acknowledge, metrics.acknowledge)),
-        ("Time to declare", span(metrics.time_to_declare)),
-        ("Time to identify", span(metrics.time_to_identify)),
-        ("Time to mitigate", span(metrics.time_to_mitigate)),
+        ("Time to declare", shown(metrics.time_to_declare)),
+        ("Time to identify", shown(metrics.time_to_identify)),
+        ("Time to mitigate", shown(metrics.time_to_mitigate)),
         ("Time to resolve", _target_text(metrics.time_to_resolve, metrics.resolve)),
-        ("Downtime (impact window)", span(metrics.downtime)),
+        ("Downtime (impact window)", shown(metrics.downtime)),
         ("Time at each severity (from declaration)", severities or "—"),
         ("Time in each status", statuses or "—"),
         ("Update cadence", cadence),
-        ("Longest silence (no update sent)", span(metrics.longest_silence)),
+        ("Longest silence (no update sent)", shown(metrics.longest_silence)),
     ]
     updates = [
         {
             "kind": u.kind.value.capitalize(),
             "due": when(u.due_at) or "",
             "sent": (when(u.sent_at) or "") if u.sent_at else "not sent",
-            "late": "on time" if u.on_time else _span(u.late),
+            "late": "on time" if u.on_time else span(u.late),
         }
         for u in metrics.updates
     ]

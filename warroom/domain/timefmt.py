@@ -35,11 +35,15 @@ def duration(seconds: float) -> str:
     return f"{minutes}m"
 
 
+def span(seconds: float) -> str:
+    """A duration that never hides a short one as "0m": "40s" under a minute, else as
+    `duration` ("3m", "1h 05m")."""
+    return f"{int(max(0.0, seconds))}s" if seconds < 60 else duration(seconds)
+
+
 def lateness(seconds: float) -> str:
-    """How late, never "0m": "40s" under a minute, else as `duration` ("3m", "1h 05m")."""
-    if seconds < 60:
-        return f"{max(1, int(seconds))}s"
-    return duration(seconds)
+    """How late: `span`, at least "1s" (late is never nothing)."""
+    return span(max(1.0, seconds))
 
 
 def cadence(minutes: int) -> str:
