@@ -114,7 +114,7 @@ def test_send_is_one_transaction(store: Store, iid: str, monkeypatch: pytest.Mon
     class SameKey:
         hex = "always-the-same"
 
-    monkeypatch.setattr(outbox.uuid, "uuid4", lambda: SameKey())
+    monkeypatch.setattr("warroom.store.store.uuid.uuid4", lambda: SameKey())
     before = len(store.timeline(iid))
     with pytest.raises(StoreError):
         send_message(store, iid, "status_update", "x", ["a", "b"])  # unique key violated

@@ -98,23 +98,26 @@ def test_a_read_error_names_the_database(tmp_path: Path) -> None:
     reader.close()
 
 
-def test_preparing_the_writes_from_many_threads_makes_one_engine(db_path: Path) -> None:
-    Store(db_path, PLAYBOOK).dispose()  # an up-to-date database: opening it imports no ORM
+def test_writes_from_many_threads_at_once_all_land(db_path: Path) -> None:
+    """The writing connections are shared between threads: each write takes one, alone."""
     store = Store(db_path, PLAYBOOK)
     try:
+        inc = store.declare("Checkout down", 2)
         barrier = threading.Barrier(4)
-        results = []
 
-        def prepare() -> None:
+        def write(n: int) -> None:
+            store.prepare_writes()
             barrier.wait()
-            results.append(store.prepare_writes())
+            for k in range(25):
+                store.log(inc.id, f"thread {n} entry {k}")
 
-        threads = [threading.Thread(target=prepare) for _ in range(4)]
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert len({id(engines) for engines in results}) == 1
+        texts = [e.text for e in store.timeline(inc.id) if e.text.startswith("thread")]
+        assert sorted(texts) == sorted(f"thread {n} entry {k}" for n in range(4) for k in range(25))
     finally:
         store.dispose()
 
@@ -125,6 +128,7 @@ from warroom.playbook import default_playbook
 from warroom.store.outbox import counts, list_outbox
 from warroom.store.store import Store
 import warroom.cli, warroom.tui.app
+from warroom.domain.model import Status
 
 store = Store(sys.argv[1], default_playbook())
 inc = store.current()
@@ -140,7 +144,13 @@ print(shown)
 print("orm loaded:", "sqlalchemy" in sys.modules or "sqlmodel" in sys.modules)
 store.log(inc.id, "first write")
 print(store.timeline(inc.id)[-1].text)
-print("orm loaded:", "sqlalchemy" in sys.modules)
+store.acknowledge(inc.id)
+store.set_severity(inc.id, 2)
+store.assign(inc.id, "ops", "bob")
+store.set_status(inc.id, Status.MONITORING)
+store.add_action_item(inc.id, "Add an alert", "P1", "bob")
+store.close(inc.id)
+print("orm loaded:", "sqlalchemy" in sys.modules or "sqlmodel" in sys.modules)
 """
 
 
@@ -148,11 +158,13 @@ def test_the_war_room_starts_without_the_orm(store: Store, db_path: Path) -> Non
     inc = store.declare("Checkout down", 1)
     store.assign(inc.id, "ic", "alice")
     send_message(store, inc.id, "status_update", "We are on it", ["ops"])
+    entries = store.entry_count(inc.id)
     shown, before, written, after = python_c(STARTUP, str(db_path)).splitlines()
-    entries = store.entry_count(inc.id) - 1  # less the entry the child wrote
     assert shown == f"('Checkout down', {entries}, ['ic'], {len(store.checklist(inc.id))}, 1, 1)"
     assert before == "orm loaded: False"
-    assert (written, after) == ("first write", "orm loaded: True")
+    # Nor for any write (sql.py says why): a one-shot command pays for none of it.
+    assert (written, after) == ("first write", "orm loaded: False")
+    assert store.get(inc.id).status is Status.CLOSED
 
 
 def test_opening_a_database_that_needs_setting_up_uses_the_orm(tmp_path: Path) -> None:
@@ -188,3 +200,32 @@ def test_reads_from_passing_threads_do_not_pile_up_connections(store: Store) -> 
         thread.start()
         thread.join()
     assert _open_files(store.path) <= before + 1
+
+
+def test_the_write_side_fills_in_the_defaults_of_the_schema() -> None:
+    """sql.DEFAULTS (plain SQL, no ORM) says what tables.py says, table by table."""
+    from sqlmodel import SQLModel  # noqa: F401 (the tables' base)
+
+    from warroom.store.sql import DEFAULTS
+
+    assert set(DEFAULTS) == set(TABLES)
+    for name, table in tables.METADATA.tables.items():
+        declared = {
+            column.name: column.default.arg
+            for column in table.columns
+            if column.default is not None and not callable(column.default.arg)
+        }
+        assert DEFAULTS[name] == declared, name
+
+
+def test_a_time_written_by_plain_sql_reads_as_the_orm_writes_it(db_path: Path) -> None:
+    """Times keep SQLAlchemy's SQLite format (microseconds always there), so that old and
+    new rows sort and compare alike as text."""
+    from sqlalchemy.dialects import sqlite
+
+    from warroom.store.sql import db_value
+
+    when = datetime(2026, 3, 1, 12, 5, 0, tzinfo=UTC)  # no microseconds: the tricky case
+    processor = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    assert processor is not None
+    assert db_value(when) == processor(when) == "2026-03-01 12:05:00.000000"

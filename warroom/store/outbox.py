@@ -18,8 +18,8 @@ Slack, Discord and Teams webhooks have no such key and will show it twice. The w
 small (the row is marked sent right after the answer), and a duplicate update is better than
 a lost one. A timeout is the same: the channel may have posted it, and it is sent again.
 
-The table is `tables.OutboxMessage`. As in the Store, reads are plain SQL through sqlite3 and
-writes go through the ORM, imported on the first write (reader.py says why).
+The table is `tables.OutboxMessage`. As in the Store, reads and writes are plain SQL, through
+the Store's public `query` and `transaction` (sql.py says why there is no ORM on this path).
 """
 
 from __future__ import annotations
@@ -27,30 +27,19 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from warroom.domain.messages import MessageKind, OutboxStatus
-from warroom.domain.model import EntryKind, UpdateKind
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
-from warroom.store.reader import NotFound, Record, deferred
+from warroom.store.reader import NotFound, Record
+from warroom.store.sql import Tx
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-    import sqlmodel
-    from sqlmodel import Session
-
-    from warroom.store import tables
     from warroom.store.store import Store
-    from warroom.store.tables import OutboxMessage
-else:  # the write side, imported on the first write
-    sa = deferred("sqlalchemy")
-    sqlmodel = deferred("sqlmodel")
-    tables = deferred("warroom.store.tables")
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -114,7 +103,7 @@ class OutboxItem:
             return self.kind
 
 
-def _item(row: OutboxMessage | Record) -> OutboxItem:
+def _item(row: Record) -> OutboxItem:
     assert row.id is not None
     return OutboxItem(
         id=row.id,
@@ -141,8 +130,8 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _row(session: Session, message_id: int) -> OutboxMessage:
-    row = session.get(tables.OutboxMessage, message_id)
+def _row(tx: Tx, message_id: int) -> Record:
+    row = tx.get("outbox_message", message_id)
     if row is None:
         raise NotFound(f"no outbox message {message_id}")
     return row
@@ -178,49 +167,7 @@ def send_message(
             raise ValueError("a channel needs a name")
         if cleaned not in names:
             names.append(cleaned)
-    who = store._who(author)
-    now = utc(store._now())
-    with store._write("send the message") as session:
-        incident = store._open_row(session, incident_id)
-        for update_kind in kind.updates:
-            if update_kind is UpdateKind.INTERNAL:
-                incident.last_internal_update_at = now
-            elif update_kind is UpdateKind.STAKEHOLDER:
-                incident.last_stakeholder_update_at = now
-            else:
-                incident.last_customer_update_at = now
-        session.add(incident)
-        entry = store._add_entry(
-            session,
-            incident_id,
-            EntryKind.UPDATE,
-            f"Status update sent ({kind.value}):\n{body}",
-            who,
-            data={
-                "update": kind.updates[0].value,
-                "message": kind.value,
-                "channels": ", ".join(names),
-            },
-        )
-        store._auto_tick(session, incident, who)  # a declaration sent opens the thread
-        session.flush()
-        rows = [
-            tables.OutboxMessage(
-                incident_id=incident_id,
-                kind=kind.value,
-                channel=name,
-                text=body,
-                next_attempt_at=now,
-                created_at=now,
-                idempotency_key=uuid.uuid4().hex,
-                author=who,
-                entry_id=entry.id,
-            )
-            for name in names
-        ]
-        session.add_all(rows)
-        session.flush()
-        return [r.id for r in rows if r.id is not None]
+    return store.send_message(incident_id, kind, body, names, author)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -233,7 +180,7 @@ def list_outbox(
     where, params = (
         ("WHERE incident_id = ?", [incident_id]) if incident_id is not None else ("", [])
     )
-    rows = store._reader.rows(
+    rows = store.query(
         f"SELECT * FROM outbox_message {where} ORDER BY id DESC LIMIT ?",
         (*params, -1 if limit is None else limit),
     )
@@ -241,7 +188,7 @@ def list_outbox(
 
 
 def get_message(store: Store, message_id: int) -> OutboxItem:
-    row = store._reader.first("SELECT * FROM outbox_message WHERE id = ?", (message_id,))
+    row = store.query_first("SELECT * FROM outbox_message WHERE id = ?", (message_id,))
     if row is None:
         raise NotFound(f"no outbox message {message_id}")
     return _item(row)
@@ -252,7 +199,7 @@ def counts(store: Store, incident_id: str | None = None) -> dict[OutboxStatus, i
     where, params = (
         ("WHERE incident_id = ?", (incident_id,)) if incident_id is not None else ("", ())
     )
-    rows = store._reader.rows(
+    rows = store.query(
         f"SELECT status, count(*) AS n FROM outbox_message {where} GROUP BY status", params
     )
     found = {s: 0 for s in OutboxStatus}
@@ -275,7 +222,7 @@ def pending_heads(store: Store) -> list[OutboxItem]:
     Only the oldest unfinished row of a channel may go, so that a channel's messages keep
     their order.
     """
-    rows = store._reader.rows(
+    rows = store.query(
         "SELECT m.* FROM outbox_message AS m JOIN ("
         " SELECT min(id) AS head FROM outbox_message WHERE status IN (?, ?) GROUP BY channel"
         ") AS first ON m.id = first.head",
@@ -301,41 +248,28 @@ def claim(
     Counts an attempt: a message that kills its sender every time still runs out of attempts.
     """
     now = utc(now)
-    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
-    with store._write("claim the message") as session:
-        result = session.execute(
-            sa.update(table)
-            .where(
-                table.c.id == message_id,
-                table.c.status == OutboxStatus.PENDING.value,
-                table.c.next_attempt_at <= now,
-            )
-            .values(
-                status=OutboxStatus.SENDING.value,
-                attempts=table.c.attempts + 1,
-                claimed_at=now,
-                claimed_by=owner if owner is not None else process_owner(),
-            )
+    with store.transaction("claim the message") as tx:
+        changed = tx.execute(
+            "UPDATE outbox_message SET status = ?, attempts = attempts + 1, claimed_at = ?,"
+            " claimed_by = ? WHERE id = ? AND status = ? AND next_attempt_at <= ?",
+            (
+                OutboxStatus.SENDING.value,
+                now,
+                owner if owner is not None else process_owner(),
+                message_id,
+                OutboxStatus.PENDING.value,
+                now,
+            ),
         )
-        if getattr(result, "rowcount", 0) != 1:
-            return None
-        row = _row(session, message_id)
-        session.refresh(row)
-        return _item(row)
+        return _item(_row(tx, message_id)) if changed == 1 else None
 
 
-def _hold_channel(session: Session, channel: str, until: datetime, but: int) -> None:
+def _hold_channel(tx: Tx, channel: str, until: datetime, but: int) -> None:
     """Nothing else goes to `channel` before `until`: its rate limit, kept across restarts."""
-    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
-    session.execute(
-        sa.update(table)
-        .where(
-            table.c.channel == channel,
-            table.c.status == OutboxStatus.PENDING.value,
-            table.c.id != but,
-            table.c.next_attempt_at < until,
-        )
-        .values(next_attempt_at=until)
+    tx.execute(
+        "UPDATE outbox_message SET next_attempt_at = ?"
+        " WHERE channel = ? AND status = ? AND id != ? AND next_attempt_at < ?",
+        (until, channel, OutboxStatus.PENDING.value, but, until),
     )
 
 
@@ -343,15 +277,15 @@ def mark_sent(
     store: Store, message_id: int, now: datetime, hold_channel_until: datetime | None = None
 ) -> OutboxItem:
     """The channel answered 2xx. `hold_channel_until` keeps its other rows back (rate limit)."""
-    with store._write("mark the message sent") as session:
-        row = _row(session, message_id)
+    with store.transaction("mark the message sent") as tx:
+        row = _row(tx, message_id)
         row.status = OutboxStatus.SENT.value
         row.sent_at = utc(now)
         row.last_error = ""
         row.claimed_by = ""
-        session.add(row)
+        tx.save("outbox_message", row)
         if hold_channel_until is not None:
-            _hold_channel(session, row.channel, utc(hold_channel_until), message_id)
+            _hold_channel(tx, row.channel, utc(hold_channel_until), message_id)
         return _item(row)
 
 
@@ -364,52 +298,48 @@ def mark_retry(
 ) -> OutboxItem:
     """Back to pending, to be tried again at `next_at`; `hold_channel` holds the whole channel
     (the channel said it is rate limited or unavailable)."""
-    with store._write("reschedule the message") as session:
-        row = _row(session, message_id)
+    with store.transaction("reschedule the message") as tx:
+        row = _row(tx, message_id)
         row.status = OutboxStatus.PENDING.value
         row.next_attempt_at = utc(next_at)
         row.last_error = _error_text(error)
         row.claimed_by = ""
-        session.add(row)
+        tx.save("outbox_message", row)
         if hold_channel:
-            _hold_channel(session, row.channel, utc(next_at), message_id)
+            _hold_channel(tx, row.channel, utc(next_at), message_id)
         return _item(row)
 
 
 def mark_failed(store: Store, message_id: int, reason: str) -> OutboxItem:
     """Given up: the IC sees the reason in the outbox and can `retry`."""
-    with store._write("mark the message failed") as session:
-        row = _row(session, message_id)
+    with store.transaction("mark the message failed") as tx:
+        row = _row(tx, message_id)
         row.status = OutboxStatus.FAILED.value
         row.last_error = _error_text(reason)
         row.claimed_by = ""
-        session.add(row)
+        tx.save("outbox_message", row)
         return _item(row)
 
 
 def note_problem(store: Store, message_id: int, problem: str) -> None:
     """Say on a pending row why it is not going out (no write if it already says so)."""
     text = _error_text(problem)
-    table = tables.METADATA.tables[tables.OutboxMessage.__tablename__]
-    current = store._reader.first(
-        "SELECT last_error FROM outbox_message WHERE id = ?", (message_id,)
-    )
-    if current is None or current.last_error == text:
+    current = store.query("SELECT last_error FROM outbox_message WHERE id = ?", (message_id,))
+    if not current or current[0].last_error == text:
         return
-    with store._write("note the problem") as session:
-        session.execute(
-            sa.update(table)
-            .where(table.c.id == message_id, table.c.status == OutboxStatus.PENDING.value)
-            .values(last_error=text)
+    with store.transaction("note the problem") as tx:
+        tx.execute(
+            "UPDATE outbox_message SET last_error = ? WHERE id = ? AND status = ?",
+            (text, message_id, OutboxStatus.PENDING.value),
         )
 
 
 def retry(store: Store, message_id: int, now: datetime | None = None) -> OutboxItem:
     """The IC's retry: a failed row (or one waiting for its next attempt) goes out now,
     with a fresh count of attempts."""
-    when = utc(now) if now is not None else utc(store._now())
-    with store._write("retry the message") as session:
-        row = _row(session, message_id)
+    when = utc(now) if now is not None else utc(store.now())
+    with store.transaction("retry the message") as tx:
+        row = _row(tx, message_id)
         if row.status == OutboxStatus.SENT.value:
             raise ValueError(f"outbox message {message_id} was already sent")
         if row.status == OutboxStatus.SENDING.value:
@@ -418,7 +348,7 @@ def retry(store: Store, message_id: int, now: datetime | None = None) -> OutboxI
             row.attempts = 0
         row.status = OutboxStatus.PENDING.value
         row.next_attempt_at = when
-        session.add(row)
+        tx.save("outbox_message", row)
         return _item(row)
 
 
@@ -435,7 +365,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _interrupted(row: OutboxMessage, now: datetime, lease: timedelta, host: str) -> bool:
+def _interrupted(row: Record, now: datetime, lease: timedelta, host: str) -> bool:
     claimed_at = utc(row.claimed_at) if row.claimed_at else None
     if claimed_at is None or claimed_at <= now - lease:
         return True
@@ -454,17 +384,16 @@ def recover_interrupted(store: Store, now: datetime, lease: timedelta = DEFAULT_
     """
     now = utc(now)
     host = socket.gethostname()
-    sending = store._reader.number(  # the usual case, without taking the write lock
-        "SELECT count(*) FROM outbox_message WHERE status = ?", (OutboxStatus.SENDING.value,)
+    sending = store.query(  # the usual case, without taking the write lock
+        "SELECT id FROM outbox_message WHERE status = ? LIMIT 1", (OutboxStatus.SENDING.value,)
     )
     if not sending:
         return []
-    with store._write("recover interrupted messages") as session:
-        rows = session.exec(
-            sqlmodel.select(tables.OutboxMessage).where(
-                tables.OutboxMessage.status == OutboxStatus.SENDING.value
-            )
-        ).all()
+    with store.transaction("recover interrupted messages") as tx:
+        rows = tx.rows(
+            "SELECT * FROM outbox_message WHERE status = ? ORDER BY id",
+            (OutboxStatus.SENDING.value,),
+        )
         taken = []
         for row in rows:
             if not _interrupted(row, now, lease, host):
@@ -473,7 +402,6 @@ def recover_interrupted(store: Store, now: datetime, lease: timedelta = DEFAULT_
             row.next_attempt_at = now
             row.last_error = "interrupted while sending: sending again (it may arrive twice)"
             row.claimed_by = ""
-            session.add(row)
-            assert row.id is not None
+            tx.save("outbox_message", row)
             taken.append(row.id)
         return taken

@@ -110,7 +110,7 @@ def is_time_column(name: str) -> bool:
     return name == "at" or name.endswith("_at")
 
 
-def _record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
+def make_record(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Record:
     fields = {}
     for (name, *_), value in zip(cursor.description, values, strict=True):
         if value is not None and is_time_column(name):
@@ -162,7 +162,7 @@ class Reader:
             isolation_level=None,
             check_same_thread=False,  # taken by one thread at a time, from any thread
         )
-        conn.row_factory = _record
+        conn.row_factory = make_record
         return conn
 
     def rows(self, sql: str, params: Sequence[Any] = (), what: str = "read") -> list[Record]:

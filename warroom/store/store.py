@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sqlite3
-import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -29,6 +28,7 @@ from warroom.domain.incident import (
     severity_actions,
     swap_severity_actions,
 )
+from warroom.domain.messages import MessageKind
 from warroom.domain.model import (
     ActionItem,
     ChecklistItem,
@@ -60,16 +60,15 @@ from warroom.store.reader import (
     damaged,
     deferred,
 )
+from warroom.store.sql import Tx, Writer
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
     import sqlmodel
-    from sqlalchemy import Column, Connection, Engine, MetaData
-    from sqlmodel import Session
+    from sqlalchemy import Column, Connection, MetaData
 
     from warroom.store import tables
-    from warroom.store.tables import ActionItemRow, ChecklistRow, EntryRow, IncidentRow, RoleRow
-else:  # the write side, imported on the first write (reader.py says why)
+else:  # the schema's: imported only to set up or upgrade a database (sql.py says why)
     sa = deferred("sqlalchemy")
     sqlmodel = deferred("sqlmodel")
     tables = deferred("warroom.store.tables")
@@ -88,7 +87,7 @@ def _aware_req(dt: datetime) -> datetime:
     return utc(dt)
 
 
-def _clock_values(row: IncidentRow | Record) -> ClockValues | None:
+def _clock_values(row: Record) -> ClockValues | None:
     """The captured clock minutes; None for an incident recorded before they were captured."""
     required = (
         row.clock_acknowledge_minutes,
@@ -108,17 +107,20 @@ def _clock_values(row: IncidentRow | Record) -> ClockValues | None:
     )
 
 
-def _capture_clocks(row: IncidentRow, severity: Severity) -> None:
-    """Keep the severity's clock minutes on the incident: a later playbook edit leaves them."""
-    values = clock_values(severity)
-    row.clock_acknowledge_minutes = values.acknowledge_minutes
-    row.clock_resolve_minutes = values.resolve_minutes
-    row.clock_internal_update_minutes = values.internal_update_minutes
-    row.clock_stakeholder_update_minutes = values.stakeholder_update_minutes
-    row.clock_customer_comms_minutes = values.customer_comms_minutes
+def _clock_columns(severity: Severity | ClockValues) -> dict[str, int | None]:
+    """The incident's columns that keep a severity's clock minutes (a later playbook edit
+    leaves them as they were when the incident took that severity)."""
+    values = severity if isinstance(severity, ClockValues) else clock_values(severity)
+    return {
+        "clock_acknowledge_minutes": values.acknowledge_minutes,
+        "clock_resolve_minutes": values.resolve_minutes,
+        "clock_internal_update_minutes": values.internal_update_minutes,
+        "clock_stakeholder_update_minutes": values.stakeholder_update_minutes,
+        "clock_customer_comms_minutes": values.customer_comms_minutes,
+    }
 
 
-def _to_incident(row: IncidentRow | Record) -> Incident:
+def _to_incident(row: Record) -> Incident:
     review = ReviewNotes(**json.loads(row.review_json or "{}"))
     return Incident(
         id=row.id,
@@ -146,7 +148,7 @@ def _to_incident(row: IncidentRow | Record) -> Incident:
     )
 
 
-def _to_entry(row: EntryRow | Record) -> TimelineEntry:
+def _to_entry(row: Record) -> TimelineEntry:
     assert row.id is not None
     return TimelineEntry(
         id=row.id,
@@ -161,7 +163,7 @@ def _to_entry(row: EntryRow | Record) -> TimelineEntry:
     )
 
 
-def _to_item(row: ChecklistRow | Record) -> ChecklistItem:
+def _to_item(row: Record) -> ChecklistItem:
     assert row.id is not None
     return ChecklistItem(
         id=row.id,
@@ -173,7 +175,7 @@ def _to_item(row: ChecklistRow | Record) -> ChecklistItem:
     )
 
 
-def _to_action(row: ActionItemRow | Record) -> ActionItem:
+def _to_action(row: Record) -> ActionItem:
     assert row.id is not None
     return ActionItem(
         id=row.id,
@@ -186,7 +188,7 @@ def _to_action(row: ActionItemRow | Record) -> ActionItem:
     )
 
 
-def _to_role(row: RoleRow | Record) -> RoleAssignment:
+def _to_role(row: Record) -> RoleAssignment:
     return RoleAssignment(
         role=row.role,
         person=row.person,
@@ -280,8 +282,7 @@ class Store:
                     f"database {self.path}: cannot create it: {exc.strerror or exc}"
                 ) from None
         self._reader = Reader(self.path, read_only)
-        self._engines: tuple[Engine, Engine] | None = None  # the ORM's: reads, writes
-        self._engines_lock = threading.Lock()
+        self._writer = Writer(self.path)
         self._watch: sqlite3.Connection | None = None
         version, names = self._reader.schema()
         if version > SCHEMA_VERSION:
@@ -296,8 +297,7 @@ class Store:
                     " open it once without --read-only"
                 )
             with self._guard("open"):  # a new database, or one from an earlier release
-                tables.METADATA.create_all(self._engine)
-                self._migrate()
+                self._set_up()
 
     @property
     def playbook(self) -> Playbook:
@@ -322,21 +322,37 @@ class Store:
             if incident.is_open and incident.severity not in levels
         ]
 
-    def _migrate(self) -> None:
-        """Bring a database written by an earlier release up to this schema, in place.
+    def _set_up(self) -> None:
+        """Create the schema, or bring a database written by an earlier release up to it.
 
-        Only additive changes exist (tables.py says why), so it is enough to add the columns
-        the database lacks. The check is a read; only an old database takes the write lock,
-        and it checks again under the lock, since another process may have just done it.
+        SQLModel's tables (tables.py) are the schema: imported here only, where a database
+        needs them. Only additive changes exist (tables.py says why), so it is enough to
+        create the tables and add the columns the database lacks. Another process may be
+        doing the same: the upgrade takes the write lock and checks again under it.
         """
-        with self._engine.connect() as conn:
-            missing = _missing_columns(conn, tables.METADATA)
-            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-        if not missing and version >= SCHEMA_VERSION:
-            return
+        engine = sqlmodel.create_engine(
+            sa.engine.URL.create("sqlite", database=str(self.path)),
+            # The URL only picks the dialect: the connection comes from `connect`, so that
+            # "?", "#" or "%" in the path cannot be read as a query or an escape.
+            creator=lambda: connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000),
+            poolclass=sa.pool.NullPool,
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+            dbapi_conn.isolation_level = None  # BEGIN IMMEDIATE below, not pysqlite's BEGIN
+            dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         try:
-            with self._writer.begin() as conn:
+            with engine.begin() as conn:
+                tables.METADATA.create_all(conn)
                 add_missing_columns(conn)
+                version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
                 if version < 7:  # the search index arrives, filled from what is there
                     for statement in SEARCH_INDEX:
                         conn.exec_driver_sql(statement)
@@ -347,58 +363,22 @@ class Store:
                     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreError as exc:
             raise StoreError(f"database {self.path}: cannot upgrade the schema: {exc}") from None
+        except sa.exc.SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None) or exc
+            raise StoreError(
+                damaged(self.path, orig) or f"database {self.path}: cannot open: {orig}"
+            ) from None
+        finally:
+            engine.dispose()
 
     # -- plumbing ----------------------------------------------------------------------
 
-    @property
-    def _engine(self) -> Engine:
-        return self.prepare_writes()[0]
-
-    @property
-    def _writer(self) -> Engine:
-        return self.prepare_writes()[1]
-
-    def prepare_writes(self) -> tuple[Engine, Engine]:
-        """Import the ORM and make its engines, if not done yet (the first write does it).
-
-        The war room calls this in a thread after its first paint, so that the first entry
-        does not wait for the import.
-        """
-        with self._engines_lock:
-            if self._engines is None:
-                importlib.import_module("warroom.store.tables")  # and SQLModel with it
-                engine = self._make_engine()
-                self._engines = (engine, engine.execution_options(warroom_write=True))
-            return self._engines
-
-    def _make_engine(self) -> Engine:
-        path, read_only = self.path, self.read_only
-        # The URL only picks the dialect and pool: the connection comes from `connect`, so
-        # that "?", "#" or "%" in the path cannot be read as a query or an escape.
-        engine = sqlmodel.create_engine(
-            sa.engine.URL.create("sqlite", database=str(path)),
-            creator=lambda: connect(
-                path, read_only, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            ),
-        )
-
-        @sa.event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-            # We issue BEGIN ourselves (below) so that writers take the lock up front.
-            dbapi_conn.isolation_level = None
-            cursor = dbapi_conn.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            write = conn.get_execution_options().get("warroom_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
+    def prepare_writes(self) -> None:
+        """Open the writing connection now, so that the first entry does not wait for it
+        (the war room calls this after its first paint)."""
+        if not self.read_only:
+            with self._guard("open"):
+                self._writer.warm()
 
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
@@ -406,19 +386,19 @@ class Store:
             yield
         except StoreError:
             raise
-        except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError) as exc:
             orig = getattr(exc, "orig", None) or exc
             raise StoreError(
                 damaged(self.path, orig) or f"database {self.path}: cannot {what}: {orig}"
             ) from None
 
     @contextmanager
-    def _write(self, what: str) -> Iterator[Session]:
+    def _write(self, what: str) -> Iterator[Tx]:
+        """One write transaction: everything done in it commits together, or none of it."""
         if self.read_only:
             raise StoreError(f"database {self.path}: read-only: cannot {what}")
-        with self._guard(what), sqlmodel.Session(self._writer, expire_on_commit=False) as session:
-            yield session
-            session.commit()
+        with self._guard(what), self._writer.transaction() as tx:
+            yield tx
 
     def dispose(self) -> None:
         """Release the database connections (`close` is the incident's close)."""
@@ -426,9 +406,7 @@ class Store:
             self._watch.close()
             self._watch = None
         self._reader.close()
-        with self._engines_lock:
-            if self._engines is not None:
-                self._engines[0].dispose()
+        self._writer.close()
 
     def data_version(self) -> int:
         """Changes whenever any connection (another process included) commits."""
@@ -446,6 +424,23 @@ class Store:
         """When what is being done happens: now, or the time given by `at`."""
         acting = _ACTING_AT.get()
         return acting if acting is not None else utc(self.clock())
+
+    # The store's own modules (the outbox) work through these, not through its internals.
+
+    def now(self) -> datetime:
+        """The time of what is being done: now, or the time `at` gives it."""
+        return self._now()
+
+    def transaction(self, what: str) -> AbstractContextManager[Tx]:
+        """A write transaction (`what` names it in errors): all of it commits, or none."""
+        return self._write(what)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Record]:
+        """Rows of a plain SELECT (`?` placeholders), as `Record`s; never waits for a writer."""
+        return self._reader.rows(sql, params)
+
+    def query_first(self, sql: str, params: Sequence[Any] = ()) -> Record | None:
+        return self._reader.first(sql, params)
 
     @contextmanager
     def at(self, when: datetime | None) -> Iterator[None]:
@@ -467,7 +462,7 @@ class Store:
 
     def _add_entry(
         self,
-        session: Session,
+        tx: Tx,
         incident_id: str,
         kind: EntryKind,
         text: str,
@@ -475,9 +470,10 @@ class Store:
         at: datetime | None = None,
         data: dict[str, Any] | None = None,
         pinned: bool = False,
-    ) -> EntryRow:
+    ) -> Record:
         now = self._now()
-        row = tables.EntryRow(
+        return tx.insert(
+            "timeline_entry",
             incident_id=incident_id,
             at=utc(at or now),
             logged_at=utc(self.clock()),  # when it was entered, whatever time it is about
@@ -487,22 +483,18 @@ class Store:
             pinned=pinned,
             data_json=json.dumps(data or {}),
         )
-        session.add(row)
-        return row
 
-    def _incident_row(self, session: Session, incident_id: str) -> IncidentRow:
-        row = session.get(tables.IncidentRow, incident_id)
+    def _incident_row(self, tx: Tx, incident_id: str) -> Record:
+        row = tx.get("incident", incident_id)
         if row is None:
             raise NotFound(f"no incident {incident_id}")
         return row
 
-    def _open_row(
-        self, session: Session, incident_id: str, before_detection_ok: bool = False
-    ) -> IncidentRow:
+    def _open_row(self, tx: Tx, incident_id: str, before_detection_ok: bool = False) -> Record:
         """The incident, which must still be open: a closed record no longer changes. A
         change dated with `at` may not precede detection (`before_detection_ok`: entries
         may, as what led up to the incident)."""
-        row = self._incident_row(session, incident_id)
+        row = self._incident_row(tx, incident_id)
         if row.status == Status.CLOSED.value:
             raise ValueError(f"{incident_id} is closed")
         acting = _ACTING_AT.get()
@@ -544,16 +536,11 @@ class Store:
             raise ValueError("detected time is in the future")
         if detected > now:
             raise ValueError(f"detected after the declaration ({stamp(now)})")
-        with self._write("declare the incident") as session:
+        with self._write("declare the incident") as tx:
             day = now.date()
-            prefix = f"INC-{day.isoformat()}-"
-            existing = session.exec(
-                sqlmodel.select(tables.IncidentRow.id).where(
-                    sqlmodel.col(tables.IncidentRow.id).startswith(prefix)
-                )
-            ).all()
-            row = tables.IncidentRow(
-                id=next_incident_id(day, existing),
+            row = tx.insert(
+                "incident",
+                id=next_incident_id(day, self._ids_of_day(tx, day)),
                 title=title,
                 severity=sev.level,
                 status=Status.INVESTIGATING.value,
@@ -561,30 +548,37 @@ class Store:
                 impact_features=clean_line(impact_features),
                 detected_at=utc(detected),
                 declared_at=utc(now),
+                **_clock_columns(sev),
             )
-            _capture_clocks(row, sev)
-            session.add(row)
-            session.flush()
             if detected < now:
                 self._add_entry(
-                    session, row.id, EntryKind.NOTE, "Issue first detected", who, at=detected
+                    tx, row.id, EntryKind.NOTE, "Issue first detected", who, at=detected
                 )
             self._add_entry(
-                session,
+                tx,
                 row.id,
                 EntryKind.DECLARED,
                 f"Incident declared: {sev.name} {sev.title} - {title}",
                 who,
                 data={"severity": sev.level},
             )
-            self._add_sections(session, row.id, checklist_plan(self.playbook, sev.level))
+            self._add_sections(tx, row.id, checklist_plan(self.playbook, sev.level))
             if acknowledged:
                 row.acknowledged_at = utc(now)
-                self._add_entry(session, row.id, EntryKind.ACK, "Acknowledged", who)
+                tx.save("incident", row)
+                self._add_entry(tx, row.id, EntryKind.ACK, "Acknowledged", who)
             if ic is not None:
-                self._assign(session, row.id, ic, commander, who, utc(now))
-            self._auto_tick(session, row, who)
+                self._assign(tx, row.id, ic, commander, who, utc(now))
+            self._auto_tick(tx, row, who)
             return _to_incident(row)
+
+    @staticmethod
+    def _ids_of_day(tx: Tx, day: date) -> list[str]:
+        """The IDs of the incidents declared on `day` (the next one follows them)."""
+        prefix = f"INC-{day.isoformat()}-"
+        return tx.column(
+            "SELECT id FROM incident WHERE substr(id, 1, ?) = ?", (len(prefix), prefix)
+        )
 
     def get(self, incident_id: str) -> Incident:
         row = self._reader.first("SELECT * FROM incident WHERE id = ?", (incident_id,))
@@ -616,16 +610,16 @@ class Store:
     def set_severity(self, incident_id: str, severity: int, author: str | None = None) -> Incident:
         sev = self.playbook.severity(severity)
         who = self._who(author)
-        with self._write("change severity") as session:
-            row = self._open_row(session, incident_id)
+        with self._write("change severity") as tx:
+            row = self._open_row(tx, incident_id)
             old = row.severity
             if old == sev.level:
                 return _to_incident(row)
             row.severity = sev.level
-            _capture_clocks(row, sev)
-            session.add(row)
+            vars(row).update(_clock_columns(sev))
+            tx.save("incident", row)
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.SEVERITY,
                 f"Severity SEV-{old} -> {sev.name} ({sev.title})",
@@ -635,41 +629,39 @@ class Store:
             # The new severity's actions join the checklist (domain: swap_severity_actions):
             # one done already, under any severity, moves in done; other done items stay,
             # unticked actions of other severities leave.
-            rows = session.exec(
-                sqlmodel.select(tables.ChecklistRow).where(
-                    tables.ChecklistRow.incident_id == incident_id,
-                    sqlmodel.col(tables.ChecklistRow.section).startswith("severity-"),
-                )
-            ).all()
-            by_id = {r.id: r for r in rows}
+            rows = tx.rows(
+                "SELECT * FROM checklist_item WHERE incident_id = ?"
+                " AND substr(section, 1, 9) = 'severity-'",
+                (incident_id,),
+            )
             plan = severity_actions(self.playbook, sev.level)
             swap = swap_severity_actions([_to_item(r) for r in rows], plan)
             for item_id in swap.drop:
-                session.delete(by_id[item_id])
+                tx.delete("checklist_item", item_id)
             for item_id, position in swap.move:
-                moved = by_id[item_id]
-                moved.section, moved.position = swap.section, position
-                session.add(moved)
+                tx.update("checklist_item", item_id, section=swap.section, position=position)
             for position, text in swap.add:
-                session.add(
-                    tables.ChecklistRow(
-                        incident_id=incident_id, section=swap.section, position=position, text=text
-                    )
+                tx.insert(
+                    "checklist_item",
+                    incident_id=incident_id,
+                    section=swap.section,
+                    position=position,
+                    text=text,
                 )
-            self._auto_tick(session, row, who)  # the new actions may be done already
+            self._auto_tick(tx, row, who)  # the new actions may be done already
             return _to_incident(row)
 
     def set_status(self, incident_id: str, status: Status, author: str | None = None) -> Incident:
         if status is Status.CLOSED:
             raise ValueError("use close to close an incident")
         who = self._who(author)
-        with self._write("change status") as session:
-            row = self._open_row(session, incident_id)
-            self._change_status(session, row, status, who)
-            self._auto_tick(session, row, who)
+        with self._write("change status") as tx:
+            row = self._open_row(tx, incident_id)
+            self._change_status(tx, row, status, who)
+            self._auto_tick(tx, row, who)
             return _to_incident(row)
 
-    def _change_status(self, session: Session, row: IncidentRow, status: Status, who: str) -> None:
+    def _change_status(self, tx: Tx, row: Record, status: Status, who: str) -> None:
         """Move the incident to `status` and log it (nothing when it is there already)."""
         old = Status(row.status)
         if old is status:
@@ -682,9 +674,9 @@ class Store:
             row.resolved_at = now
         elif old is Status.RESOLVED:
             row.resolved_at = None  # reopened: the fix did not hold
-        session.add(row)
+        tx.save("incident", row)
         self._add_entry(
-            session,
+            tx,
             row.id,
             EntryKind.STATUS,
             f"Status {old.label} -> {status.label}",
@@ -694,13 +686,13 @@ class Store:
 
     def acknowledge(self, incident_id: str, author: str | None = None) -> Incident:
         who = self._who(author)
-        with self._write("acknowledge") as session:
-            row = self._open_row(session, incident_id)
+        with self._write("acknowledge") as tx:
+            row = self._open_row(tx, incident_id)
             if row.acknowledged_at is None:
                 row.acknowledged_at = utc(self._now())
-                session.add(row)
-                self._add_entry(session, incident_id, EntryKind.ACK, "Acknowledged", who)
-                self._auto_tick(session, row, who)
+                tx.save("incident", row)
+                self._add_entry(tx, incident_id, EntryKind.ACK, "Acknowledged", who)
+                self._auto_tick(tx, row, who)
             return _to_incident(row)
 
     def set_detected(
@@ -711,21 +703,21 @@ class Store:
         if detected_at > utc(self._now()):
             raise ValueError("detection cannot be in the future")
         who = self._who(author)
-        with self._write("correct the detection time") as session:
-            row = self._incident_row(session, incident_id)
+        with self._write("correct the detection time") as tx:
+            row = self._incident_row(tx, incident_id)
             declared = utc(row.declared_at)
             if detected_at > declared:
                 raise ValueError(f"detection cannot be after the declaration ({stamp(declared)})")
             before = utc(row.detected_at)
             row.detected_at = detected_at
-            session.add(row)
+            tx.save("incident", row)
             change = (
                 f"{stamp(before)} -> {stamp(detected_at)}"
                 if before.date() != detected_at.date()
                 else f"{hhmm(before)} -> {hhmm(detected_at)} UTC"
             )
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.DETECTED,
                 f"Detection time corrected: {change}",
@@ -746,8 +738,8 @@ class Store:
         """Record who and what was affected, and when (the impact window: the review's
         downtime; it may start before detection)."""
         who = self._who(author)
-        with self._write("record impact") as session:
-            row = self._open_row(session, incident_id, before_detection_ok=True)
+        with self._write("record impact") as tx:
+            row = self._open_row(tx, incident_id, before_detection_ok=True)
             parts = []
             if users is not None:
                 row.impact_users = clean_line(users)
@@ -768,11 +760,9 @@ class Store:
             if end:
                 row.impact_end_at = new_end
                 parts.append(f"impact until {stamp(end)}")
-            session.add(row)
+            tx.save("incident", row)
             if parts:
-                self._add_entry(
-                    session, incident_id, EntryKind.NOTE, "Impact " + "; ".join(parts), who
-                )
+                self._add_entry(tx, incident_id, EntryKind.NOTE, "Impact " + "; ".join(parts), who)
             return _to_incident(row)
 
     def record_update(
@@ -785,26 +775,26 @@ class Store:
         """A status update was sent: restart its clock and keep what was said."""
         who = self._who(author)
         now = self._now()
-        with self._write("record the update") as session:
-            row = self._open_row(session, incident_id)
+        with self._write("record the update") as tx:
+            row = self._open_row(tx, incident_id)
             if kind is UpdateKind.INTERNAL:
                 row.last_internal_update_at = utc(now)
             elif kind is UpdateKind.STAKEHOLDER:
                 row.last_stakeholder_update_at = utc(now)
             else:
                 row.last_customer_update_at = utc(now)
-            session.add(row)
+            tx.save("incident", row)
             body = clean_text(text)
             summary = f"{kind.value.capitalize()} status update sent"
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.UPDATE,
                 f"{summary}: {body}" if body else summary,
                 who,
                 data={"update": kind.value},
             )
-            self._auto_tick(session, row, who)  # the first internal update: "Communicate"
+            self._auto_tick(tx, row, who)  # the first internal update: "Communicate"
             return _to_incident(row)
 
     def snooze(
@@ -823,27 +813,25 @@ class Store:
         who = self._who(author)
         now = utc(self._now())
         until = utc(snooze_until(clock, now, length))
-        with self._write("snooze the clock") as session:
-            self._open_row(session, incident_id)
+        with self._write("snooze the clock") as tx:
+            self._open_row(tx, incident_id)
             entry = self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.SNOOZE,
                 f"{LABELS[clock]} alerts snoozed until {until:%H:%M} UTC: {reason}",
                 who,
                 data={"clock": clock.value, "until": until.isoformat(), "reason": reason},
             )
-            session.flush()
-            session.add(
-                tables.ClockSnoozeRow(
-                    incident_id=incident_id,
-                    clock=clock.value,
-                    at=now,
-                    until_at=until,
-                    reason=reason,
-                    author=who,
-                    entry_id=entry.id,
-                )
+            tx.insert(
+                "clock_snooze",
+                incident_id=incident_id,
+                clock=clock.value,
+                at=now,
+                until_at=until,
+                reason=reason,
+                author=who,
+                entry_id=entry.id,
             )
         return Snooze(clock, now, until, reason, who)
 
@@ -875,10 +863,9 @@ class Store:
         if at is not None and utc(at) > self._now():
             raise ValueError("cannot log an entry in the future")
         who = self._who(author)
-        with self._write("log the entry") as session:
-            self._open_row(session, incident_id, before_detection_ok=True)
-            row = self._add_entry(session, incident_id, kind, text, who, at=at, pinned=pinned)
-            session.flush()
+        with self._write("log the entry") as tx:
+            self._open_row(tx, incident_id, before_detection_ok=True)
+            row = self._add_entry(tx, incident_id, kind, text, who, at=at, pinned=pinned)
             return _to_entry(row)
 
     def log_many(self, incident_id: str, texts: Iterable[str], author: str | None = None) -> int:
@@ -901,20 +888,20 @@ class Store:
         ]
         if not rows:
             return 0
-        with self._write("log the entries") as session:
-            self._open_row(session, incident_id, before_detection_ok=True)
-            session.execute(sa.insert(tables.EntryRow), rows)
+        with self._write("log the entries") as tx:
+            self._open_row(tx, incident_id, before_detection_ok=True)
+            tx.insert_many("timeline_entry", rows)
         return len(rows)
 
     def set_pinned(
         self, entry_id: int, pinned: bool = True, author: str | None = None
     ) -> TimelineEntry:
-        with self._write("pin the entry") as session:
-            row = session.get(tables.EntryRow, entry_id)
+        with self._write("pin the entry") as tx:
+            row = tx.get("timeline_entry", entry_id)
             if row is None:
                 raise NotFound(f"no timeline entry {entry_id}")
             row.pinned = pinned
-            session.add(row)
+            tx.update("timeline_entry", entry_id, pinned=pinned)
             return _to_entry(row)
 
     def last_entry(self, incident_id: str, typed_only: bool = True) -> TimelineEntry | None:
@@ -1014,24 +1001,75 @@ class Store:
         """An action item done (or open again). A follow-up outlives its incident: this is
         recorded on the item, and in the timeline while the incident is open."""
         who = self._who(author)
-        with self._write("update the action item") as session:
-            row = session.get(tables.ActionItemRow, item_id)
+        with self._write("update the action item") as tx:
+            row = tx.get("action_item", item_id)
             if row is None:
                 raise NotFound(f"no action item {item_id} (warroom items lists them)")
             row.status = "Done" if done else "Open"
-            session.add(row)
-            incident = self._incident_row(session, row.incident_id)
+            tx.update("action_item", item_id, status=row.status)
+            incident = self._incident_row(tx, row.incident_id)
             if incident.status != Status.CLOSED.value:
                 state = "done" if done else "open again"
                 self._add_entry(
-                    session,
+                    tx,
                     row.incident_id,
                     EntryKind.TODO,
                     f"Action item {row.priority} {state}: {row.text}",
                     who,
                 )
-            session.flush()
             return _to_action(row)
+
+    def send_message(
+        self,
+        incident_id: str,
+        kind: MessageKind,
+        body: str,
+        channels: Sequence[str],
+        author: str | None = None,
+    ) -> list[int]:
+        """A message sent (outbox.send_message checks it first): in one transaction, restart
+        its update clocks, put its full text in the timeline, and queue one pending outbox
+        row per channel. The rows' ids (none for no channels: the update is recorded)."""
+        who = self._who(author)
+        now = utc(self._now())
+        with self._write("send the message") as tx:
+            row = self._open_row(tx, incident_id)
+            for update_kind in kind.updates:
+                if update_kind is UpdateKind.INTERNAL:
+                    row.last_internal_update_at = now
+                elif update_kind is UpdateKind.STAKEHOLDER:
+                    row.last_stakeholder_update_at = now
+                else:
+                    row.last_customer_update_at = now
+            tx.save("incident", row)
+            entry = self._add_entry(
+                tx,
+                incident_id,
+                EntryKind.UPDATE,
+                f"Status update sent ({kind.value}):\n{body}",
+                who,
+                data={
+                    "update": kind.updates[0].value,
+                    "message": kind.value,
+                    "channels": ", ".join(channels),
+                },
+            )
+            self._auto_tick(tx, row, who)  # a declaration sent opens the thread
+            return [
+                tx.insert(
+                    "outbox_message",
+                    incident_id=incident_id,
+                    kind=kind.value,
+                    channel=name,
+                    text=body,
+                    next_attempt_at=now,
+                    created_at=now,
+                    idempotency_key=uuid.uuid4().hex,
+                    author=who,
+                    entry_id=entry.id,
+                ).id
+                for name in channels
+            ]
 
     # -- roles -------------------------------------------------------------------------
 
@@ -1045,36 +1083,37 @@ class Store:
             raise ValueError("assign needs a person's name")
         who = self._who(author)
         now = utc(self._now())
-        with self._write("assign the role") as session:
-            incident = self._open_row(session, incident_id)
-            assigned = self._assign(session, incident_id, spec, person, who, now)
-            self._auto_tick(session, incident, who)
+        with self._write("assign the role") as tx:
+            incident = self._open_row(tx, incident_id)
+            assigned = self._assign(tx, incident_id, spec, person, who, now)
+            self._auto_tick(tx, incident, who)
             return _to_role(assigned)
 
     def _assign(
-        self, session: Session, incident_id: str, spec: Role, person: str, who: str, now: datetime
-    ) -> RoleRow:
-        current = session.exec(
-            sqlmodel.select(tables.RoleRow).where(
-                tables.RoleRow.incident_id == incident_id,
-                tables.RoleRow.role == spec.key,
-                sqlmodel.col(tables.RoleRow.ended_at).is_(None),
-            )
-        ).first()
+        self, tx: Tx, incident_id: str, spec: Role, person: str, who: str, now: datetime
+    ) -> Record:
+        current = tx.first(
+            "SELECT * FROM role_assignment WHERE incident_id = ? AND role = ?"
+            " AND ended_at IS NULL ORDER BY id LIMIT 1",
+            (incident_id, spec.key),
+        )
         if current is not None and current.person == person:
             return current
         if current is not None:
-            current.ended_at = now
-            session.add(current)
+            tx.update("role_assignment", current.id, ended_at=now)
             text = f"{spec.short} handed off from {current.person} to {person}"
         else:
             text = f"{spec.short} assigned to {person}"
-        row = tables.RoleRow(
-            incident_id=incident_id, role=spec.key, person=person, assigned_at=now, assigned_by=who
+        row = tx.insert(
+            "role_assignment",
+            incident_id=incident_id,
+            role=spec.key,
+            person=person,
+            assigned_at=now,
+            assigned_by=who,
         )
-        session.add(row)
         self._add_entry(
-            session,
+            tx,
             incident_id,
             EntryKind.ROLE,
             text,
@@ -1103,29 +1142,35 @@ class Store:
         )
         return order_checklist(self.playbook, (_to_item(r) for r in rows))
 
-    def _add_sections(
-        self, session: Session, incident_id: str, plan: Sequence[SectionPlan]
-    ) -> list[ChecklistRow]:
-        rows = [
-            tables.ChecklistRow(incident_id=incident_id, section=section.key, position=n, text=text)
+    def _add_sections(self, tx: Tx, incident_id: str, plan: Sequence[SectionPlan]) -> list[Record]:
+        return [
+            tx.insert(
+                "checklist_item",
+                incident_id=incident_id,
+                section=section.key,
+                position=n,
+                text=text,
+            )
             for section in plan
             for n, text in enumerate(section.items)
         ]
-        session.add_all(rows)
-        return rows
 
     # -- playbook: scenarios, mitigations, root cause ------------------------------------
 
-    def _has_entry(
-        self, session: Session, incident_id: str, kind: EntryKind, **data: object
-    ) -> bool:
+    @staticmethod
+    def _entry_data(tx: Tx, incident_id: str, kind: EntryKind) -> list[dict[str, Any]]:
+        """The data of the incident's `kind` entries, in the order they were written."""
+        texts = tx.column(
+            "SELECT data_json FROM timeline_entry WHERE incident_id = ? AND kind = ? ORDER BY id",
+            (incident_id, kind.value),
+        )
+        return [json.loads(text or "{}") for text in texts]
+
+    def _has_entry(self, tx: Tx, incident_id: str, kind: EntryKind, **data: object) -> bool:
         """Whether the timeline already has a `kind` entry whose data includes `data`."""
-        rows = session.exec(
-            sqlmodel.select(tables.EntryRow.data_json).where(
-                tables.EntryRow.incident_id == incident_id, tables.EntryRow.kind == kind.value
-            )
-        ).all()
-        return any(data.items() <= json.loads(text or "{}").items() for text in rows)
+        return any(
+            data.items() <= found.items() for found in self._entry_data(tx, incident_id, kind)
+        )
 
     def attach_scenario(
         self, incident_id: str, key: str, author: str | None = None
@@ -1137,20 +1182,19 @@ class Store:
         """
         scenario = self.playbook.scenario(key)
         who = self._who(author)
-        with self._write("attach the scenario") as session:
-            self._open_row(session, incident_id)
-            if self._has_entry(session, incident_id, EntryKind.SCENARIO, scenario=scenario.key):
+        with self._write("attach the scenario") as tx:
+            self._open_row(tx, incident_id)
+            if self._has_entry(tx, incident_id, EntryKind.SCENARIO, scenario=scenario.key):
                 return []
-            rows = self._add_sections(session, incident_id, scenario_plan(scenario))
+            rows = self._add_sections(tx, incident_id, scenario_plan(scenario))
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.SCENARIO,
                 f"Scenario attached: {scenario.name}",
                 who,
                 data={"scenario": scenario.key, "name": scenario.name},
             )
-            session.flush()
             return [_to_item(r) for r in rows]
 
     def start_mitigation(self, incident_id: str, key: str, author: str | None = None) -> Incident:
@@ -1161,20 +1205,18 @@ class Store:
         """
         mitigation = self.playbook.mitigation(key)
         who = self._who(author)
-        with self._write("start the mitigation") as session:
-            row = self._open_row(session, incident_id)
-            self._start_mitigation(session, row, mitigation, who)
+        with self._write("start the mitigation") as tx:
+            row = self._open_row(tx, incident_id)
+            self._start_mitigation(tx, row, mitigation, who)
             return _to_incident(row)
 
-    def _start_mitigation(
-        self, session: Session, row: IncidentRow, mitigation: Mitigation, who: str
-    ) -> None:
+    def _start_mitigation(self, tx: Tx, row: Record, mitigation: Mitigation, who: str) -> None:
         """Sections, entry and status of a started mitigation (nothing if it was already)."""
-        if self._has_entry(session, row.id, EntryKind.MITIGATION, mitigation=mitigation.key):
+        if self._has_entry(tx, row.id, EntryKind.MITIGATION, mitigation=mitigation.key):
             return
-        self._add_sections(session, row.id, mitigation_plan(mitigation))
+        self._add_sections(tx, row.id, mitigation_plan(mitigation))
         self._add_entry(
-            session,
+            tx,
             row.id,
             EntryKind.MITIGATION,
             f"Mitigation started: {mitigation.name}",
@@ -1182,7 +1224,7 @@ class Store:
             data={"mitigation": mitigation.key, "name": mitigation.name, "phase": "started"},
         )
         if Status(row.status) in (Status.INVESTIGATING, Status.IDENTIFIED):
-            self._change_status(session, row, Status.MITIGATING, who)
+            self._change_status(tx, row, Status.MITIGATING, who)
 
     def apply_mitigation(self, incident_id: str, key: str, author: str | None = None) -> Incident:
         """Record that a mitigation is in place; the first one sets the incident's mitigated_at.
@@ -1192,39 +1234,39 @@ class Store:
         """
         mitigation = self.playbook.mitigation(key)
         who = self._who(author)
-        with self._write("apply the mitigation") as session:
-            row = self._open_row(session, incident_id)
+        with self._write("apply the mitigation") as tx:
+            row = self._open_row(tx, incident_id)
             applied = {"mitigation": mitigation.key, "phase": "applied"}
-            if self._has_entry(session, incident_id, EntryKind.MITIGATION, **applied):
+            if self._has_entry(tx, incident_id, EntryKind.MITIGATION, **applied):
                 return _to_incident(row)
-            self._start_mitigation(session, row, mitigation, who)
+            self._start_mitigation(tx, row, mitigation, who)
             if row.mitigated_at is None:
                 row.mitigated_at = utc(self._now())
-                session.add(row)
+                tx.save("incident", row)
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.MITIGATION,
                 f"Mitigation applied: {mitigation.name}",
                 who,
                 data={**applied, "name": mitigation.name},
             )
-            self._auto_tick(session, row, who)
+            self._auto_tick(tx, row, who)
             return _to_incident(row)
 
     def set_root_cause(self, incident_id: str, key: str, author: str | None = None) -> Incident:
         """Record the root cause category (one of the playbook's); choosing it again is a no-op."""
         cause = self.playbook.root_cause(key)
         who = self._who(author)
-        with self._write("record the root cause") as session:
-            row = self._open_row(session, incident_id)
+        with self._write("record the root cause") as tx:
+            row = self._open_row(tx, incident_id)
             old = row.root_cause_category
             if old == cause.key:
                 return _to_incident(row)
             row.root_cause_category = cause.key
-            session.add(row)
+            tx.save("incident", row)
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.ROOT_CAUSE,
                 f"Root cause category: {cause.name}",
@@ -1235,30 +1277,28 @@ class Store:
 
     def tick(self, item_id: int, done: bool = True, author: str | None = None) -> ChecklistItem:
         who = self._who(author)
-        with self._write("tick the item") as session:
-            row = session.get(tables.ChecklistRow, item_id)
+        with self._write("tick the item") as tx:
+            row = tx.get("checklist_item", item_id)
             if row is None:
                 raise NotFound(f"no checklist item {item_id}")
-            self._open_row(session, row.incident_id)
+            self._open_row(tx, row.incident_id)
             if (row.done_at is not None) != done:
-                self._tick_row(session, row, done, who)
+                self._tick_row(tx, row, done, who)
             return _to_item(row)
 
-    def _tick_row(
-        self, session: Session, row: ChecklistRow, done: bool, who: str, because: str = ""
-    ) -> None:
+    def _tick_row(self, tx: Tx, row: Record, done: bool, who: str, because: str = "") -> None:
         row.done_at = utc(self._now()) if done else None
         row.done_by = who if done else None
-        session.add(row)
+        tx.update("checklist_item", row.id, done_at=row.done_at, done_by=row.done_by)
         title = section_title(self.playbook, row.section)
         verb = "Done" if done else "Unticked"
         data: dict[str, Any] = {"item": row.id, "done": int(done), "text": row.text}
         if because:  # done by the record's auto ticks, for this condition: not by a person
             data["auto"] = because
         text = f"{verb}: {row.text} ({title})"
-        self._add_entry(session, row.incident_id, EntryKind.CHECKLIST, text, who, data=data)
+        self._add_entry(tx, row.incident_id, EntryKind.CHECKLIST, text, who, data=data)
 
-    def _auto_tick(self, session: Session, row: IncidentRow, who: str) -> None:
+    def _auto_tick(self, tx: Tx, row: Record, who: str) -> None:
         """Keep the auto-ticked items in step with the record.
 
         Ticks the unticked items that the playbook's auto ticks name for the conditions the
@@ -1268,21 +1308,11 @@ class Store:
         item a person unticked is not ticked again (by its text, so the copy a severity
         change brings back counts too), and an item a person ticked is never unticked.
         """
-        holders = session.exec(
-            sqlmodel.select(tables.RoleRow.role).where(
-                tables.RoleRow.incident_id == row.id,
-                sqlmodel.col(tables.RoleRow.ended_at).is_(None),
-            )
-        ).all()
-        updates = [
-            json.loads(text or "{}")
-            for text in session.exec(
-                sqlmodel.select(tables.EntryRow.data_json).where(
-                    tables.EntryRow.incident_id == row.id,
-                    tables.EntryRow.kind == EntryKind.UPDATE.value,
-                )
-            )
-        ]
+        holders = tx.column(
+            "SELECT role FROM role_assignment WHERE incident_id = ? AND ended_at IS NULL",
+            (row.id,),
+        )
+        updates = self._entry_data(tx, row.id, EntryKind.UPDATE)
         met = auto_tick_conditions(
             _to_incident(row),
             holders,
@@ -1290,17 +1320,7 @@ class Store:
             any(u.get("message") == "declaration" for u in updates),
             internal_update_sent=any(is_internal_status_update(u) for u in updates),
         )
-        ticks = [
-            json.loads(text or "{}")
-            for text in session.exec(
-                sqlmodel.select(tables.EntryRow.data_json)
-                .where(
-                    tables.EntryRow.incident_id == row.id,
-                    tables.EntryRow.kind == EntryKind.CHECKLIST.value,
-                )
-                .order_by(sqlmodel.col(tables.EntryRow.id))
-            )
-        ]
+        ticks = self._entry_data(tx, row.id, EntryKind.CHECKLIST)
         opted_out = {t.get("text") for t in ticks if t.get("done") == 0 and "auto" not in t}
         last = {t["item"]: t for t in ticks if "item" in t}  # each item's latest tick
         stale = {
@@ -1314,20 +1334,12 @@ class Store:
                 by_text.setdefault(text, condition)
         if not by_text and not stale:
             return
-        items = session.exec(
-            sqlmodel.select(tables.ChecklistRow).where(
-                tables.ChecklistRow.incident_id == row.id,
-                sqlmodel.or_(
-                    sqlmodel.col(tables.ChecklistRow.text).in_(list(by_text)),
-                    sqlmodel.col(tables.ChecklistRow.id).in_(list(stale)),
-                ),
-            )
-        ).all()
+        items = tx.rows("SELECT * FROM checklist_item WHERE incident_id = ? ORDER BY id", (row.id,))
         for item in items:
             if item.done_at is None and item.text in by_text and item.text not in opted_out:
-                self._tick_row(session, item, True, who, because=by_text[item.text])
+                self._tick_row(tx, item, True, who, because=by_text[item.text])
             elif item.done_at is not None and item.id in stale:
-                self._tick_row(session, item, False, who, because=stale[item.id])
+                self._tick_row(tx, item, False, who, because=stale[item.id])
 
     # -- close and review --------------------------------------------------------------
 
@@ -1340,21 +1352,21 @@ class Store:
         author: str | None = None,
     ) -> ActionItem:
         who = self._who(author)
-        with self._write("add the action item") as session:
-            self._incident_row(session, incident_id)
-            row = self._add_action_item(session, incident_id, text, priority, owner, who)
-            session.flush()
+        with self._write("add the action item") as tx:
+            self._incident_row(tx, incident_id)
+            row = self._add_action_item(tx, incident_id, text, priority, owner, who)
             return _to_action(row)
 
     def _add_action_item(
-        self, session: Session, incident_id: str, text: str, priority: str, owner: str, who: str
-    ) -> ActionItemRow:
+        self, tx: Tx, incident_id: str, text: str, priority: str, owner: str, who: str
+    ) -> Record:
         prio = self.playbook.priority(priority)
         text = clean_line(text)
         if not text:
             raise ValueError("an action item needs a description")
         now = self._now()
-        row = tables.ActionItemRow(
+        row = tx.insert(
+            "action_item",
             incident_id=incident_id,
             text=text,
             owner=clean_line(owner).lstrip("@"),
@@ -1362,10 +1374,9 @@ class Store:
             due_at=utc(action_due(prio, now)),
             created_at=utc(now),
         )
-        session.add(row)
         owner_text = f" (@{row.owner})" if row.owner else ""
         self._add_entry(
-            session,
+            tx,
             incident_id,
             EntryKind.TODO,
             f"Action item {prio.name}: {text}{owner_text}",
@@ -1382,10 +1393,10 @@ class Store:
 
     def save_review_notes(self, incident_id: str, notes: ReviewNotes) -> Incident:
         cleaned = ReviewNotes(**{k: clean_text(v) for k, v in asdict(notes).items()})
-        with self._write("save the review notes") as session:
-            row = self._incident_row(session, incident_id)
+        with self._write("save the review notes") as tx:
+            row = self._incident_row(tx, incident_id)
             row.review_json = json.dumps(asdict(cleaned))
-            session.add(row)
+            tx.save("incident", row)
             return _to_incident(row)
 
     def close(
@@ -1400,56 +1411,57 @@ class Store:
         review is written by comms."""
         who = self._who(author)
         now = utc(self._now())
-        with self._write("close the incident") as session:
-            row = self._incident_row(session, incident_id)
+        with self._write("close the incident") as tx:
+            row = self._incident_row(tx, incident_id)
             if row.status == Status.CLOSED.value:
                 return _to_incident(row)
-            self._open_row(session, incident_id)  # an `at` before detection is refused
+            self._open_row(tx, incident_id)  # an `at` before detection is refused
             if notes is not None:
                 cleaned = ReviewNotes(**{k: clean_text(v) for k, v in asdict(notes).items()})
                 row.review_json = json.dumps(asdict(cleaned))
             for priority, owner, text in items:
-                self._add_action_item(session, incident_id, text, priority, owner, who)
+                self._add_action_item(tx, incident_id, text, priority, owner, who)
             old = Status(row.status)
             if row.resolved_at is None:
                 row.resolved_at = now
+                tx.save("incident", row)
                 self._add_entry(
-                    session,
+                    tx,
                     incident_id,
                     EntryKind.STATUS,
                     f"Status {old.label} -> Resolved",
                     who,
                     data={"from": old.value, "to": Status.RESOLVED.value},
                 )
-                self._auto_tick(session, row, who)
+                self._auto_tick(tx, row, who)
             row.status = Status.CLOSED.value
             row.closed_at = now
-            session.add(row)
-            self._add_entry(session, incident_id, EntryKind.CLOSED, "Incident closed", who)
+            tx.save("incident", row)
+            self._add_entry(tx, incident_id, EntryKind.CLOSED, "Incident closed", who)
             return _to_incident(row)
 
     def reopen(self, incident_id: str, author: str | None = None) -> Incident:
         """A closed or resolved incident is back: investigating again, its clocks running.
         The review written at close stays where it is; the next export replaces it."""
         who = self._who(author)
-        with self._write("reopen the incident") as session:
-            row = self._incident_row(session, incident_id)
+        with self._write("reopen the incident") as tx:
+            row = self._incident_row(tx, incident_id)
             old = Status(row.status)
             if old not in (Status.CLOSED, Status.RESOLVED):
                 raise ValueError(f"{incident_id} is {old.label.lower()}, not closed or resolved")
             row.status = Status.INVESTIGATING.value
             row.closed_at = None
             row.resolved_at = None
-            session.add(row)
+            tx.save("incident", row)
             self._add_entry(
-                session,
+                tx,
                 incident_id,
                 EntryKind.STATUS,
                 f"Incident reopened: {old.label} -> {Status.INVESTIGATING.label}",
                 who,
                 data={"from": old.value, "to": Status.INVESTIGATING.value},
             )
-            self._auto_tick(session, row, who)  # "Resolve" unticks again
+            self._auto_tick(tx, row, who)  # "Resolve" unticks again
             return _to_incident(row)
 
     # -- import: a whole record, as `show --json` wrote it -------------------------------
@@ -1460,16 +1472,16 @@ class Store:
         next free one for its declaration's day and keeps the old one as `original_id`."""
         source = record.incident
         declared = utc(source.declared_at)
-        with self._write("import the incident") as session:
-            prefix = f"INC-{declared.date().isoformat()}-"
-            existing = session.exec(
-                sqlmodel.select(tables.IncidentRow.id).where(
-                    sqlmodel.col(tables.IncidentRow.id).startswith(prefix)
-                )
-            ).all()
-            taken = session.get(tables.IncidentRow, source.id) is not None
-            new_id = next_incident_id(declared.date(), existing) if taken else source.id
-            row = tables.IncidentRow(
+        with self._write("import the incident") as tx:
+            taken = tx.get("incident", source.id) is not None
+            new_id = (
+                next_incident_id(declared.date(), self._ids_of_day(tx, declared.date()))
+                if taken
+                else source.id
+            )
+            clocks = source.clock_values or self.playbook.severity(source.severity)
+            row = tx.insert(
+                "incident",
                 id=new_id,
                 title=clean_line(source.title),
                 severity=source.severity,
@@ -1492,70 +1504,75 @@ class Store:
                 impact_start_at=_aware(source.impact_start),
                 impact_end_at=_aware(source.impact_end),
                 original_id=source.id if taken else source.original_id,
+                **_clock_columns(clocks),
             )
-            if source.clock_values is not None:
-                values = source.clock_values
-                row.clock_acknowledge_minutes = values.acknowledge_minutes
-                row.clock_resolve_minutes = values.resolve_minutes
-                row.clock_internal_update_minutes = values.internal_update_minutes
-                row.clock_stakeholder_update_minutes = values.stakeholder_update_minutes
-                row.clock_customer_comms_minutes = values.customer_comms_minutes
-            else:
-                _capture_clocks(row, self.playbook.severity(source.severity))
-            session.add(row)
-            session.flush()
-            for entry in record.timeline:
-                session.add(
-                    tables.EntryRow(
-                        incident_id=new_id,
-                        at=utc(entry.at),
-                        logged_at=utc(entry.logged_at),
-                        kind=entry.kind.value,
-                        text=clean_text(entry.text),
-                        author=clean_line(entry.author),
-                        pinned=entry.pinned,
-                        data_json=json.dumps(entry.data),
-                    )
-                )
-            for role in record.roles:
-                session.add(
-                    tables.RoleRow(
-                        incident_id=new_id,
-                        role=role.role,
-                        person=clean_line(role.person),
-                        assigned_at=utc(role.assigned_at),
-                        assigned_by=clean_line(role.assigned_by),
-                        ended_at=_aware(role.ended_at),
-                    )
-                )
-            for item in record.checklist:
-                session.add(
-                    tables.ChecklistRow(
-                        incident_id=new_id,
-                        section=item.section,
-                        position=item.position,
-                        text=clean_line(item.text),
-                        done_at=_aware(item.done_at),
-                        done_by=item.done_by,
-                    )
-                )
-            for action in record.action_items:
-                try:
-                    hours = self.playbook.priority(action.priority).due_hours
-                except KeyError:
-                    hours = 0
-                session.add(
-                    tables.ActionItemRow(
-                        incident_id=new_id,
-                        text=clean_line(action.text),
-                        owner=clean_line(action.owner),
-                        priority=action.priority,
-                        due_at=utc(action.due_at),
-                        status=action.status,
-                        created_at=utc(action.due_at) - timedelta(hours=hours),
-                    )
-                )
+            tx.insert_many(
+                "timeline_entry",
+                [
+                    {
+                        "incident_id": new_id,
+                        "at": utc(entry.at),
+                        "logged_at": utc(entry.logged_at),
+                        "kind": entry.kind.value,
+                        "text": clean_text(entry.text),
+                        "author": clean_line(entry.author),
+                        "pinned": entry.pinned,
+                        "data_json": json.dumps(entry.data),
+                    }
+                    for entry in record.timeline
+                ],
+            )
+            tx.insert_many(
+                "role_assignment",
+                [
+                    {
+                        "incident_id": new_id,
+                        "role": role.role,
+                        "person": clean_line(role.person),
+                        "assigned_at": utc(role.assigned_at),
+                        "assigned_by": clean_line(role.assigned_by),
+                        "ended_at": _aware(role.ended_at),
+                    }
+                    for role in record.roles
+                ],
+            )
+            tx.insert_many(
+                "checklist_item",
+                [
+                    {
+                        "incident_id": new_id,
+                        "section": item.section,
+                        "position": item.position,
+                        "text": clean_line(item.text),
+                        "done_at": _aware(item.done_at),
+                        "done_by": item.done_by,
+                    }
+                    for item in record.checklist
+                ],
+            )
+            tx.insert_many(
+                "action_item",
+                [
+                    {
+                        "incident_id": new_id,
+                        "text": clean_line(action.text),
+                        "owner": clean_line(action.owner),
+                        "priority": action.priority,
+                        "due_at": utc(action.due_at),
+                        "status": action.status,
+                        "created_at": utc(action.due_at) - timedelta(hours=self._due_hours(action)),
+                    }
+                    for action in record.action_items
+                ],
+            )
             return _to_incident(row)
+
+    def _due_hours(self, action: ActionItem) -> int:
+        """How long the playbook gives an item of this priority (0: one it does not know)."""
+        try:
+            return self.playbook.priority(action.priority).due_hours
+        except KeyError:
+            return 0
 
     # -- drafts: typed into a dialog, not yet submitted ----------------------------------
 
@@ -1566,25 +1583,27 @@ class Store:
         with nothing typed in it is removed."""
         who = self._who(author)
         kept = {key: clean_text(value) for key, value in values.items() if value.strip()}
-        with self._write("keep the draft") as session:
-            found = session.execute(
-                sa.select(tables.DraftRow).where(
-                    sqlmodel.col(tables.DraftRow.incident_id) == incident_id,
-                    sqlmodel.col(tables.DraftRow.form) == form,
-                    sqlmodel.col(tables.DraftRow.author) == who,
-                )
-            ).scalar_one_or_none()
+        with self._write("keep the draft") as tx:
+            found = tx.first(
+                "SELECT id FROM form_draft WHERE incident_id = ? AND form = ? AND author = ?",
+                (incident_id, form, who),
+            )
             if not kept:
                 if found is not None:
-                    session.delete(found)
+                    tx.delete("form_draft", found.id)
                 return
             now = utc(self._now())
-            row = found or tables.DraftRow(
-                incident_id=incident_id, form=form, author=who, saved_at=now
-            )
-            row.fields_json = json.dumps(kept)
-            row.saved_at = now
-            session.add(row)
+            if found is None:
+                tx.insert(
+                    "form_draft",
+                    incident_id=incident_id,
+                    form=form,
+                    author=who,
+                    saved_at=now,
+                    fields_json=json.dumps(kept),
+                )
+            else:
+                tx.update("form_draft", found.id, fields_json=json.dumps(kept), saved_at=now)
 
     def draft(self, incident_id: str, form: str, author: str | None = None) -> dict[str, str]:
         """The draft kept for FORM ({} if none)."""
@@ -1600,9 +1619,9 @@ class Store:
     def set_review_path(self, incident_id: str, path: str, author: str | None = None) -> Incident:
         """The final review was written to `path` (the review is written: auto ticks follow)."""
         who = self._who(author)
-        with self._write("record the review") as session:
-            row = self._incident_row(session, incident_id)
+        with self._write("record the review") as tx:
+            row = self._incident_row(tx, incident_id)
             row.review_path = path
-            session.add(row)
-            self._auto_tick(session, row, who)
+            tx.save("incident", row)
+            self._auto_tick(tx, row, who)
             return _to_incident(row)

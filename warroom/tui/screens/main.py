@@ -446,10 +446,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)
     def _prepare_writes(self) -> None:
-        """Import the Store's write side (the ORM) now, in a thread, not at the first entry.
+        """Open the Store's writing connection now, in a thread, not at the first entry.
 
-        The war room paints without it (store/reader.py says why). Should this fail, the
-        first write fails the same way and says so.
+        Should this fail, the first write fails the same way and says so.
         """
         self.store.prepare_writes()
 
