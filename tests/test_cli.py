@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import python_c
 
-from warroom import __version__
+from warroom import __version__, cli
 from warroom.cli import main
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
@@ -420,3 +422,57 @@ def test_show_json_carries_the_metrics(capsys: pytest.CaptureFixture[str]) -> No
     assert metrics["acknowledge_target"]["seconds"] == 15 * 60  # SEV-2
     assert list(metrics["time_at_severity"]) == ["2"]
     assert metrics["cadence_compliance"] is None
+
+
+# -- a command line loads only what its command needs -------------------------------------
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return set(found[0].choices)
+
+
+def test_each_group_of_subcommands_is_what_its_module_adds() -> None:
+    builtin = _subcommands(cli._parser("log"))
+    assert {"declare", "log", "list", "show", "export", "check"} <= builtin
+    everything = _subcommands(cli._parser())
+    for names in cli.GROUPS.values():
+        assert _subcommands(cli._parser(names[0])) - builtin == set(names)
+    assert everything == builtin | {n for names in cli.GROUPS.values() for n in names}
+    assert _subcommands(cli._parser("no-such-command")) == everything
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["log", "x"], "log"),
+        (["--db", "log", "status", "ok"], "status"),  # a database named "log"
+        (["--as", "bob", "--read-only", "show"], "show"),
+        (["--db=x.db", "ack"], "ack"),
+        (["--read-only"], None),
+        (["--", "log"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_found_before_parsing(argv: list[str], command: str | None) -> None:
+    assert cli.command_of(argv) == command
+
+
+def test_a_hook_log_imports_no_other_command_nor_the_orm(tmp_path: Path) -> None:
+    """What `warroom log TEXT` loads: its own command and the store; no ORM, no templates,
+    no other command's module (bench/oneshot.py measures what that is worth)."""
+    db = tmp_path / "w.db"
+    store = Store(db, default_playbook())
+    incident = store.declare("Checkout down", 2)
+    store.dispose()
+    code = (
+        "import sys\n"
+        "from warroom import cli\n"
+        "assert cli.main(sys.argv[1:]) == 0\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'jinja2', 'textual', 'httpx', 'logging',"
+        " 'uuid', 'warroom.cli.actions', 'warroom.cli.comms', 'warroom.cli.deps')\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
+    )
+    python_c(code, "--db", str(db), "log", "deploy started")  # the playbook's cache, warm
+    assert python_c(code, "--db", str(db), "log", "deploy done").strip() == "[]"
+    assert Store(db, default_playbook()).last_entry(incident.id).text == "deploy done"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 from httpserver import LoopbackServer, Reply
 
 from warroom import cli
-from warroom.cli.comms import add_parsers
 from warroom.domain.model import EntryKind, Status
 from warroom.playbook import default_playbook
 from warroom.store.outbox import OutboxStatus, list_outbox
@@ -36,21 +34,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.delenv(name, raising=False)
     return db
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Add the comms commands to cli's parser, unless cli.py already does."""
-    original = cli._parser
-
-    def parser() -> argparse.ArgumentParser:
-        built = original()
-        for action in built._actions:
-            if isinstance(action, argparse._SubParsersAction) and "draft" not in action.choices:
-                add_parsers(action, [cli._global_options(in_subcommand=True)])
-        return built
-
-    monkeypatch.setattr(cli, "_parser", parser)
 
 
 @pytest.fixture

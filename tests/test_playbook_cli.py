@@ -6,7 +6,6 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -225,24 +224,8 @@ def test_every_action_sets_what_main_dispatches_on() -> None:
         assert callable(args.usage_error)
 
 
-@pytest.fixture
-def wired(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """`warroom.cli` with the one line that wires `playbook` in (if it is not there yet)."""
-    build = cli._parser
-
-    def parser() -> argparse.ArgumentParser:
-        built = build()
-        commands = next(a for a in built._actions if isinstance(a, argparse._SubParsersAction))
-        if "playbook" not in commands.choices:
-            add_parsers(commands, [cli._global_options(in_subcommand=True)])
-        return built
-
-    monkeypatch.setattr(cli, "_parser", parser)
-    yield
-
-
 def test_wired_into_warroom_without_a_database(
-    wired: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "never" / "warroom.db"
     monkeypatch.setenv("WARROOM_DB", str(db))

@@ -512,13 +512,6 @@ def test_deps_rejects_a_bad_timeout(capsys: pytest.CaptureFixture[str]):
     assert caught.value.code == 2
 
 
-def cli_has_deps() -> bool:
-    from warroom import cli
-
-    return " deps " in cli._parser().format_help()
-
-
-@pytest.mark.skipif(not cli_has_deps(), reason="`deps` is not wired into warroom.cli yet")
 def test_deps_through_main_needs_no_database(
     deps_env: LocalPages,
     tmp_path: Path,

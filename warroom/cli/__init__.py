@@ -13,6 +13,7 @@ Textual and the review templates are imported only by the commands that need the
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -29,12 +30,7 @@ from types import FrameType
 from typing import Any
 
 from warroom import __version__
-from warroom.cli import actions as cli_actions
-from warroom.cli import comms as cli_comms
-from warroom.cli import deps as cli_deps
 from warroom.cli import history as cli_history
-from warroom.cli import playbook as cli_playbook
-from warroom.cli import records as cli_import
 from warroom.cli.common import subcommand
 from warroom.config import (
     APP_NAME,
@@ -58,6 +54,32 @@ _WHEN_OPTIONS = ("--at", "--detected", "--start", "--end", "--since")
 _RELATIVE = re.compile(r"-\d+[mh]")
 
 Command = Callable[[Store, argparse.Namespace], int]
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "actions": (
+        "ack",
+        "status",
+        "sev",
+        "assign",
+        "item",
+        "update",
+        "impact",
+        "detected",
+        "close",
+        "reopen",
+    ),
+    "records": ("import",),
+    "history": ("search", "stats", "items"),
+    "comms": ("draft", "send", "outbox"),
+    "deps": ("deps",),
+    "playbook": ("playbook",),
+}
+"""The subcommands each module of this package adds (`add_parsers`). A command line loads
+only the module of its command: a hook's `warroom log TEXT` imports none of them, a
+`warroom --help` all (tests/test_cli.py holds this table to what each module adds)."""
+
+_VALUED = ("--db", "--playbook", "--config", "--reviews-dir", "--as")
+"""The global options that take a value (the command is the first word that is neither)."""
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -163,7 +185,21 @@ def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
     return parent
 
 
-def _parser() -> argparse.ArgumentParser:
+def command_of(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, if any (before parsing it)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given the subcommand about to run, only what it needs."""
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="A war room for production incidents. Without a command: open the war room.",
@@ -220,12 +256,14 @@ def _parser() -> argparse.ArgumentParser:
     check = command("check", _check, "check the database file for damage (SQLite integrity_check)")
     check.set_defaults(needs_store=False)
 
-    cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
-    cli_import.add_parsers(commands, sub_globals)
-    cli_history.add_parsers(commands, sub_globals)
-    cli_comms.add_parsers(commands, sub_globals)
-    cli_deps.add_parsers(commands, sub_globals)
-    cli_playbook.add_parsers(commands, sub_globals)
+    known = {name for names in GROUPS.values() for name in names} | set(commands.choices)
+    for group, names in GROUPS.items():
+        if only in names or only not in known:  # none or unknown: help lists all
+            module = importlib.import_module(f"warroom.cli.{group}")
+            if group == "actions":
+                module.add_parsers(commands, sub_globals, _target, _reviews_dir)
+            else:
+                module.add_parsers(commands, sub_globals)
     return parser
 
 
@@ -235,7 +273,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         raw = _readable_args(sys.argv[1:] if argv is None else argv)
-        args = _parser().parse_args(_dashes_as_text(_attach_relative_times(raw)))
+        words = _dashes_as_text(_attach_relative_times(raw))
+        args = _parser(command_of(words)).parse_args(words)
         _restore_dashes(args)
         if getattr(args, "config", None):  # one config file for every reader of it
             os.environ["WARROOM_CONFIG"] = str(Path(args.config).expanduser())

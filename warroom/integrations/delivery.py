@@ -88,6 +88,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# Records go nowhere unless a program adds a handler (not to Python's last-resort handler,
+# which would print every warning on stderr beside the command's own one line).
+logging.getLogger("warroom").addHandler(logging.NullHandler())
 
 DEADLINE_GRACE = 0.5
 """An attempt's deadline is the timeout plus this, however the server trickles its answer."""

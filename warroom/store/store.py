@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -74,6 +74,13 @@ else:  # the schema's: imported only to set up or upgrade a database (sql.py say
     tables = deferred("warroom.store.tables")
 
 __all__ = ["NotFound", "Store", "StoreError", "add_missing_columns"]
+
+
+def new_key() -> str:
+    """A fresh idempotency key: 32 random hex digits (what uuid4().hex gives, without
+    importing uuid, which imports `platform`: a one-shot command's start-up counts)."""
+    return os.urandom(16).hex()
+
 
 _ACTING_AT: ContextVar[datetime | None] = ContextVar("warroom_acting_at", default=None)
 """The time `Store.at` gives what is done inside it (per thread and task, like a context)."""
@@ -1064,7 +1071,7 @@ class Store:
                     text=body,
                     next_attempt_at=now,
                     created_at=now,
-                    idempotency_key=uuid.uuid4().hex,
+                    idempotency_key=new_key(),
                     author=who,
                     entry_id=entry.id,
                 ).id
