@@ -81,7 +81,10 @@ async def test_every_screen_shows_hostile_text_plainly(make_app, store, key, mon
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await pilot.pause()
         app.notify(HOSTILE, title=HOSTILE)
-        app.main.post_message(RadarPolled([hostile_dependency()], [f"Stripe: {HOSTILE}"]))
+        polled_for = store.current().id
+        app.main.post_message(
+            RadarPolled([hostile_dependency()], [f"Stripe: {HOSTILE}"], incident_id=polled_for)
+        )
         await pilot.pause()
         await pilot.press(key)
         await pilot.pause()

@@ -145,9 +145,9 @@ async def test_dependencies_pane_and_changes_logged_once(make_app, store, clock)
     line = "Stripe: API major outage"
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app.main.post_message(RadarPolled(statuses, [line]))
+        app.main.post_message(RadarPolled(statuses, [line], incident_id=incident.id))
         # A second war room saw the same change (here: the same war room, again).
-        app.main.post_message(RadarPolled(statuses, [line]))
+        app.main.post_message(RadarPolled(statuses, [line], incident_id=incident.id))
         await pilot.pause()
         await pilot.pause()
         pane = app.query_one(DependenciesPane)
@@ -176,3 +176,28 @@ async def test_playbook_without_an_open_incidents_severity_is_refused(make_app, 
         )
         assert app.playbook.severity(3)  # the last good playbook stays
         assert store.get(incident.id).severity == 3
+
+
+async def test_the_radar_logs_only_into_the_incident_open_when_it_polled(make_app, store, clock):
+    """Issue 11: a change seen while no incident was open here, or while another one was,
+    or into an incident closed meanwhile, is shown and not logged."""
+    first = store.declare("Payments failing", 1)
+    statuses = [fixture_status("Stripe", "major_incident", clock.now)]
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        app.main.post_message(RadarPolled(statuses, ["Stripe: before any incident"]))
+        app.main.post_message(
+            RadarPolled(statuses, ["Stripe: polled for another"], incident_id="INC-1999-01-01-1")
+        )
+        await pilot.pause()
+        assert app.main.dependencies == statuses  # shown all the same
+        texts = [e.text for e in store.timeline(first.id)]
+        assert "Stripe: before any incident" not in texts
+        assert "Stripe: polled for another" not in texts
+        store.close(first.id)  # another terminal closes it while the poll is under way
+        app.main.post_message(RadarPolled(statuses, ["Stripe: too late"], incident_id=first.id))
+        await pilot.pause()
+        await pilot.pause()
+        assert "Stripe: too late" not in [e.text for e in store.timeline(first.id)]
+        assert app.is_running

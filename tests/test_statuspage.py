@@ -279,14 +279,20 @@ def test_record_logs_each_line_as_a_radar_note(store: Store):
     assert record(store, incident.id, []) == 0
 
 
-def test_record_raises_the_stores_errors(store: Store):
+def test_record_writes_nothing_into_a_closed_or_unknown_incident(store: Store):
     incident = store.declare("Checkout failing", 2)
     store.close(incident.id)
-    with pytest.raises(ValueError, match="is closed"):
-        record(store, incident.id, ["Stripe: API partial outage"])
-    with pytest.raises(StoreError):
-        record(store, "INC-1999-01-01-1", ["Stripe: API partial outage"])
+    assert record(store, incident.id, ["Stripe: API partial outage"]) == 0
+    assert record(store, "INC-1999-01-01-1", ["Stripe: API partial outage"]) == 0
     assert [e for e in store.timeline(incident.id) if e.author == "radar"] == []
+
+
+def test_record_raises_when_the_database_cannot_be_written(store: Store, db_path):
+    incident = store.declare("Checkout failing", 2)
+    observer = Store(db_path, store.playbook, read_only=True)
+    with pytest.raises(StoreError, match="read-only"):
+        record(observer, incident.id, ["Stripe: API partial outage"])
+    observer.dispose()
 
 
 # -- a real HTTP server on 127.0.0.1 ---------------------------------------------------------

@@ -1774,3 +1774,23 @@ def test_the_commander_is_the_role_keyed_ic(auto: Store) -> None:
     with pytest.raises(KeyError, match="no IC role"):
         auto.declare("Checkout down", 1, commander="alice")
     assert auto.incidents() == []
+
+
+def test_observations_are_logged_once_across_war_rooms_and_never_into_a_closed_incident(
+    db_path: Path, clock: FakeClock
+) -> None:
+    here = Store(db_path, default_playbook(), clock=clock, author="alice")
+    there = Store(db_path, default_playbook(), clock=clock, author="bob")  # another machine
+    incident = here.declare("Payments failing", 1)
+    lines = ["Stripe: API major outage", "Stripe: API major outage", "Vercel: degraded"]
+    assert here.record_observations(incident.id, lines, "radar") == 2
+    assert there.record_observations(incident.id, lines[:1], "radar") == 0
+    clock.advance(minutes=16)  # the same change again, much later: a new event
+    assert there.record_observations(incident.id, lines[:1], "radar") == 1
+    logged = [e for e in here.timeline(incident.id) if e.author == "radar"]
+    assert [e.text for e in logged] == [lines[0], lines[2], lines[0]]
+    here.close(incident.id)
+    assert there.record_observations(incident.id, ["Stripe: resolved"], "radar") == 0
+    assert there.record_observations("INC-1999-01-01-1", ["x"], "radar") == 0
+    here.dispose()
+    there.dispose()

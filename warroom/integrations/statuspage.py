@@ -222,10 +222,10 @@ class Radar:
 
 
 def record(store: Store, incident_id: str, lines: Iterable[str]) -> int:
-    """Log each change line as its own timeline note by "radar", in one transaction.
+    """Log each change line as its own timeline note by "radar", once however many war rooms
+    saw it (`Store.record_observations`); nothing into an incident closed meanwhile.
 
-    Returns how many entries were written. Raises what `Store.log_many` raises, for the
-    caller to show: ValueError for a closed incident, StoreError (NotFound) for an unknown
-    one or a database that cannot be written.
+    Returns how many entries were written. Raises StoreError for a database that cannot be
+    written, for the caller to show.
     """
-    return store.log_many(incident_id, lines, author=RADAR_AUTHOR)
+    return store.record_observations(incident_id, lines, RADAR_AUTHOR)

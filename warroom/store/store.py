@@ -900,6 +900,51 @@ class Store:
             tx.insert_many("timeline_entry", rows)
         return len(rows)
 
+    def record_observations(
+        self,
+        incident_id: str,
+        lines: Iterable[str],
+        author: str,
+        within: timedelta = timedelta(minutes=15),
+    ) -> int:
+        """Changes an observer saw (the status radar), each logged once: a line the same
+        author logged within `within` is not logged again, however many war rooms (on
+        however many machines) saw it; the check and the write are one transaction. An
+        incident closed meanwhile, or gone, gets nothing. How many entries were written."""
+        texts = list(dict.fromkeys(t for t in map(clean_text, lines) if t.strip()))
+        if not texts:
+            return 0
+        now = utc(self._now())
+        with self._write("log the status pages") as tx:
+            row = tx.get("incident", incident_id)
+            if row is None or row.status == Status.CLOSED.value:
+                return 0
+            seen = set(
+                tx.column(
+                    "SELECT text FROM timeline_entry WHERE incident_id = ? AND author = ?"
+                    " AND at >= ?",
+                    (incident_id, author, now - within),
+                )
+            )
+            fresh = [text for text in texts if text not in seen]
+            tx.insert_many(
+                "timeline_entry",
+                [
+                    {
+                        "incident_id": incident_id,
+                        "at": now,
+                        "logged_at": utc(self.clock()),
+                        "kind": EntryKind.NOTE.value,
+                        "text": text,
+                        "author": author,
+                        "pinned": False,
+                        "data_json": "{}",
+                    }
+                    for text in fresh
+                ],
+            )
+            return len(fresh)
+
     def set_pinned(
         self, entry_id: int, pinned: bool = True, author: str | None = None
     ) -> TimelineEntry:

@@ -43,6 +43,9 @@ class RadarPolled(Message):
     lines: list[str] = field(default_factory=list)
     off: bool = False
     """No pages to watch (WARROOM_STATUS_PAGES=none): the radar has stopped."""
+    incident_id: str | None = None
+    """The incident open in this war room when the poll began: the only one the lines may
+    go into (none open then: the changes are shown, not logged)."""
 
 
 @dataclass

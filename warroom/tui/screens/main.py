@@ -298,7 +298,7 @@ class MainScreen(Screen[None]):
         if not self.read_only:
             self.set_timer(0.3, self._prepare_writes)
         if self.war_room.radar_enabled:
-            self.radar = RadarPoller(lambda: self.playbook, self.clock)
+            self.radar = RadarPoller(lambda: self.playbook, self.clock, self._open_incident_id)
             self.radar.start(self, 1.5)
         if self.deliver_enabled:
             self.deliverer = OutboxDeliverer(self.store, self.war_room.settings)
@@ -475,7 +475,7 @@ class MainScreen(Screen[None]):
         if message.off:
             self.query_one(DependenciesPane).show_off()
             return
-        self._radar_polled(message.statuses, message.lines)
+        self._radar_polled(message.statuses, message.lines, message.incident_id)
 
     @on(ServiceTrouble)
     def _service_trouble(self, message: ServiceTrouble) -> None:
@@ -659,20 +659,28 @@ class MainScreen(Screen[None]):
         incident_id = self.incident.id if self.incident else None
         self.app.push_screen(OutboxScreen(lambda: list_outbox(self.store, incident_id, limit=200)))
 
-    def _radar_polled(self, statuses: list[DependencyStatus], lines: list[str]) -> None:
+    def _open_incident_id(self) -> str | None:
+        incident = self.incident
+        return incident.id if incident is not None and incident.is_open else None
+
+    def _radar_polled(
+        self, statuses: list[DependencyStatus], lines: list[str], polled_for: str | None
+    ) -> None:
         self.dependencies = statuses
         self.query_one(DependenciesPane).show(statuses)
-        incident = self.incident
-        if not lines or self.read_only or incident is None or not incident.is_open:
+        # Only into the incident that was open here when the poll began, and still is.
+        if not lines or self.read_only or polled_for is None:
             return
-        # Several war rooms may watch the same incident: log each change once.
-        count = self.store.entry_count(incident.id)
-        recent = {e.text for e in self.store.timeline(incident.id, max(0, count - 200), 200)}
-        fresh = [line for line in lines if line not in recent]
-        if fresh:
-            from warroom.integrations.statuspage import record
+        if polled_for != self._open_incident_id():
+            return
+        from warroom.integrations.statuspage import record
 
-            self._guarded(lambda: record(self.store, incident.id, fresh))
+        try:
+            written = record(self.store, polled_for, lines)
+        except USER_ERRORS as error:
+            self._error(error)
+            return
+        if written:
             self.changed()
 
     def action_dependencies(self, arg: str = "") -> None:

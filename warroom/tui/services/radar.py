@@ -21,9 +21,15 @@ class RadarPoller:
     """Polls the status pages and posts RadarPolled; the next poll is set once one is done,
     so polls never overlap."""
 
-    def __init__(self, playbook: Callable[[], Playbook], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        playbook: Callable[[], Playbook],
+        clock: Callable[[], datetime],
+        incident: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.playbook = playbook
         self.clock = clock
+        self.incident = incident  # the open incident shown, if any, when a poll begins
         self._radar: tuple[Radar, httpx.Client] | None = None
 
     def start(self, host: DOMNode, delay: float) -> None:
@@ -55,8 +61,9 @@ class RadarPoller:
                     return
                 self._radar = (Radar(pages), new_client())
             radar, client = self._radar
+            incident_id = self.incident()
             statuses, lines = radar.poll(client, self.clock())
-            host.post_message(RadarPolled(statuses, lines))
+            host.post_message(RadarPolled(statuses, lines, incident_id=incident_id))
         except Exception as error:  # a bad WARROOM_STATUS_PAGES, say: report, try later
             host.post_message(ServiceTrouble(f"Status radar: {error}"))
         host.app.call_from_thread(host.set_timer, POLL_INTERVAL, lambda: self._poll(host))
