@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -460,6 +461,34 @@ def test_a_user_template_wins(tmp_path: Path) -> None:
     # Templates the user did not write are the packaged ones.
     declaration = draft_message(MessageKind.DECLARATION, make_data(), env)
     assert declaration.text == render_message(MessageKind.DECLARATION, make_data())
+
+
+def test_the_playbooks_templates_choose_the_file(tmp_path: Path) -> None:
+    """Playbook [templates]: a message is rendered by the file the playbook names."""
+    (tmp_path / "our-update.md.j2").write_text("OURS {{ incident_id }}\n")
+    data = make_data()
+    data = replace(
+        data,
+        playbook=replace(
+            data.playbook,
+            templates=replace(data.playbook.templates, status_update="our-update.md.j2"),
+        ),
+    )
+    env = create_environment(user_templates=tmp_path)
+    assert draft_message(MessageKind.STATUS_UPDATE, data, env).text == "OURS INC-2026-11-27-1\n"
+    # The other messages keep their own files.
+    declaration = draft_message(MessageKind.DECLARATION, data, env)
+    assert declaration.text == render_message(MessageKind.DECLARATION, make_data())
+    # A file the playbook names that is nowhere: the packaged one, and it says which.
+    lost = replace(
+        data,
+        playbook=replace(
+            data.playbook, templates=replace(data.playbook.templates, resolved="gone.md.j2")
+        ),
+    )
+    draft = draft_message(MessageKind.RESOLVED, lost, env)
+    assert draft.text == render_message(MessageKind.RESOLVED, make_data())
+    assert draft.problem is not None and "gone.md.j2" in str(draft.problem)
 
 
 @pytest.mark.parametrize(

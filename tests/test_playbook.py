@@ -386,11 +386,22 @@ def test_links_status_pages_and_templates() -> None:
     assert asdict(playbook.templates) == {
         "declaration": "declaration.md.j2",
         "status_update": "status_update.md.j2",
+        "stakeholder_update": "stakeholder_update.md.j2",
         "resolved": "resolved.md.j2",
         "customer": "customer.md.j2",
         "customer_resolved": "customer_resolved.md.j2",
         "review": "review.md.j2",
     }
+
+
+def test_every_message_has_its_template_in_the_playbook() -> None:
+    """[templates] names a file for each kind of message and for the review."""
+    from warroom.domain.messages import MessageKind
+
+    templates = default_playbook().templates
+    for kind in MessageKind:
+        assert templates.name(kind.value) == kind.template
+    assert templates.name("review") == "review.md.j2"
 
 
 def test_the_packaged_default_fills_every_section() -> None:

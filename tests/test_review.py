@@ -234,6 +234,32 @@ def test_full_review_matches_golden(tmp_path: Path) -> None:
     check_golden("review_full.md", text)
 
 
+def test_the_playbooks_review_template_writes_the_review(tmp_path: Path) -> None:
+    store, _, iid = build_full_incident(tmp_path)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "our-review.md.j2").write_text("# Our review of {{ incident.id }}\n")
+    data = load_review_data(store, iid)
+    named = replace(
+        data,
+        playbook=replace(
+            data.playbook,
+            templates=replace(data.playbook.templates, review="our-review.md.j2"),
+        ),
+    )
+    env = create_environment(user_templates=templates)
+    assert render_review(named, env) == f"# Our review of {iid}\n"
+    # Named and missing: the packaged review, and a warning that says which file.
+    gone = replace(
+        named,
+        playbook=replace(
+            named.playbook, templates=replace(named.playbook.templates, review="x.j2")
+        ),
+    )
+    with pytest.warns(UserWarning, match="x.j2"):
+        assert render_review(gone, env) == render_review(data)
+
+
 def test_full_review_content(tmp_path: Path) -> None:
     store, _, iid = build_full_incident(tmp_path)
     text = render_review(load_review_data(store, iid))

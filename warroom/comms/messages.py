@@ -369,7 +369,7 @@ def _shown(path: str) -> str:
     return path
 
 
-def _problem(exc: Exception, fallback_name: str) -> tuple[TemplateProblem, bool]:
+def template_problem(exc: Exception, fallback_name: str) -> tuple[TemplateProblem, bool]:
     """The problem as "file:line: message", and whether the file is a packaged template."""
     import jinja2
 
@@ -404,11 +404,12 @@ def draft_message(
 
     env = env or create_environment()
     context = message_context(data, kind)
+    name = data.playbook.templates.name(kind.value)  # the playbook's [templates] choose
     try:
-        return Draft(kind, _tidy(env.get_template(kind.template).render(context)))
+        return Draft(kind, _tidy(env.get_template(name).render(context)))
     except Exception as exc:  # a user's template may raise anything at all
-        problem, builtin = _problem(exc, kind.template)
-        if builtin:
+        problem, builtin = template_problem(exc, name)
+        if builtin and name == kind.template:
             raise
     packaged = create_environment().get_template(kind.template)
     return Draft(kind, _tidy(packaged.render(context)), problem)

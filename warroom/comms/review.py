@@ -376,8 +376,21 @@ def review_context(data: ReviewData) -> dict[str, object]:
 
 def render_review(data: ReviewData, env: jinja2.Environment | None = None) -> str:
     """The review as markdown; `env` defaults to warroom's (packaged templates only)."""
-    template = (env or create_environment()).get_template(REVIEW_TEMPLATE)
-    return template.render(review_context(data))
+    name = data.playbook.templates.name("review")  # the playbook's [templates] choose
+    context = review_context(data)
+    if name == REVIEW_TEMPLATE:
+        return (env or create_environment()).get_template(name).render(context)
+    try:
+        return (env or create_environment()).get_template(name).render(context)
+    except Exception as exc:  # a template of the user's may raise anything at all
+        import warnings
+
+        from warroom.comms.messages import template_problem
+
+        warnings.warn(
+            template_problem(exc, name)[0], stacklevel=2
+        )  # said; the review is still written
+    return create_environment().get_template(REVIEW_TEMPLATE).render(context)
 
 
 # -- export --------------------------------------------------------------------------------

@@ -130,10 +130,15 @@ class Templates:
 
     declaration: str = "declaration.md.j2"
     status_update: str = "status_update.md.j2"
+    stakeholder_update: str = "stakeholder_update.md.j2"
     resolved: str = "resolved.md.j2"
     customer: str = "customer.md.j2"
     customer_resolved: str = "customer_resolved.md.j2"
     review: str = "review.md.j2"
+
+    def name(self, communication: str) -> str:
+        """The file that renders `communication` (a MessageKind's value, or "review")."""
+        return str(getattr(self, communication))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -148,6 +148,7 @@ class Templates(_Model):
 
     declaration: TemplateName = "declaration.md.j2"
     status_update: TemplateName = "status_update.md.j2"
+    stakeholder_update: TemplateName = "stakeholder_update.md.j2"
     resolved: TemplateName = "resolved.md.j2"
     customer: TemplateName = "customer.md.j2"
     customer_resolved: TemplateName = "customer_resolved.md.j2"
