@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,9 +78,29 @@ def make_app(store: Store, clock: FakeClock, tmp_path: Path) -> Callable[..., ob
         kwargs.setdefault("watch_files", False)  # deterministic: tests call check_database()
         kwargs.setdefault("deliver", False)  # delivery tests run the Deliverer themselves
         kwargs.setdefault("radar", False)  # no network in tests; radar tests feed statuses in
-        return WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
+        app = WarRoomApp(store, reviews_dir=tmp_path / "reviews", clock=clock, **kwargs)
+        record_notices(app)
+        return app
 
     return factory
+
+
+def record_notices(app: Any) -> list[Any]:
+    """Record what the app says (every notification, toasts and clock alerts alike: each is
+    a public `Notify` message posted to the app) in `app.said`, as `Notification`s."""
+    from textual.notifications import Notify
+
+    said: list[Any] = []
+    post = app.post_message
+
+    def recording_post(message: Any) -> bool:
+        if isinstance(message, Notify):
+            said.append(message.notification)
+        return bool(post(message))
+
+    app.post_message = recording_post
+    app.said = said
+    return said
 
 
 def python_c(code: str, *args: str) -> str:

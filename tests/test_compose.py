@@ -7,6 +7,7 @@ from textual.widgets import DataTable, OptionList, TextArea
 from warroom.comms.messages import MessageKind
 from warroom.domain.model import EntryKind
 from warroom.store.outbox import OutboxStatus, list_outbox, mark_failed
+from warroom.tui.messages import DatabaseChanged
 from warroom.tui.screens.compose import ComposeScreen, OutboxScreen
 
 CUSTOMER_INDEX = list(MessageKind).index(MessageKind.CUSTOMER)  # in the template list
@@ -21,7 +22,7 @@ async def test_f6_drafts_the_status_update_and_ctrl_s_sends_it(make_app, store, 
         clock.advance(minutes=31)
         app.main.tick()  # overdue: the alert says F6
         await pilot.pause()
-        assert any("F6" in n.message for n in app._notifications)
+        assert any("F6" in n.message for n in app.said)
         await pilot.press("f6")
         await pilot.pause()
         assert isinstance(app.screen, ComposeScreen)
@@ -87,7 +88,8 @@ async def test_outbox_screen_shows_failures_and_retries(make_app, store, monkeyp
         await pilot.pause()
         message = list_outbox(store, incident.id)[0]
         mark_failed(store, message.id, "410 Gone: the webhook was deleted")
-        app.main._render_outbox_counts()
+        app.main.post_message(DatabaseChanged())  # as the file watcher says of another writer
+        await pilot.pause()
         assert "FAILED" in app.query_one("#entry").border_subtitle
         await pilot.press("f12")
         await pilot.pause()
@@ -152,6 +154,6 @@ async def test_a_customer_message_goes_only_to_customer_channels(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        said = [n for n in pilot.app._notifications if "no channel for customers" in n.message]
+        said = [n for n in pilot.app.said if "no channel for customers" in n.message]
         assert [n.severity for n in said] == ["warning"]
     assert len(list_outbox(store, incident.id)) == 1  # recorded; nothing more queued

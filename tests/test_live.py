@@ -84,9 +84,9 @@ async def test_playbook_reload_valid_invalid_and_atomic(make_app, store, tmp_pat
         write_playbook(path, broken, False)
         assert await wait_until(
             pilot,
-            lambda: any("Playbook not reloaded" in (n.title or "") for n in app._notifications),
+            lambda: any("Playbook not reloaded" in (n.title or "") for n in app.said),
         )
-        problem = next(n for n in app._notifications if n.title == "Playbook not reloaded")
+        problem = next(n for n in app.said if n.title == "Playbook not reloaded")
         assert "acknowledge_minutes" in problem.message and "playbook.toml:" in problem.message
         assert app.playbook.roles[0].name == "Incident Lead"
 
@@ -172,7 +172,7 @@ async def test_playbook_without_an_open_incidents_severity_is_refused(make_app, 
         assert "level = 3" in original
         write_playbook(path, original.replace("level = 3", "level = 4", 1), True)
         assert await wait_until(
-            pilot, lambda: any("does not define" in n.message for n in app._notifications)
+            pilot, lambda: any("does not define" in n.message for n in app.said)
         )
         assert app.playbook.severity(3)  # the last good playbook stays
         assert store.get(incident.id).severity == 3

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import record_notices
 
 from warroom import cli
 from warroom.domain.timefmt import parse_span, parse_when
@@ -136,11 +137,12 @@ async def test_the_war_room_survives_a_damaged_timeline(env: Path, seed: int, tm
     except StoreError:
         return  # refused in one line before the war room opens
     app = WarRoomApp(store, tmp_path / "reviews", watch_files=False, deliver=False, radar=False)
+    record_notices(app)
     try:
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await pilot.pause(0.3)
             assert app.is_running
-            said = " ".join(n.message for n in app._notifications)
+            said = " ".join(n.message for n in app.said)
             assert "damaged" in said or "cannot" in said or not said
     finally:
         store.dispose()

@@ -62,7 +62,7 @@ async def test_unknown_key_is_a_clear_error(make_app, store):
         before = store.entry_count(incident.id)
         await type_line(pilot, "/mitigate reboot-everything")
         assert app.query_one("#entry", Input).value == "/mitigate reboot-everything"
-        assert any("rollback" in n.message for n in app._notifications)  # the known keys
+        assert any("rollback" in n.message for n in app.said)  # the known keys
         assert store.entry_count(incident.id) == before
 
 

@@ -157,9 +157,9 @@ async def test_the_war_room_shows_no_token(
         await pilot.press("ctrl+s")
         for _ in range(100):
             await pilot.pause(0.05)
-            if any("NOT delivered" in (n.title or "") for n in app._notifications):
+            if any("NOT delivered" in (n.title or "") for n in app.said):
                 break
-        said = [f"{n.title} {n.message}" for n in app._notifications]
+        said = [f"{n.title} {n.message}" for n in app.said]
         assert any("403" in s for s in said), said
         for text in said:
             assert not leaks(text), text

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.message import Message
 from textual.widgets import Input, OptionList
 
 from warroom.domain.model import EntryKind, Status
 from warroom.playbook import default_playbook
 from warroom.store.store import Store, StoreError
+from warroom.tui.messages import DatabaseChanged
 from warroom.tui.screens.close import CloseScreen
 from warroom.tui.screens.dialogs import ChoiceScreen, DeclareScreen, RoleScreen
 from warroom.tui.screens.help import HelpScreen
@@ -151,7 +153,7 @@ async def test_bad_command_keeps_the_text_and_says_why(make_app, store):
             await type_line(pilot, line)
             assert app.query_one("#entry", Input).value == line
         assert len(texts(store, incident.id)) == before
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.said]
         assert any("unknown command /frobnicate" in m for m in messages)
         assert any("unknown status" in m for m in messages)
         assert any("no severity 7" in m for m in messages)
@@ -174,7 +176,7 @@ async def test_store_failure_is_shown_and_text_kept(make_app, store, monkeypatch
         monkeypatch.setattr(store, "log", broken)
         await type_line(pilot, "this must not be lost")
         assert app.query_one("#entry", Input).value == "this must not be lost"
-        assert any("disk I/O error" in n.message for n in app._notifications)
+        assert any("disk I/O error" in n.message for n in app.said)
 
 
 async def test_function_keys_open_dialogs(make_app, store):
@@ -271,13 +273,13 @@ async def test_countdown_warns_then_alerts_every_minute(make_app, store, clock, 
         app.main.tick()
         await pilot.pause()
         assert pane.has_class("-warning")
-        assert any("due in 05:00" in n.message for n in app._notifications)
+        assert any("due in 05:00" in n.message for n in app.said)
         clock.advance(minutes=6)  # 10:31: overdue
         app.main.tick()
         await pilot.pause()
         assert pane.has_class("-overdue")
         assert len(bells) == 1
-        assert any("late by 1m" in n.message for n in app._notifications)
+        assert any("late by 1m" in n.message for n in app.said)
         clock.advance(seconds=30)
         app.main.tick()
         assert len(bells) == 1  # not every second
@@ -420,7 +422,7 @@ async def test_bracket_markup_in_user_text_is_shown_literally(make_app, store):
         for line in ("/tick [/]", "/sev [bold]", "[/] [red]plain note[/red]"):
             await type_line(pilot, line)
         await pilot.pause()
-        assert any("[/]" in n.message for n in app._notifications)
+        assert any("[/]" in n.message for n in app.said)
         assert store.timeline(incident.id)[-1].text == "[/] [red]plain note[/red]"
         await pilot.press("f1")  # the help's "[TEXT]" usages must survive too
         await pilot.pause()
@@ -440,7 +442,7 @@ async def test_second_open_incident_is_shown_and_switchable(make_app, store, clo
         header = str(app.query_one("#header").content)
         assert first.id in header and "+1 OPEN" in header
         await type_line(pilot, "/switch")
-        assert any(second.id in n.message for n in app._notifications)
+        assert any(second.id in n.message for n in app.said)
         await type_line(pilot, f"/switch {second.id}")
         assert app.main.incident.id == second.id
         await type_line(pilot, "/switch INC-1999-01-01-9")
@@ -449,24 +451,28 @@ async def test_second_open_incident_is_shown_and_switchable(make_app, store, clo
 
 
 async def test_a_note_shows_at_once_and_the_rest_is_read_after(make_app, store, db_path, clock):
-    """Logging paints the timeline first; the full re-read follows, catching other writers."""
+    """Logging paints the timeline first; the full re-read follows (DatabaseChanged, the one
+    refresh path), catching other writers."""
     incident = store.declare("Shared", 2)
+    seen_at_refresh: list[str] = []
     app = make_app(tick_seconds=600)  # no tick while typing (slow on a loaded machine)
-    async with app.run_test(size=(120, 40)) as pilot:
+
+    def hook(message: Message) -> None:
+        if isinstance(message, DatabaseChanged):  # posted: what is on screen by then
+            timeline = app.query_one(TimelineView)
+            if timeline.count:
+                seen_at_refresh.append(timeline.entry_at(timeline.count - 1).text)
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await pilot.pause()
         other = Store(db_path, default_playbook(), clock=clock, author="script")
         other.assign(incident.id, "ops", "oscar")  # no tick, no file watcher: unseen so far
         other.dispose()
-        calls: list[str] = []
-        render_timeline, reload = app.main._render_timeline, app.main.reload
-        app.main._render_timeline = lambda i: (calls.append("timeline"), render_timeline(i))[1]
-        app.main.reload = lambda: (calls.append("reload"), reload())[1]
+        seen_at_refresh.clear()
         await type_line(pilot, "rolled back 4412")
-        assert calls[:2] == ["timeline", "reload"]  # the timeline first, on its own
-        timeline = app.query_one(TimelineView)
-        assert timeline.entry_at(timeline.count - 1).text == "rolled back 4412"
         await pilot.pause()
-        assert "oscar" in _roles_text(app)
+        assert seen_at_refresh[:1] == ["rolled back 4412"]  # on screen before the re-read
+        assert "oscar" in _roles_text(app)  # and the re-read caught the other writer
 
 
 def _roles_text(app) -> str:

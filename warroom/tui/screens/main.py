@@ -33,6 +33,7 @@ from warroom.domain.clocks import (
     snooze_word,
 )
 from warroom.domain.dependencies import DependencyStatus
+from warroom.domain.messages import OutboxStatus
 from warroom.domain.model import (
     ChecklistItem,
     EntryKind,
@@ -54,6 +55,7 @@ from warroom.domain.timefmt import (
 )
 from warroom.playbook import Playbook, PlaybookError, load_playbook
 from warroom.playbook.models import COMMANDER
+from warroom.store.outbox import counts as outbox_counts
 from warroom.store.store import Store, StoreError
 from warroom.tui.actions import ACTIONS, BY_ID, WRITES
 from warroom.tui.alerts import Alert, alert_hint, by_urgency
@@ -157,6 +159,8 @@ class IncidentView:
     others: list[tuple[Incident, list[Snooze]]]
     roles: dict[str, RoleAssignment]
     checklist: list[ChecklistItem]
+    outbox: dict[OutboxStatus, int]
+    """The incident's outbox messages by state (the entry line's subtitle)."""
 
 
 _TIMED_WITHOUT_ARG = frozenset({"ack"})
@@ -333,6 +337,7 @@ class MainScreen(Screen[None]):
             others=[(i, self.store.snoozes(i.id)) for i in others],
             roles=self.store.roles(incident.id) if incident is not None else {},
             checklist=self.store.checklist(incident.id) if incident is not None else [],
+            outbox=outbox_counts(self.store, incident.id) if incident is not None else {},
         )
 
     def show(self, view: IncidentView) -> None:
@@ -350,6 +355,7 @@ class MainScreen(Screen[None]):
         else:
             self._render_timeline(incident)
         self.query_one(ChecklistPane).show(self.playbook, view.checklist)
+        self._show_outbox(view.outbox)
         if incident is not None and not incident.is_open:
             path = incident.review_path or "not written"
             timeline.border_subtitle = (
@@ -493,26 +499,20 @@ class MainScreen(Screen[None]):
                 severity="error",
                 timeout=30,
             )
-        self._render_outbox_counts()
+        if self.incident is not None:
+            self._show_outbox(outbox_counts(self.store, self.incident.id))
 
-    def _render_outbox_counts(self) -> None:
-        from warroom.domain.messages import OutboxStatus
-        from warroom.store.outbox import counts
-
-        entry = self.query_one("#entry", EntryLine)
-        if self.incident is None:
-            entry.border_subtitle = ""
-            return
-        found = counts(self.store, self.incident.id)
+    def _show_outbox(self, found: dict[OutboxStatus, int]) -> None:
         parts = [
-            f"{found[status]} {label}"
+            f"{found.get(status, 0)} {label}"
             for status, label in (
                 (OutboxStatus.PENDING, "waiting"),
                 (OutboxStatus.SENDING, "sending"),
                 (OutboxStatus.FAILED, "FAILED (F12)"),
             )
-            if found[status]
+            if found.get(status, 0)
         ]
+        entry = self.query_one("#entry", EntryLine)
         entry.border_subtitle = ("outbox: " + ", ".join(parts)) if parts else ""
 
     def action_compose(self, arg: str = "") -> None:
