@@ -34,10 +34,13 @@ OBSERVER = "warroom_observer"
 
 
 def find_bindir() -> Path | None:
-    """The directory with initdb and pg_ctl: $PG_BINDIR, Debian's newest
+    """The directory with initdb and pg_ctl: $PG_BINDIR (only), else Debian's newest
     /usr/lib/postgresql/N/bin, or initdb on PATH; None when PostgreSQL is not installed."""
     chosen = os.environ.get("PG_BINDIR")
-    candidates = [Path(chosen)] if chosen else []
+    if chosen:  # this one or none
+        path = Path(chosen)
+        return path if (path / "initdb").is_file() and (path / "pg_ctl").is_file() else None
+    candidates: list[Path] = []
 
     def version(path: str) -> int:
         match = re.search(r"/postgresql/(\d+)/", path)
