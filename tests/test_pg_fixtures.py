@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 HERE = Path(__file__).resolve().parent
 ONE_PG_TEST = f"{HERE / 'test_pg.py'}::test_a_read_only_session_is_detected"
 
