@@ -224,7 +224,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
-    check = command("check", _check, "check the database file for damage (SQLite integrity_check)")
+    check = command(
+        "check", _check, "SQLite: check the file for damage; PostgreSQL: connect, schema, access"
+    )
     check.set_defaults(needs_store=False)
 
     cli_actions.add_parsers(commands, sub_globals, _target, _reviews_dir)
