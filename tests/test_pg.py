@@ -252,6 +252,46 @@ def test_a_commit_wakes_a_listener_and_a_rollback_does_not(pg: PgDatabase) -> No
         listener.close()
 
 
+def test_data_version_moves_with_each_committed_write(pg: PgDatabase) -> None:
+    where = target(pg)
+    pgstore.ensure_schema(where)
+    reader, writer = pgstore.PgReader(where), pgstore.connect(where)
+    listener = pgstore.Listener(where)
+    try:
+        before = reader.data_version()
+        assert reader.data_version() == before  # a read changes nothing
+        pgstore.run_transaction(writer, lambda c: pgstore.mark_changed(c, "INC-1"))
+        assert reader.data_version() == before + 1
+        assert listener.wait(5.0) == ["INC-1"]
+        pgstore.mark_changed(writer, "INC-1")
+        writer.rollback()
+        assert reader.data_version() == before + 1
+        assert listener.wait(0.2) == []
+        threads = [
+            threading.Thread(
+                target=lambda: _write_changed(where),
+            )
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert reader.data_version() == before + 5  # concurrent writers: none lost
+    finally:
+        listener.close()
+        writer.close()
+        reader.close()
+
+
+def _write_changed(where: DatabaseTarget) -> None:
+    conn = pgstore.connect(where)
+    try:
+        pgstore.run_transaction(conn, lambda c: pgstore.mark_changed(c, "INC-2"))
+    finally:
+        conn.close()
+
+
 # -- who may write ----------------------------------------------------------------------------
 
 

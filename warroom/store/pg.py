@@ -21,8 +21,9 @@ Conventions, so that the Store can use either backend with the same SQL text:
   words, any order, any case"; user text is never query syntax).
 - Writes go through `run_transaction(conn, fn)`, which retries serialization failures and
   deadlocks (SQLSTATE 40001, 40P01) with a short random back-off. A write transaction calls
-  `notify(conn, incident_id)`; PostgreSQL delivers it to every `Listener` at commit (and
-  not at all on rollback).
+  `mark_changed(conn, incident_id)`: it bumps `data_version` in warroom_meta (SQLite's
+  `PRAGMA data_version`: `PgReader.data_version()`) and NOTIFYs, which PostgreSQL delivers
+  to every `Listener` at commit (and not at all on rollback).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ __all__ = [
     "connect",
     "ensure_schema",
     "inspect",
+    "mark_changed",
     "notify",
     "qmark_to_pyformat",
     "read_only_reason",
@@ -260,6 +262,10 @@ def ensure_schema(target: DatabaseTarget, conn: Connection | None = None) -> int
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(SCHEMA_VERSION),),
             )
+            conn.execute(
+                f"INSERT INTO {META_TABLE} (key, value) VALUES ('data_version', '0')"  # noqa: S608
+                " ON CONFLICT (key) DO NOTHING"
+            )
         return SCHEMA_VERSION
     except psycopg.Error as exc:
         raise store_error(target, "set up the schema", exc) from None
@@ -372,6 +378,18 @@ def notify(conn: Connection, incident_id: str) -> None:
     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
 
 
+def mark_changed(conn: Connection, incident_id: str) -> None:
+    """What every write transaction does before its commit: count the change in
+    `warroom_meta.data_version` (what `PgReader.data_version` reads: SQLite's
+    `PRAGMA data_version`, for a look without a notification) and `notify`. Concurrent
+    writers queue on that one row for the rest of their transaction: a few milliseconds."""
+    conn.execute(
+        f"UPDATE {META_TABLE} SET value = (value::bigint + 1)::text"  # noqa: S608
+        " WHERE key = 'data_version'"
+    )
+    notify(conn, incident_id)
+
+
 class Listener:
     """A connection of its own (autocommit) LISTENing on `CHANNEL`.
 
@@ -468,6 +486,13 @@ class PgReader:
                 what="open",
             )
         return version, tables
+
+    def data_version(self) -> int:
+        """A number that changes whenever a write transaction commits (`mark_changed`)."""
+        return self.number(
+            f"SELECT value::bigint FROM {META_TABLE} WHERE key = 'data_version'",  # noqa: S608
+            what="look for changes",
+        )
 
     def close(self) -> None:
         with self._lock:
