@@ -377,7 +377,7 @@ def test_check_reports_the_schema_and_the_access(
 
 def test_psycopg_is_loaded_for_postgres_only(pg: PgDatabase, tmp_path: Path) -> None:
     code = (
-        "import sys; from warroom.cli import main;"
+        "import sys; import warroom.tui.app; from warroom.cli import main;"
         "code = main(['--db', sys.argv[1], sys.argv[2]]);"
         "print(code, 'psycopg' in sys.modules)"
     )

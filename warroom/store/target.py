@@ -37,12 +37,15 @@ def redact_url(url: str) -> str:
     except ValueError:  # a URL too broken to split: show the scheme only
         return f"{url.split(':', 1)[0]}://{MASK}"
     shown = url
-    if "@" in parts.netloc:
-        userinfo, _, hostport = parts.netloc.rpartition("@")
+    # The user part ends at the last "@" before the query: not at the first "/" or "#",
+    # which an unencoded password may hold (urlsplit would then miss it).
+    start = url.find("://") + 3
+    authority = url[start:].split("?", 1)[0]
+    if start >= 3 and "@" in authority:
+        userinfo, _, _ = authority.rpartition("@")
         user, colon, _password = userinfo.partition(":")
         if colon:
-            start = url.index("//") + 2
-            shown = url[:start] + f"{user}:{MASK}@{hostport}" + url[start + len(parts.netloc) :]
+            shown = url[:start] + f"{user}:{MASK}" + url[start + len(userinfo) :]
     if parts.query:
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         if any(key.casefold() == "password" for key, _ in pairs):
@@ -94,10 +97,11 @@ class DatabaseTarget:
         """The server's host for a PostgreSQL URL ("" when libpq's default applies)."""
         if self.url is None:
             return ""
-        try:
-            return unquote(urlsplit(self.url).hostname or "")
-        except ValueError:
-            return ""
+        start = self.url.find("://") + 3
+        authority = self.url[start:].split("?", 1)[0]
+        hostport = authority.rpartition("@")[2].split("/", 1)[0]
+        host = hostport[1:].partition("]")[0] if hostport.startswith("[") else hostport
+        return unquote(host.partition(":")[0] if not hostport.startswith("[") else host)
 
     def scrub(self, text: str) -> str:
         """`text` (a driver's error, say) with this target's password, if any, as `***`."""
@@ -109,12 +113,15 @@ class DatabaseTarget:
 
     def _secrets(self) -> list[str]:
         assert self.url is not None
+        start = self.url.find("://") + 3
+        authority = self.url[start:].split("?", 1)[0]
+        userinfo = authority.rpartition("@")[0] if "@" in authority else ""
+        found = [userinfo.partition(":")[2]]
         try:
-            parts = urlsplit(self.url)
-            found = [parts.password or ""]
-            found += [v for k, v in parse_qsl(parts.query) if k.casefold() == "password"]
+            query = urlsplit(self.url).query
+            found += [v for k, v in parse_qsl(query) if k.casefold() == "password"]
         except ValueError:
-            return []
+            pass
         secrets = {s for s in found if s} | {unquote(s) for s in found if s}
         return sorted(secrets, key=len, reverse=True)
 
