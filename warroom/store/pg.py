@@ -8,8 +8,8 @@ Conventions, so that the Store can use either backend with the same SQL text:
 - Placeholders are sqlite3's `?` (qmark). `qmark_to_pyformat` turns them into psycopg's
   `%s` (a `?` inside a quoted literal or identifier stays; a literal `%` is doubled).
 - A row is a `Record` (reader.py): column names as attributes, `at`/`*_at` columns as
-  aware UTC datetimes (the columns are `timestamp without time zone`, holding UTC, as in
-  SQLite; every session runs with `TimeZone=UTC` all the same).
+  aware UTC datetimes (the columns are `timestamp with time zone`, as SQLModel declares
+  them; every session runs with `TimeZone=UTC`, and the row factory makes sure).
 - The schema is `tables.METADATA` compiled to PostgreSQL DDL, executed in one transaction
   under an advisory lock (two processes setting up one database at once: one does it), and
   its version is the row `schema_version` of `warroom_meta` (PostgreSQL has no
