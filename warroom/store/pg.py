@@ -344,7 +344,10 @@ def run_transaction(
     """`fn(conn)` in a transaction, committed; retried from the start (after a rollback and
     a random pause that doubles each time) when PostgreSQL reports a serialization failure
     or a deadlock. `fn` must do nothing outside the database that it could not repeat.
-    Other errors roll back and raise a StoreError (with `target`: naming the database)."""
+    Other errors roll back and raise a StoreError (with `target`: naming the database).
+    `conn` must not be in autocommit mode (each statement would commit on its own)."""
+    if conn.autocommit:
+        raise ValueError("run_transaction needs a connection with autocommit off")
     for attempt in range(1, attempts + 1):
         try:
             result = fn(conn)
