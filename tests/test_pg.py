@@ -168,12 +168,18 @@ def test_search_finds_entries_with_all_the_words_newest_first(pg: PgDatabase) ->
     conn.close()
     reader = pgstore.PgReader(where)
     try:
-        rows = reader.rows(pgstore.SEARCH_SQL, ("checkout db", "checkout db", 10))
-        assert [r.marked for r in rows] == [
+        rows = reader.rows(pgstore.SEARCH_SQL, ("checkout db", 10))
+        assert [pgstore.highlight(r.text, "checkout db") for r in rows] == [
             "[checkout]: [DB] back",
             "[Checkout] [DB] failover started",
         ]
-        assert reader.rows(pgstore.SEARCH_SQL, ("&|!:*", "&|!:*", 10)) == []  # not syntax
+        assert reader.rows(pgstore.SEARCH_SQL, ("&|!:*", 10)) == []  # not syntax
+        conn = pgstore.connect(where, autocommit=True)
+        conn.execute("SET enable_seqscan = off")  # 4 rows: the index only if it can serve
+        query = "EXPLAIN SELECT * FROM timeline_entry e WHERE " + pgstore.SEARCH_MATCH
+        plan = conn.execute(pgstore.qmark_to_pyformat(query), ("db",)).fetchall()
+        conn.close()
+        assert "ix_entry_text_search" in " ".join(str(vars(r)) for r in plan)
     finally:
         reader.close()
 
@@ -384,3 +390,81 @@ def test_psycopg_is_loaded_for_postgres_only(pg: PgDatabase, tmp_path: Path) -> 
     lite = python_c(code, str(tmp_path / "lite.db"), "list")
     assert lite.splitlines()[-1] == "0 False"
     assert python_c(code, pg.url, "check").splitlines()[-1] == "0 True"
+
+
+SEARCH_TEXTS = [
+    "Checkout DB failover started",
+    "db is fine",
+    "checkout: DB back",
+    "pool exhausted on api-7",
+    "Rolled back deploy 4512",
+    "500s from /v1/payments (5xx rate 12%)",
+    "Café latency élevée",
+    "alice@example.com paged",
+]
+SEARCH_QUERIES = ["checkout db", "DB", "pool exhausted", "deploy 4512", "café", "payments", "12"]
+
+
+def test_search_finds_what_sqlite_search_finds(pg: PgDatabase, store: Store, db_path: Path) -> None:
+    inc = store.declare("Search", 2)
+    store.log_many(inc.id, SEARCH_TEXTS)
+    where = target(pg)
+    pgstore.ensure_schema(where)
+    lite = Reader(db_path)
+    conn = pgstore.connect(where)
+    for table in ("incident", "timeline_entry"):
+        _copy(lite, conn, table)
+    conn.commit()
+    conn.close()
+    twin = pgstore.PgReader(where)
+    try:
+        for query in SEARCH_QUERIES:
+            ours = [
+                (r.id, pgstore.highlight(r.text, query))
+                for r in twin.rows(pgstore.SEARCH_SQL, (query, 50))
+            ]
+            theirs = [(entry.id, marked) for entry, marked in store.search(query)]
+            assert ours == theirs, query
+    finally:
+        twin.close()
+        lite.close()
+
+
+def test_run_transaction_retries_the_victim_of_a_real_deadlock(pg: PgDatabase) -> None:
+    where = target(pg)
+    setup = pgstore.connect(where)
+    setup.execute("CREATE TABLE pair (id int PRIMARY KEY, v int NOT NULL)")
+    setup.execute("INSERT INTO pair VALUES (1, 0), (2, 0)")
+    setup.commit()
+    setup.close()
+    barrier = threading.Barrier(2)
+    tries: dict[int, int] = {1: 0, 2: 0}
+    errors: list[BaseException] = []
+
+    def worker(first: int, second: int) -> None:
+        conn = pgstore.connect(where)
+
+        def both(c: pgstore.Connection) -> None:
+            tries[first] += 1
+            c.execute("UPDATE pair SET v = v + 1 WHERE id = %s", (first,))
+            if tries[first] == 1:
+                barrier.wait(10)  # each holds its first row: the second updates deadlock
+            c.execute("UPDATE pair SET v = v + 1 WHERE id = %s", (second,))
+
+        try:
+            pgstore.run_transaction(conn, both)
+        except BaseException as exc:  # noqa: BLE001 (asserted below)
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in ((1, 2), (2, 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(tries.values()) == [1, 2]  # PostgreSQL chose one victim; it ran again
+    reader = pgstore.PgReader(where)
+    assert [r.v for r in reader.rows("SELECT v FROM pair ORDER BY id")] == [2, 2]
+    reader.close()

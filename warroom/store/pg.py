@@ -14,11 +14,14 @@ Conventions, so that the Store can use either backend with the same SQL text:
   under an advisory lock (two processes setting up one database at once: one does it), and
   its version is the row `schema_version` of `warroom_meta` (PostgreSQL has no
   `PRAGMA user_version`). A newer version than this build knows is refused.
-- Full-text search: `SEARCH_MATCH`, `to_tsvector('simple', text) @@ plainto_tsquery('simple',
-  ?)` with a GIN index on that expression. The 'simple' configuration lowercases and splits
-  on non-word characters without stemming, and plainto_tsquery ANDs the words and treats
-  none of them as syntax: the same rule as SQLite's FTS5 search ("entries with all of the
-  words, any order, any case"; user text is never query syntax).
+- Full-text search: `SEARCH_MATCH`, `to_tsvector('simple', T) @@ plainto_tsquery('simple',
+  Q)` with T and Q the text and the query with punctuation as spaces, and a GIN index on
+  that expression. The 'simple' configuration lowercases without stemming, and
+  plainto_tsquery ANDs the words and treats none of them as syntax: the same rule as
+  SQLite's FTS5 search ("entries with all of the words, any order, any case"; user text is
+  never query syntax); `highlight` brackets the matches. One difference: unicode61 also
+  folds accents (`cafe` finds `Café`), 'simple' does not (that needs the unaccent
+  extension, which a team's server may not have).
 - Writes go through `run_transaction(conn, fn)`, which retries serialization failures and
   deadlocks (SQLSTATE 40001, 40P01) with a short random back-off. A write transaction calls
   `mark_changed(conn, incident_id)`: it bumps `data_version` in warroom_meta (SQLite's
@@ -29,6 +32,7 @@ Conventions, so that the Store can use either backend with the same SQL text:
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -55,11 +59,13 @@ __all__ = [
     "META_TABLE",
     "SEARCH_MATCH",
     "SEARCH_SQL",
+    "SEARCH_VECTOR",
     "Listener",
     "PgReader",
     "SchemaTooNew",
     "connect",
     "ensure_schema",
+    "highlight",
     "inspect",
     "mark_changed",
     "notify",
@@ -80,20 +86,36 @@ SETUP_LOCK = 0x7761_7272  # "warr": the advisory lock held while setting up the 
 CONNECT_TIMEOUT_S = 10
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
-SEARCH_MATCH = "to_tsvector('simple', e.text) @@ plainto_tsquery('simple', ?)"
-"""The full-text condition on `timeline_entry e` (the GIN index `ix_entry_text_search`)."""
+_WORDS = "regexp_replace({}, '[[:punct:]]', ' ', 'g')"
+"""Punctuation as spaces before PostgreSQL's parser sees the text, so that it splits words
+as SQLite's unicode61 tokenizer does (`/v1/payments` is `v1 payments`, not a file path;
+`api-7`, `alice@example.com` are words, not a hyphenated word or an e-mail address)."""
 
-SEARCH_SQL = (
-    "SELECT e.*, ts_headline('simple', e.text, plainto_tsquery('simple', ?),"
-    " 'StartSel=[, StopSel=], HighlightAll=true') AS marked"
-    f" FROM timeline_entry e WHERE {SEARCH_MATCH} ORDER BY e.id DESC LIMIT ?"
+SEARCH_VECTOR = f"to_tsvector('simple', {_WORDS.format('text')})"
+"""The indexed expression (GIN index `ix_entry_text_search` on timeline_entry)."""
+
+SEARCH_MATCH = (
+    f"to_tsvector('simple', {_WORDS.format('e.text')})"
+    f" @@ plainto_tsquery('simple', {_WORDS.format('?')})"
 )
-"""Store.search's twin: parameters (text, text, limit); newest first, matches in [brackets]."""
+"""The full-text condition on `timeline_entry e`; one parameter, the words searched for."""
+
+SEARCH_SQL = f"SELECT e.* FROM timeline_entry e WHERE {SEARCH_MATCH} ORDER BY e.id DESC LIMIT ?"
+"""Store.search's twin: parameters (text, limit); newest first (`highlight` marks them)."""
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def highlight(text: str, query: str) -> str:
+    """`text` with the words of `query` in [brackets], any case: FTS5's highlight() twin."""
+    wanted = {word.casefold() for word in _WORD.findall(query)}
+    return _WORD.sub(lambda m: f"[{m[0]}]" if m[0].casefold() in wanted else m[0], text)
+
 
 _EXTRA_DDL = (
     f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_entry_text_search ON timeline_entry"
-    " USING gin (to_tsvector('simple', text))",
+    f"CREATE INDEX IF NOT EXISTS ix_entry_text_search ON timeline_entry"
+    f" USING gin ({SEARCH_VECTOR})",
 )
 
 # SQLAlchemy only compiles the DDL here (on setting up a database), never on a read.
