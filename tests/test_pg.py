@@ -379,6 +379,13 @@ def test_check_reports_the_schema_and_the_access(
     )
     code, out, _ = run_cli(capsys, "--db", pg.observer_url, "check")
     assert code == 0 and "read-only: database user warroom_observer can only read" in out
+    conn = pgstore.connect(target(pg))
+    conn.execute("UPDATE warroom_meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    code, out, _ = run_cli(capsys, "--db", pg.url, "check")
+    assert code == 1 and f"schema 99 is newer than this warroom's ({SCHEMA_VERSION})" in out
+    assert pg.password not in out
 
 
 def test_psycopg_is_loaded_for_postgres_only(pg: PgDatabase, tmp_path: Path) -> None:
