@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pgfixtures import pg, pg_server, pg_source  # noqa: F401 (fixtures: a real PostgreSQL)
 
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
@@ -19,6 +20,10 @@ from warroom.store.store import Store
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def pytest_report_header() -> str:
+    return f"postgresql: {pg_source()}"
 
 
 class FakeClock:

@@ -87,3 +87,14 @@ def test_the_store_is_below_everything_but_domain_and_playbook(path: Path):
         if any(module == f or module.startswith(f + ".") for f in STORE_FORBIDDEN)
     }
     assert not bad, f"store/{path.name} imports {sorted(bad)}"
+
+
+def test_only_the_store_imports_the_postgresql_driver():
+    """psycopg is an extra (warroom[postgres]): one store module imports it; the rest of the
+    package reaches it through that module, and only for a PostgreSQL target."""
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(m == "psycopg" or m.startswith("psycopg.") for m in imported_modules(path))
+    }
+    assert importers == {"store/pg.py"}

@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 from warroom.playbook import Playbook, default_playbook, load_playbook
+from warroom.store.target import DatabaseTarget
 
 APP_NAME = "warroom"
 
@@ -29,10 +30,35 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path(APP_NAME) / "warroom.db"
 
 
-def resolve_db_path(arg: str | os.PathLike[str] | None) -> Path:
-    """`--db`, else `WARROOM_DB`, else the default; `~` is expanded."""
+def resolve_db_target(arg: str | os.PathLike[str] | None) -> DatabaseTarget:
+    """Where the database is: `--db`, else `WARROOM_DB`, else `database = "..."` in the config
+    file, else the default SQLite file. A `postgresql://` (or `postgres://`) URL names a
+    PostgreSQL server; anything else is an SQLite path (`~` expanded; relative to the config
+    file when it comes from there)."""
     chosen = arg or _env("WARROOM_DB")
-    return Path(chosen).expanduser() if chosen else default_db_path()
+    if chosen:
+        return DatabaseTarget.parse(os.fspath(chosen))
+    configured = _configured_database()
+    if configured is not None:
+        return configured
+    return DatabaseTarget.sqlite(default_db_path())
+
+
+def resolve_db_path(arg: str | os.PathLike[str] | None) -> Path:
+    """The SQLite file chosen as `resolve_db_target` says; ValueError (one line, no password)
+    for a PostgreSQL URL, which this build's Store cannot open yet."""
+    target = resolve_db_target(arg)
+    if target.sqlite_path is None:
+        raise ValueError(postgres_not_ready(target))
+    return target.sqlite_path
+
+
+def postgres_not_ready(target: DatabaseTarget) -> str:
+    """The one line for a command that needs the Store on a PostgreSQL target."""
+    return (
+        f"database {target.display}: this build's war room and commands use SQLite files only;"
+        " on PostgreSQL only `warroom check` works so far (README: Teams: PostgreSQL)"
+    )
 
 
 def default_reviews_dir(db: Path) -> Path:
@@ -117,6 +143,19 @@ def _configured_playbook() -> str | None:
         raise ValueError(f"{path}: playbook: must be the path of a playbook file")
     # A relative path is relative to the config file, as a user writing it would expect.
     return str((path.parent / Path(value).expanduser()).resolve())
+
+
+def _configured_database() -> DatabaseTarget | None:
+    path = config_file()
+    value = _config().get("database")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{path}: database: must be an SQLite file's path or a postgresql:// URL")
+    target = DatabaseTarget.parse(value)
+    if target.sqlite_path is not None and not target.sqlite_path.is_absolute():
+        return DatabaseTarget.sqlite((path.parent / target.sqlite_path).resolve())
+    return target
 
 
 def resolve_playbook(arg: str | os.PathLike[str] | None) -> Playbook:

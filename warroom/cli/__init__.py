@@ -38,12 +38,14 @@ from warroom.config import (
     default_reviews_dir,
     playbook_path,
     resolve_db_path,
+    resolve_db_target,
     resolve_playbook,
 )
 from warroom.domain.model import EntryKind, Incident
 from warroom.domain.timefmt import hhmm, parse_when, utc
 from warroom.playbook import PlaybookError
 from warroom.store.store import NotFound, Store, StoreError
+from warroom.store.target import DatabaseTarget
 
 BATCH_LINES = 500  # `log -` commits once this many lines are waiting...
 BATCH_SECONDS = 0.2  # ...or once the oldest waiting line is this old.
@@ -161,7 +163,12 @@ def _global_options(in_subcommand: bool) -> argparse.ArgumentParser:
     default = argparse.SUPPRESS if in_subcommand else None
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("global options")
-    group.add_argument("--db", metavar="PATH", default=default, help="database (env WARROOM_DB)")
+    group.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=default,
+        help="SQLite file or postgresql:// URL (env WARROOM_DB, config: database)",
+    )
     group.add_argument(
         "--playbook", metavar="PATH", default=default, help="playbook TOML (env WARROOM_PLAYBOOK)"
     )
@@ -253,7 +260,9 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", metavar="ID", help="default: the open incident")
     export.add_argument("-o", "--output", metavar="PATH", help="file to write")
 
-    check = command("check", _check, "check the database file for damage (SQLite integrity_check)")
+    check = command(
+        "check", _check, "SQLite: check the file for damage; PostgreSQL: connect, schema, access"
+    )
     check.set_defaults(needs_store=False)
 
     known = {name for names in GROUPS.values() for name in names} | set(commands.choices)
@@ -315,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
 def _check(_store: Store | None, args: argparse.Namespace) -> int:
     from warroom.store.reader import integrity_check
 
+    target = resolve_db_target(args.db)
+    if target.is_postgres:
+        return _check_postgres(target)
     path = resolve_db_path(args.db)
     problems = integrity_check(path)
     if problems == ["ok"]:
@@ -323,6 +335,21 @@ def _check(_store: Store | None, args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"{path}: {' '.join(problem.split())}")
     return 1
+
+
+def _check_postgres(target: DatabaseTarget) -> int:
+    """`warroom check` on PostgreSQL: can we connect, which schema, may this user write."""
+    from warroom.store import pg  # the driver, only for a PostgreSQL target
+    from warroom.store.reader import SCHEMA_VERSION
+
+    version, reason = pg.inspect(target)
+    access = f"read-only: {reason}" if reason else "read-write"
+    if version > SCHEMA_VERSION:
+        print(f"{target.display}: schema {version} is newer than this warroom's ({SCHEMA_VERSION})")
+        return 1
+    state = f"schema {version}" if version else "not set up yet (the first write sets it up)"
+    print(f"{target.display}: ok, {state}, {access}")
+    return 0
 
 
 def _unwritable(path: Path) -> bool:
