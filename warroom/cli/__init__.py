@@ -55,7 +55,8 @@ _SEVERITY = re.compile(r"(?:sev[-_ ]?)?(\d+)", re.IGNORECASE)
 _WHEN_OPTIONS = ("--at", "--detected", "--start", "--end", "--since")
 _RELATIVE = re.compile(r"-\d+[mh]")
 
-Command = Callable[[Store, argparse.Namespace], int]
+Run = Callable[[Store, argparse.Namespace], int]
+"""What a subcommand does with the open store and its arguments; its exit status."""
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "actions": (
@@ -220,7 +221,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub_globals = [_global_options(in_subcommand=True)]
 
-    def command(name: str, run: Command, help: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Run, help: str) -> argparse.ArgumentParser:
         return subcommand(commands, sub_globals, name, run, help)
 
     declare = command("declare", _declare, "declare an incident and print its ID")
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             read_only=args.read_only or (not getattr(args, "writes", True) and _unwritable(path)),
         )
         try:
-            run: Command = getattr(args, "run", _war_room)
+            run: Run = getattr(args, "run", _war_room)
             return run(store, args)
         finally:
             store.dispose()
