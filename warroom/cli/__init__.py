@@ -32,6 +32,7 @@ from warroom import __version__
 from warroom.cli import actions as cli_actions
 from warroom.cli import comms as cli_comms
 from warroom.cli import deps as cli_deps
+from warroom.cli import drill as cli_drill
 from warroom.cli import history as cli_history
 from warroom.cli import playbook as cli_playbook
 from warroom.cli import records as cli_import
@@ -226,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
+    cli_drill.add_parsers(commands, sub_globals)
     return parser
 
 

@@ -58,6 +58,7 @@ def _schema() -> Any:
 
     Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
     def offset(value: str) -> str:
         parse_offset(value)
         return value
@@ -91,7 +92,7 @@ def _check_against(data: Any, playbook: Playbook, text: str, where: str) -> list
     must be its own (one line each, at the field's line)."""
     from warroom.playbook.loader import dotted, locate
 
-    checks = [
+    checks: list[tuple[str, object, list[object], str]] = [
         ("severity", data.severity, [s.level for s in playbook.severities], "severity"),
         (
             "expected_mitigation",
@@ -184,3 +185,13 @@ def packaged_drill_path(key: str) -> Path:
     if not path.is_file():
         raise ValueError(f"no drill {key!r} (the drills are: {', '.join(drill_keys())})")
     return path
+
+
+def onboarding_checklist() -> list[str]:
+    """The runbook's "New Team Member Onboarding" checklist (drills/onboarding.md)."""
+    text = (_folder() / "onboarding.md").read_text(encoding="utf-8")
+    return [
+        line.split("]", 1)[1].strip()
+        for line in text.splitlines()
+        if line.lstrip().startswith("- [")
+    ]
