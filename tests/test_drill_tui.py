@@ -160,6 +160,8 @@ async def test_a_whole_drill_played_fast_ends_with_its_report(
         await settle(pilot, lambda: app.main.report_path is not None)  # type: ignore[attr-defined]
         report_path = app.main.report_path  # type: ignore[attr-defined]
         assert sim.paused  # the drill is over
+        await pilot.pause(0.1)
+        assert banner(app) == f"DRILL over · report: {incident.id}-drill-report.md"
     closed = store.get(incident.id)
     assert closed.status is Status.CLOSED
     assert report_path == tmp_path / "reviews" / f"{incident.id}-drill-report.md"

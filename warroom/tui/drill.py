@@ -31,6 +31,7 @@ from warroom.store.store import Store
 from warroom.tui.app import WarRoomApp
 from warroom.tui.screens.main import IncidentView, MainScreen
 from warroom.tui.services.drill_injects import DrillInjector, InjectDue
+from warroom.tui.widgets.dependencies import DependenciesPane
 
 if TYPE_CHECKING:
     from warroom.comms.messages import MessageKind
@@ -112,6 +113,9 @@ class DrillScreen(MainScreen):
     def start(self) -> None:
         super().start()  # with no incident yet, the declare dialog, filled in for the drill
         app = self.drill_app
+        self.query_one(DependenciesPane).update(
+            Text("radar off in a drill: status pages come as its injects", style="dim")
+        )
         app.screen_change_signal.subscribe(self, app.banner_on)
         app.show_banners()
         if app.onboarding:  # over the declare dialog: read first
@@ -175,7 +179,7 @@ class DrillScreen(MainScreen):
         except OSError as error:
             self._error(error)
             return
-        self.report_path = path
+        self.report_path = self.drill_app.report = path
         self.drill_app.sim.pause()  # the drill is over: its clock stops with it
         self.drill_app.show_banners()
         self.notify(f"Drill report written: {path}", title=f"{DRILL_MARK} over", timeout=30)
@@ -218,6 +222,8 @@ class DrillApp(WarRoomApp):
         self.live_comms = live_comms
         self.onboarding = onboarding
         self.title = f"warroom {DRILL_MARK}"
+        self.report: Path | None = None
+        """The drill report, once written: the drill is over."""
 
     def get_default_screen(self) -> DrillScreen:
         return DrillScreen()
@@ -245,6 +251,8 @@ class DrillApp(WarRoomApp):
         self.call_after_refresh(self.show_banners)
 
     def banner_text(self) -> str:
+        if self.report is not None:
+            return f"{DRILL_MARK} over · report: {self.report.name}"
         state = "PAUSED (/resume)" if self.sim.paused else f"x{self.sim.speed:g} (/pause)"
         elapsed = countdown(self.sim.elapsed.total_seconds())
         return (
