@@ -208,3 +208,28 @@ async def test_pause_outside_a_drill_says_so(make_app, store):
         await type_line(pilot, "/pause")
         assert any("only a drill" in n.message for n in app._notifications)
         assert app.query_one("#entry", Input).value == "/pause"  # the line comes back
+
+
+async def test_overdue_alerts_follow_simulated_time_and_ring_again_each_real_minute(
+    tmp_path: Path, real: FakeClock, sim: SimulatedClock, drill_store: Store
+):
+    incident = drill_store.declare("Recent deployment causing errors", 1)  # not acknowledged
+    app = make_drill_app(drill_store, sim, tmp_path)
+    bells: list[datetime] = []
+    app.bell = lambda: bells.append(real())  # type: ignore[method-assign]
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        key = f"{incident.id}/acknowledge"
+        assert app.main.alerts[key].title == "Due soon" and not bells
+        real.advance(seconds=6)  # six simulated minutes: a SEV-1's 5-minute acknowledge is late
+        await settle(pilot, lambda: app.main.alerts[key].title == "OVERDUE")
+        first = app.main.alerts[key]
+        assert "Acknowledge late by 1m" in first.message
+        assert len(bells) == 1
+        real.advance(seconds=20)  # twenty simulated minutes, a third of a real one: not again
+        await pilot.pause(0.2)
+        assert app.main.alerts[key] is first  # not posted again
+        real.advance(seconds=41)  # a real minute since it rang: again, with the bell
+        await settle(pilot, lambda: app.main.alerts[key] is not first)
+        assert "Acknowledge late by 1h 02m" in app.main.alerts[key].message
+        assert bells[-1] == real()

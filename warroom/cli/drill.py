@@ -34,6 +34,7 @@ from warroom.playbook.drills import (
     onboarding_checklist,
     packaged_drill_path,
 )
+from warroom.playbook.models import Playbook
 
 __all__ = ["add_parsers", "drill_db_path"]
 
@@ -130,10 +131,7 @@ def _drill_path(scenario: str | None) -> Path:
     return packaged_drill_path(scenario)
 
 
-def _check(path: Path, playbook: object) -> int:
-    from warroom.playbook.models import Playbook
-
-    assert isinstance(playbook, Playbook)
+def _check(path: Path, playbook: Playbook) -> int:
     try:
         drill = load_drill(path, playbook)
     except DrillError as exc:
@@ -147,14 +145,12 @@ def _check(path: Path, playbook: object) -> int:
     return 0
 
 
-def _run(drill: Drill, args: argparse.Namespace, playbook: object) -> int:
+def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
     from warroom.domain.simclock import SimulatedClock
-    from warroom.playbook.models import Playbook
     from warroom.store.store import Store
     from warroom.tui.app import user_keys
     from warroom.tui.drill import run_drill
 
-    assert isinstance(playbook, Playbook)
     real = resolve_db_path(None)
     path = Path(args.db).expanduser() if args.db else drill_db_path(real)
     if path.resolve() == real.resolve():

@@ -12,6 +12,7 @@ closed, the drill report beside the reviews (comms/drill.py).
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,24 +71,22 @@ class OnboardingScreen(ModalScreen[None]):
             yield Static(text, id="onboarding-body")
 
 
-class DrillSettings:
-    """The drill's view of the settings: messages rendered marked DRILL; no channel to post
-    to unless the drill was started with --live-comms."""
+def drill_settings(settings: Settings, live: bool) -> Settings:
+    """SETTINGS as a drill sees them: every message rendered marked DRILL; no channel to
+    post to, unless the drill was started with --live-comms."""
+    from warroom.comms.drill import drill_environment
+    from warroom.integrations.settings import Settings as Base
 
-    @staticmethod
-    def of(settings: Settings, live: bool) -> Settings:
-        from warroom.comms.drill import drill_environment
-        from warroom.integrations.settings import Settings as Base
+    class DrillSettings(Base):
+        def channels_for(self, kind: MessageKind) -> list[str]:
+            return super().channels_for(kind) if live else []
 
-        class _Drill(Base):
-            def channels_for(self, kind: MessageKind) -> list[str]:
-                return super().channels_for(kind) if live else []
+        def template_environment(self) -> Any:
+            return drill_environment(super().template_environment())
 
-            def template_environment(self) -> Any:
-                return drill_environment(super().template_environment())
-
-        values = {name: getattr(settings, name) for name in Base.model_fields}
-        return _Drill.model_construct(**values)
+    return DrillSettings.model_construct(
+        **{name: getattr(settings, name) for name in Base.model_fields}
+    )
 
 
 class DrillScreen(MainScreen):
@@ -126,6 +125,11 @@ class DrillScreen(MainScreen):
     def tick(self) -> None:
         super().tick()
         self.drill_app.show_banners()
+
+    def _alert(self, now: datetime) -> None:
+        # What is late follows simulated time (the clocks); an alert that stays late rings
+        # again every real minute, not every simulated one (each second at x60).
+        super()._alert(self.drill_app.sim.real())
 
     def on_unmount(self) -> None:
         # (MainScreen's own on_unmount runs too: Textual calls each class's handler.)
@@ -289,7 +293,7 @@ class DrillApp(WarRoomApp):
 
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = DrillSettings.of(super().settings(), self.live_comms)
+            self._settings = drill_settings(super().settings(), self.live_comms)
         return self._settings
 
 
