@@ -267,6 +267,7 @@ def test_the_report_measures_the_response_against_the_playbooks_targets(tmp_path
     assert "| Time to acknowledge | 5m | 15m (SEV-2 acknowledge: 15 min) | met |" in text
     assert "- Result: as expected" in text
     assert "Injects delivered: 2 of 5" in text
+    assert "- Detected: 2026-11-30 09:00 UTC (simulated) - Better Stack: TypeError spike" in text
     assert text.rstrip().endswith("# Incident Review: the review")
 
 

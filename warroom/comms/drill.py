@@ -60,7 +60,7 @@ def render_drill_report(report: DrillReport, review: str) -> str:
         f"**This was a drill** (`{drill.key}`), not a real incident: {incident.id},"
         f" SEV-{incident.severity}, played on a simulated clock.",
         "",
-        f"- Detected: {stamp(incident.detected_at)} UTC (simulated) - {md(drill.detected)}",
+        f"- Detected: {stamp(incident.detected_at)} (simulated) - {md(drill.detected)}",
         f"- Injects delivered: {report.injects_delivered} of {len(drill.injects)}",
         "",
         "## Response times",
