@@ -363,16 +363,64 @@ def test_the_drills_database_is_beside_the_real_one(cli_db: Path):
     assert drill_db_path(cli_db) == cli_db.parent / "drills.db"
 
 
-def test_a_drill_still_open_is_named(capsys, cli_db: Path):
+def test_warroom_drill_runs_in_drills_db_on_a_simulated_clock(capsys, cli_db: Path, monkeypatch):
+    """The command's wiring, the war room itself replaced (the Pilot and e2e tests run it)."""
+    seen: dict[str, object] = {}
+
+    def run_drill(store, drill, sim, reviews, live_comms, onboarding, keymap=None):
+        seen.update(
+            db=store.path,
+            drill=drill.key,
+            speed=sim.speed,
+            reviews=reviews,
+            live=live_comms,
+            onboarding=onboarding,
+            clock_is_sim=store.clock is sim,
+        )
+        return 0
+
+    monkeypatch.setattr("warroom.tui.drill.run_drill", run_drill)
+    code, _, err = run_cli(capsys, "drill", "auth_broken", "--speed", "30", "--onboarding")
+    assert (code, err) == (0, "")
+    assert seen == {
+        "db": cli_db.parent / "drills.db",
+        "drill": "auth_broken",
+        "speed": 30.0,
+        "reviews": cli_db.parent / "reviews" / "drills",
+        "live": False,
+        "onboarding": onboarding_checklist(),
+        "clock_is_sim": True,
+    }
+    assert not cli_db.exists()
+
+
+def test_a_drill_left_open_is_closed_as_abandoned_when_the_next_starts(
+    capsys, cli_db: Path, monkeypatch
+):
     drills = cli_db.parent / "drills.db"
-    store = Store(drills, default_playbook(), author="alice")
+    ahead = FakeClock(datetime.now(UTC) + timedelta(hours=5))  # simulated time ran ahead
+    store = Store(drills, default_playbook(), clock=ahead, author="alice")
     try:
         incident = store.declare("Left open", 2)
+        store.log(incident.id, "last thing said")
+        last = ahead.now
     finally:
         store.dispose()
+    starts: list[datetime] = []
+    monkeypatch.setattr(
+        "warroom.tui.drill.run_drill", lambda store, drill, sim, *a, **k: starts.append(sim()) or 0
+    )
     code, _, err = run_cli(capsys, "drill", "bad_deploy")
-    assert code == 1
-    assert f"drill {incident.id} is still open" in err and len(err.splitlines()) == 1
+    assert code == 0
+    assert err == f"warroom: warning: drill {incident.id} was left open; closed as abandoned\n"
+    store = Store(drills, default_playbook(), author="alice")
+    try:
+        closed = store.get(incident.id)
+        assert closed.status is Status.CLOSED and closed.closed_at == last
+        assert any("Drill abandoned" in e.text for e in store.timeline(incident.id))
+    finally:
+        store.dispose()
+    assert starts[0] > last + timedelta(seconds=59)  # the next drill follows on
 
 
 def test_kinds_of_injects_become_entries():

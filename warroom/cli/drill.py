@@ -35,6 +35,7 @@ from warroom.playbook.drills import (
     packaged_drill_path,
 )
 from warroom.playbook.models import Playbook
+from warroom.store.store import Store
 
 __all__ = ["add_parsers", "drill_db_path"]
 
@@ -116,6 +117,17 @@ def _drill(_store: object, args: argparse.Namespace) -> int:
     return _run(drill, args, playbook)
 
 
+def _abandon(store: Store, incident_id: str, last: datetime) -> None:
+    """Close a drill left open (its war room quit before the end) as of its last entry."""
+    with store.at(last):
+        store.log(incident_id, "Drill abandoned: not finished before the next drill started")
+        store.close(incident_id)
+    print(
+        f"{APP_NAME}: warning: drill {incident_id} was left open; closed as abandoned",
+        file=sys.stderr,
+    )
+
+
 def _minutes(span: timedelta) -> str:
     return f"{int(span.total_seconds() // 60)} min"
 
@@ -147,7 +159,6 @@ def _check(path: Path, playbook: Playbook) -> int:
 
 def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
     from warroom.domain.simclock import SimulatedClock
-    from warroom.store.store import Store
     from warroom.tui.app import user_keys
     from warroom.tui.drill import run_drill
 
@@ -159,20 +170,17 @@ def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
     probe = Store(path, playbook, author=args.author or current_user())
     try:
         incidents = probe.incidents()
+        left_open = {
+            i.id: max((e.at for e in probe.timeline(i.id)), default=i.declared_at)
+            for i in incidents
+            if i.is_open
+        }
     finally:
         probe.dispose()
-    still_open = [i.id for i in incidents if i.is_open]
-    if still_open:
-        raise ValueError(
-            f"{path}: drill {still_open[0]} is still open; close it"
-            f" ({APP_NAME} --db {path} close) or give another --db"
-        )
     # Simulated time runs ahead of real time: a new drill starts after the last one ended,
     # so that its times (and IDs) follow on.
-    latest = max(
-        (t for i in incidents for t in (i.closed_at, i.resolved_at, i.declared_at) if t),
-        default=None,
-    )
+    times = [t for i in incidents for t in (i.closed_at, i.resolved_at, i.declared_at) if t]
+    latest = max([*times, *left_open.values()], default=None)
     now = datetime.now(UTC)
     start = max(now, latest + timedelta(minutes=1)) if latest else now
     sim = SimulatedClock(lambda: datetime.now(UTC), args.speed, start=start.replace(microsecond=0))
@@ -183,6 +191,8 @@ def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
         else default_reviews_dir(path) / "drills"
     )
     try:
+        for incident_id, last in left_open.items():  # a drill quit before its end
+            _abandon(store, incident_id, last)
         return run_drill(
             store,
             drill,
