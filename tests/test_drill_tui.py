@@ -144,6 +144,7 @@ async def test_a_whole_drill_played_fast_ends_with_its_report(
         update = [e for e in store.timeline(incident.id) if e.kind is EntryKind.UPDATE][-1]
         assert "[DRILL] Edited: rolling back 4512" in update.text
         assert list_outbox(store, incident.id) == []  # never queued for the real Slack
+        assert any(n.title == "DRILL: not posted" for n in app._notifications)
 
         # The overdue clocks run on simulated time: the SEV-2 hour passes in a minute.
         await type_line(pilot, "/mitigate rollback")

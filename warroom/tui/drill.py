@@ -192,6 +192,12 @@ class DrillScreen(MainScreen):
         from warroom.comms.drill import mark
 
         super()._send(kind, mark(text))  # whatever was edited, a drill's message says so
+        if not self.drill_app.live_comms:
+            self.notify(
+                "A drill's messages are recorded, never posted: do not post this one"
+                " (warroom drill --live-comms posts them, marked DRILL)",
+                title=f"{DRILL_MARK}: not posted",
+            )
 
 
 class DrillApp(WarRoomApp):
