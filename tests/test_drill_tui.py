@@ -234,3 +234,15 @@ async def test_overdue_alerts_follow_simulated_time_and_ring_again_each_real_min
         await settle(pilot, lambda: app.main.alerts[key] is not first)
         assert "Acknowledge late by 1h 02m" in app.main.alerts[key].message
         assert bells[-1] == real()
+
+
+async def test_esc_dismisses_the_onboarding_checklist_too(
+    tmp_path: Path, sim: SimulatedClock, drill_store: Store
+):
+    app = make_drill_app(drill_store, sim, tmp_path, onboarding=onboarding_checklist())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OnboardingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeclareScreen)  # the drill goes on: declare it
