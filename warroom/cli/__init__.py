@@ -76,6 +76,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "comms": ("draft", "send", "outbox"),
     "deps": ("deps",),
     "playbook": ("playbook",),
+    "drill": ("drill",),
 }
 """The subcommands each module of this package adds (`add_parsers`). A command line loads
 only the module of its command: a hook's `warroom log TEXT` imports none of them, a

@@ -336,6 +336,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         writes=True,
     ),
     ActionSpec(
+        "pause",
+        "Pause or resume the drill",
+        "A drill's simulated clock: /pause stops it, /pause or /resume runs it again",
+        slashes=(
+            _s("pause", "/pause", default="toggle"),
+            _s("resume", "/resume", default="resume", help="Run a paused drill's clock again"),
+        ),
+    ),
+    ActionSpec(
         "switch",
         "Switch incident",
         "Show another open incident",

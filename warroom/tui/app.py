@@ -159,6 +159,10 @@ class WarRoomApp(App[int]):
             self._settings = load_settings()
         return self._settings
 
+    def pause_clock(self, how: str = "toggle") -> None:
+        """`/pause`, `/resume`: only a drill's clock can stop (tui/drill.py)."""
+        raise ValueError("only a drill's clock can be paused (warroom drill)")
+
     def on_outbox_screen_retry(self, event: OutboxScreen.Retry) -> None:
         self.main.retry_delivery(event.message_id)
 

@@ -1032,6 +1032,10 @@ class MainScreen(Screen[None]):
         self.changed()
         self.notify(f"{kind.value.capitalize()} update recorded; its clock restarted")
 
+    def action_pause(self, arg: str = "") -> None:
+        """A drill's simulated clock: pause (or resume) it; no clock to pause otherwise."""
+        self.war_room.pause_clock(arg or "toggle")
+
     def action_switch(self, arg: str = "") -> None:
         """Show another incident (several can be open at once)."""
         if not arg:
