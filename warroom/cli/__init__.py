@@ -80,7 +80,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 """The subcommands each module of this package adds (`add_parsers`). A command line loads
 only the module of its command: a hook's `warroom log TEXT` imports none of them, a
-`warroom --help` all (tests/test_cli.py holds this table to what each module adds)."""
+`warroom --help` all (tests/cli/test_cli.py holds this table to what each module adds)."""
 
 _VALUED = ("--db", "--playbook", "--config", "--reviews-dir", "--as")
 """The global options that take a value (the command is the first word that is neither)."""

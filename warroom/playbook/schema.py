@@ -3,7 +3,7 @@
 `validate` turns a parsed file into the records the rest of warroom uses (models.py: plain
 frozen dataclasses, so that reading a playbook, which every start does, needs no pydantic;
 loader.py keeps what was validated). The classes here mirror those records field for field,
-adding the rules; `tests/test_playbook.py` holds the two to the same fields and defaults.
+adding the rules; `tests/unit/test_playbook.py` holds the two to the same fields and defaults.
 
 Which sections a playbook file must have: the ones warroom cannot run without (severities,
 roles, checklists, priorities) are required. The ones issue #4 added (root causes,

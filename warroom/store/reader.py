@@ -9,7 +9,7 @@ thread after its first paint.
 
 A record read here has the table's column names as attributes, like the ORM's rows, and
 timestamps as aware UTC datetimes, so one converter serves both (`store._to_incident`...).
-`tests/test_reader.py` holds the two sides to the same schema.
+`tests/store/test_reader.py` holds the two sides to the same schema.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ and it creates and upgrades a database, imported only when one needs it.
 Rows read here are `Record`s, as the reader's are (reader.py): columns as attributes,
 timestamps as aware UTC datetimes, so one set of converters serves both sides. Values are
 written as SQLModel wrote them (timestamps as naive UTC text with microseconds, booleans
-as 0/1), so a database written by either reads the same. `tests/test_reader.py` holds
+as 0/1), so a database written by either reads the same. `tests/store/test_reader.py` holds
 `DEFAULTS` to the defaults of `tables.py`.
 """
 

@@ -1,7 +1,7 @@
 """SQLModel tables: the Store's write side, and the schema. Timestamps are stored as UTC.
 
 The read side (reader.py) reads these tables with plain SQL, so two rules hold for them
-(`tests/test_reader.py` checks both): a timestamp column is named `at` or `..._at`, and
+(`tests/store/test_reader.py` checks both): a timestamp column is named `at` or `..._at`, and
 every table is named in `reader.TABLES`.
 
 Schema changes are additive: a column added here must be nullable (or have a server

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "warroom"
+PACKAGE = Path(__file__).resolve().parents[2] / "warroom"
 CORE = ("domain", "playbook", "store", "comms")
 FORBIDDEN = ("textual", "httpx", "warroom.tui", "warroom.integrations", "warroom.cli")
 

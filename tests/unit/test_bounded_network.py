@@ -240,7 +240,7 @@ def test_quitting_the_war_room_does_not_wait_for_a_hung_webhook(tmp_path: Path) 
 
     env = {**os.environ, "WARROOM_CONFIG": str(tmp_path / "none.toml")}
     done = subprocess.run(
-        [sys.executable, "-c", QUIT_SCRIPT, str(Path(__file__).parent), str(tmp_path / "w.db")],
+        [sys.executable, "-c", QUIT_SCRIPT, str(Path(__file__).parents[1]), str(tmp_path / "w.db")],
         capture_output=True,
         text=True,
         timeout=60,

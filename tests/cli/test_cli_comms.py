@@ -15,7 +15,7 @@ from warroom.playbook import default_playbook
 from warroom.store.outbox import OutboxStatus, list_outbox
 from warroom.store.store import Store
 
-GOLDEN = Path(__file__).parent / "golden" / "messages"
+GOLDEN = Path(__file__).parents[1] / "golden" / "messages"
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ from warroom.integrations.statuspage import (
 from warroom.playbook import default_playbook
 from warroom.store.store import Store, StoreError
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "statuspage"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statuspage"
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 URL = "https://status.example.com/api/v2/summary.json"
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -19,7 +19,7 @@ def _pytest_without_postgres(ci: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=env,
-        cwd=HERE.parent,
+        cwd=HERE.parents[1],
         timeout=120,
         check=False,
     )

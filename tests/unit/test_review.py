@@ -26,7 +26,7 @@ from warroom.domain.model import EntryKind, ReviewNotes, Status, TimelineEntry
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 DAY = datetime(2026, 11, 27, tzinfo=UTC)
 
 # The headings of the runbook's "Incident Timeline Template", in order.
@@ -747,7 +747,7 @@ def test_comms_imports_neither_textual_nor_httpx() -> None:
         "bad = [m for m in ('textual', 'httpx') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
 

@@ -1628,7 +1628,7 @@ def test_an_update_recorded_by_hand_ticks_communicate(auto: Store) -> None:
 
 def test_recording_the_final_review_ticks_document(auto: Store) -> None:
     """Issue 8: "Document" ticks when the review is written (export_review records its path;
-    tests/test_review.py checks that the written review shows it)."""
+    tests/unit/test_review.py checks that the written review shows it)."""
     inc = auto.declare("Checkout down", 2)
     auto.close(inc.id)
     assert DOCUMENT not in ticked(auto, inc.id)

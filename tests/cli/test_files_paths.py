@@ -21,7 +21,7 @@ from warroom.domain.model import EntryKind
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode(path: Path) -> int:

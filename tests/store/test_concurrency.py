@@ -22,7 +22,7 @@ import pytest
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4
 CLI_LINES = 2_500
 STORE_CALLS = 250

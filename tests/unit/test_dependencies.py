@@ -21,7 +21,7 @@ from warroom.domain.dependencies import (
     unknown_status,
 )
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "statuspage"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statuspage"
 NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 
 

@@ -20,7 +20,7 @@ from warroom.cli.playbook import (
 )
 from warroom.playbook import default_playbook, load_playbook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOML = (ROOT / "warroom" / "playbook" / "default.toml").read_text(encoding="utf-8")
 OK_SUMMARY = (
     "3 severities, 5 scenarios, 5 mitigations, 6 root causes, 4 roles, 3 checklists, "

@@ -56,7 +56,7 @@ DISCORD = "https://discord.com/api/webhooks/123/DiscordSecret0123456789"
 TEAMS = "https://prod.westeurope.logic.azure.com/workflows/abc/triggers/TeamsSecret0123"
 HOOK = "https://hooks.example.com/warroom/HookSecret0123456789"
 SECRETS = ("SlackSecret0123456789", "DiscordSecret0123456789", "TeamsSecret0123", "HookSecret")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from pydantic_core import PydanticUndefined
 from warroom.playbook import PlaybookError, load_playbook, models, schema
 from warroom.playbook.loader import KEPT, cache_dir
 
-DEFAULT_TOML = (Path(__file__).parent.parent / "warroom" / "playbook" / "default.toml").read_text(
+DEFAULT_TOML = (Path(__file__).parents[2] / "warroom" / "playbook" / "default.toml").read_text(
     encoding="utf-8"
 )
 

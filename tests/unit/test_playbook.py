@@ -13,7 +13,7 @@ from warroom.playbook import PlaybookError, default_playbook, load_playbook
 from warroom.playbook.loader import dotted, locate
 from warroom.playbook.models import Playbook, Templates
 
-DEFAULT_TOML = (Path(__file__).parent.parent / "warroom" / "playbook" / "default.toml").read_text(
+DEFAULT_TOML = (Path(__file__).parents[2] / "warroom" / "playbook" / "default.toml").read_text(
     encoding="utf-8"
 )
 
@@ -123,7 +123,7 @@ def test_priorities() -> None:
 
 
 def test_playbook_package_has_no_ui_or_network_imports() -> None:
-    source_dir = Path(__file__).parent.parent / "warroom" / "playbook"
+    source_dir = Path(__file__).parents[2] / "warroom" / "playbook"
     for source in source_dir.glob("*.py"):
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+(textual|httpx)\b", text, re.M), source

@@ -23,7 +23,7 @@ from warroom.cli import main
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"INC-\d{4}-\d{2}-\d{2}-1")
 
 

@@ -15,7 +15,7 @@ from warroom.playbook.loader import load_playbook
 from warroom.tui.messages import RadarPolled
 from warroom.tui.widgets.timeline import TimelineView
 
-DEFAULT_TOML = Path(__file__).resolve().parent.parent / "warroom" / "playbook" / "default.toml"
+DEFAULT_TOML = Path(__file__).resolve().parents[2] / "warroom" / "playbook" / "default.toml"
 
 
 async def wait_until(pilot, predicate, seconds: float = 5.0) -> bool:
@@ -130,7 +130,7 @@ def fixture_status(name: str, fixture: str, now):
 
     from warroom.domain.dependencies import parse_summary
 
-    path = Path(__file__).resolve().parent / "fixtures" / "statuspage" / f"{fixture}.json"
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "statuspage" / f"{fixture}.json"
     return parse_summary(name, json.loads(path.read_text()), now)
 
 

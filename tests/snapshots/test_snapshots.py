@@ -1,6 +1,6 @@
 """The war room's looks, pinned: main screen at 80x24 and 160x48, overdue, declare dialog.
 
-After a deliberate change of looks: `pytest tests/test_snapshots.py --snapshot-update`.
+After a deliberate change of looks: `pytest tests/snapshots/test_snapshots.py --snapshot-update`.
 """
 
 from __future__ import annotations

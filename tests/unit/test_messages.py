@@ -36,7 +36,7 @@ from warroom.domain.model import (
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
 
-GOLDEN = Path(__file__).parent / "golden" / "messages"
+GOLDEN = Path(__file__).parents[1] / "golden" / "messages"
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 HOSTILE = (
     "a | b `code` {{ 7*7 }} {% raw %}x{% endraw %} <script>alert(1)</script>\n"
