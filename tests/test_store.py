@@ -1349,7 +1349,9 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
             "impact_end_at",
             "original_id",  # schema 6
         ]
-        assert _user_version(db) == SCHEMA_VERSION == 7
+        assert _user_version(db) == SCHEMA_VERSION == 8
+        assert "chain_hash" in _columns(db, "timeline_entry")  # schema 8
+        assert "reason" in _columns(db, "entry_revision")
         assert "saved_at" in _columns(db, "form_draft")  # schema 3's table, added
         # The data is intact.
         old = store.get("INC-2026-11-27-1")

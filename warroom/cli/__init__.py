@@ -31,11 +31,13 @@ from typing import Any
 from warroom import __version__
 from warroom.cli import actions as cli_actions
 from warroom.cli import comms as cli_comms
+from warroom.cli import corrections as cli_corrections
 from warroom.cli import deps as cli_deps
 from warroom.cli import history as cli_history
 from warroom.cli import playbook as cli_playbook
 from warroom.cli import records as cli_import
 from warroom.cli.common import subcommand
+from warroom.comms.corrections import correction_mark
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -226,6 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_comms.add_parsers(commands, sub_globals)
     cli_deps.add_parsers(commands, sub_globals)
     cli_playbook.add_parsers(commands, sub_globals)
+    cli_corrections.add_parsers(commands, sub_globals, _target)
     return parser
 
 
@@ -483,8 +486,8 @@ def _incident_text(store: Store, incident: Incident) -> Iterator[str]:
         if several_days and utc(entry.at).date() != day:
             day = utc(entry.at).date()
             yield f"-- {day.isoformat()} --"
-        first, *rest = entry.text.split("\n")
-        yield f"{hhmm(entry.at)}  {first}"
+        first, *rest = entry.shown_text.split("\n")
+        yield f"{hhmm(entry.at)}  {first}  #{entry.id}{correction_mark(entry)}"
         yield from (f"       {line}" for line in rest)
 
 
@@ -549,6 +552,17 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
                 "pinned": e.pinned,
                 "logged_at": _iso(e.logged_at),
                 "data": e.data,
+                "revisions": [
+                    {
+                        "at": _iso(r.at),
+                        "author": r.author,
+                        "kind": r.kind,
+                        "old_text": r.old_text,
+                        "new_text": r.new_text,
+                        "reason": r.reason,
+                    }
+                    for r in e.revisions
+                ],
             }
             for e in entries
         ],
