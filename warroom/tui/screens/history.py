@@ -138,10 +138,7 @@ class HistoryScreen(_Screen):
             id="history-table", cursor_type="row", zebra_stripes=True
         )
         yield table
-        yield Static(
-            "Enter open · Ctrl+E export review · Ctrl+R reopen · Ctrl+T overdue items · Esc back",
-            id="history-hint",
-        )
+        yield Static(id="history-hint")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -182,8 +179,10 @@ class HistoryScreen(_Screen):
             )
         if selected is not None and selected in self.shown:
             table.move_cursor(row=self.shown.index(selected))
-        count = len(self.shown)
-        table.border_title = f"{count} of {len(self._incidents)} incidents"
+        self.query_one("#history-hint", Static).update(
+            f"{len(self.shown)} of {len(self._incidents)} incidents · Enter open · Ctrl+E export"
+            " review · Ctrl+R reopen · Ctrl+T overdue items · Esc back"
+        )
 
     @property
     def selected(self) -> Incident | None:
@@ -379,10 +378,7 @@ class OverdueScreen(_Screen):
         self.items_shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            "Overdue action items · /done ITEM when done · warroom item owner ITEM NAME · Esc back",
-            id="overdue-hint",
-        )
+        yield Static(id="overdue-hint")
         table: DataTable[Text | str] = DataTable(id="overdue-table", cursor_type="row")
         yield table
         yield Footer(compact=True, show_command_palette=False)
@@ -407,5 +403,8 @@ class OverdueScreen(_Screen):
                 Text(item.text),
             )
         self.items_shown = len(late)
-        table.border_title = f"{len(late)} overdue"
+        self.query_one("#overdue-hint", Static).update(
+            f"{len(late)} overdue action items · /done ITEM when done"
+            " · warroom item owner ITEM NAME · Esc back"
+        )
         table.focus()
