@@ -247,3 +247,27 @@ async def test_edit_and_strike_from_the_entry_line(make_app, store, clock):
         await pilot.pause()
         assert store.entry(entry.id).shown_text == "db02 is up!"
         assert len(store.entry(entry.id).revisions) == 2
+
+
+async def test_history_by_a_burst_of_keys(make_app, store, clock):
+    closed = _past(store, clock, "Checkout down", 1)
+    _past(store, clock, "Search slow", 3)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        if isinstance(app.screen, DeclareScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        # Open History, filter, open the one found: every key where it was meant to go.
+        await pilot.press("ctrl+o", *"checkout", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordScreen) and app.screen.incident_id == closed
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one("#entry", Input).value == ""  # nothing leaked to the line
+        # Esc mid-way through the reopen question: nothing changes.
+        await pilot.press("ctrl+o", *"checkout", "ctrl+r", "escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert store.get(closed).status is Status.CLOSED
