@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.domain.chain import ChainLink, ChainReport, link_hash, verify_chain
 from warroom.domain.clocks import LABELS, ClockKind, Snooze, clock_values, snooze_until
+from warroom.domain.followups import UNASSIGNED
 from warroom.domain.incident import (
     SectionPlan,
     action_due,
@@ -1428,7 +1429,7 @@ class Store:
             due_at=utc(action_due(prio, now)),
             created_at=utc(now),
         )
-        owner_text = f" (@{row.owner})" if row.owner else ""
+        owner_text = f" (@{row.owner})" if row.owner else f" ({UNASSIGNED})"  # said, visibly
         self._add_entry(
             tx,
             incident_id,
