@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input
 
 from warroom.domain.model import EntryKind, Status
 from warroom.store.store import Store
-from warroom.tui.screens.dialogs import ChoiceScreen, DeclareScreen
+from warroom.tui.screens.dialogs import ChoiceScreen, DeclareScreen, EntryScreen
 from warroom.tui.screens.history import HistoryScreen, OverdueScreen, RecordScreen
 from warroom.tui.screens.main import MainScreen
 from warroom.tui.screens.owner import OwnerScreen
@@ -271,3 +271,47 @@ async def test_history_by_a_burst_of_keys(make_app, store, clock):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert store.get(closed).status is Status.CLOSED
+
+
+async def test_the_selected_entry_shows_its_number_and_edit_takes_it(make_app, store, clock):
+    incident = store.declare("Checkout down", 2)
+    first = store.log(incident.id, "first note")
+    store.log(incident.id, "second note")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(TimelineView)
+        timeline.focus()
+        index = [timeline.entry_at(i).id for i in range(timeline.count)].index(first.id)
+        timeline.cursor = index
+        await pilot.pause()
+        shown = "".join(
+            segment.text
+            for y in range(timeline.size.height)
+            for segment in timeline.render_line(y)
+            if "first note" in "".join(s.text for s in timeline.render_line(y))
+        )
+        assert f"#{first.id}" in shown  # the number /edit and /strike take
+        # /edit alone (typed with the timeline focused: the keys go to the entry line) puts
+        # the selected entry's text on the line, to correct there (as /pin chooses).
+        await pilot.press(*"/edit", "enter")
+        await pilot.pause()
+        line = app.screen.query_one("#entry", Input)
+        assert line.value == f"/edit {first.id} first note"
+        await pilot.press("enter")  # unchanged: refused, the line kept, nothing recorded
+        await pilot.pause()
+        assert line.value == f"/edit {first.id} first note"
+        assert store.entry(first.id).revisions == ()
+        await pilot.press("end", *" (typo)", "enter")
+        await pilot.pause()
+        assert store.entry(first.id).shown_text == "first note (typo)"
+        # Enter on it shows the entry as corrected, and what it said before.
+        timeline.focus()
+        timeline.cursor = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryScreen)
+        assert str(app.screen.query_one("#entry-text").render()) == "first note (typo)"
+        said = [str(w.render()) for w in app.screen.query(".revision")]
+        assert len(said) == 1 and "(was: first note)" in said[0] and "edit" in said[0]
+        await pilot.press("escape")

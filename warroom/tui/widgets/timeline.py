@@ -201,6 +201,10 @@ class TimelineView(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             line = self._line(entry)
+            if highlighted:  # the selected entry's number, at the right: /edit N, /strike N
+                number = Text(f" #{entry.id}", self.get_component_rich_style("timeline--time"))
+                line.truncate(max(0, width - number.cell_len), overflow="ellipsis", pad=True)
+                line.append_text(number)
             line.truncate(width, overflow="ellipsis")
             if highlighted:
                 line.stylize(self.get_component_rich_style("timeline--cursor"))
