@@ -94,3 +94,27 @@ def test_overdue_text_and_unowned() -> None:
     assert overdue_text(3) == "3 action items overdue"
     items = [_item(1, T0, owner="bob"), _item(2, T0), _item(3, T0, status="Done")]
     assert [i.id for i in unowned(items)] == [2]
+
+
+def test_corrections_chain_on_their_entries() -> None:
+    from warroom.domain.chain import RevisionLink, revision_hash
+
+    links = _links("one", "two")
+    at = T0 + timedelta(hours=1)
+    first = revision_hash(None, links[0].chain_hash, at, "bob", "edit", "one", "1", "")
+    second = revision_hash(first, links[1].chain_hash, at, "bob", "strike", "two", "two", "no")
+    revisions = [
+        RevisionLink(1, 1, at, "bob", "edit", "one", "1", "", first),
+        RevisionLink(2, 2, at, "bob", "strike", "two", "two", "no", second),
+    ]
+    report = verify_chain(links, revisions)
+    assert report.ok and report.head == links[-1].chain_hash
+    assert (report.corrections, report.corrections_head) == (2, second)
+    # A correction's text changed, or moved to another entry: found, by its entry.
+    changed = [revisions[0], RevisionLink(2, 2, at, "bob", "strike", "two", "two", "yes", second)]
+    report = verify_chain(links, changed)
+    assert not report.ok and report.broken_correction == 2 and report.broken_at is None
+    moved = [RevisionLink(1, 2, at, "bob", "edit", "one", "1", "", first), revisions[1]]
+    assert verify_chain(links, moved).broken_correction == 2
+    # The entries' chain is checked first: a broken entry is named as such.
+    assert verify_chain(list(reversed(links)), revisions).broken_at is not None

@@ -102,8 +102,9 @@ def test_corrections_survive_an_export_and_import(st: Store, tmp_path: Path) -> 
         entries = {e.text: e for e in other.timeline(imported.id)}
         assert entries["typo heer"].shown_text == "typo here"
         assert entries["nonsense"].strike is not None
-        # The same content in the same order: the same chain head.
+        # The same content in the same order: the same chain heads.
         assert other.chain_head(imported.id) == st.chain_head(inc.id)
+        assert other.corrections_head(imported.id) == st.corrections_head(inc.id) is not None
         assert other.verify_chain(imported.id).ok
     finally:
         other.dispose()
@@ -141,6 +142,18 @@ def test_a_tampered_entry_is_found(st: Store) -> None:
     _tamper(st.path, "UPDATE timeline_entry SET text = 'TWO' WHERE id = ?", target.id)
     report = st.verify_chain(inc.id)
     assert not report.ok and report.broken_at == target.id
+
+
+def test_a_tampered_correction_is_found(st: Store) -> None:
+    inc = st.declare("Checkout down", 1)
+    entry = st.log(inc.id, "db01 down")
+    st.edit_entry(entry.id, "db02 down")
+    report = st.verify_chain(inc.id)
+    assert report.ok and report.corrections == 1
+    assert report.corrections_head == st.corrections_head(inc.id) is not None
+    _tamper(st.path, "UPDATE entry_revision SET new_text = 'db03 down'")
+    report = st.verify_chain(inc.id)
+    assert not report.ok and report.broken_correction == entry.id
 
 
 def _log_from_a_process(db: str, incident_id: str, name: str, count: int) -> None:
@@ -309,6 +322,14 @@ def test_cli_verify_ok_and_tampered(capsys, cli: Path) -> None:
     _tamper(cli, "UPDATE timeline_entry SET author = 'mallory' WHERE id = ?", ids["two"])
     line = _error_line(capsys, "verify", incident_id)
     assert f"chain broken at entry #{ids['two']}" in line
+    _tamper(cli, "UPDATE timeline_entry SET author = 'script' WHERE id = ?", ids["two"])
+    assert run_cli(capsys, "verify", incident_id)[0] == 0  # put back: sound again
+    run_cli(capsys, "edit", str(ids["one"]), "uno")
+    code, out, _ = run_cli(capsys, "verify", incident_id)
+    assert code == 0 and "; 1 correction, head " in out
+    _tamper(cli, "UPDATE entry_revision SET author = 'mallory'")
+    line = _error_line(capsys, "verify", incident_id)
+    assert f"chain broken at a correction of entry #{ids['one']}" in line
 
 
 def test_cli_verify_reports_entries_from_before_the_chain(capsys, cli: Path) -> None:

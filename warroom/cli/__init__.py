@@ -554,6 +554,7 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
                 "data": e.data,
                 "revisions": [
                     {
+                        "id": r.id,
                         "at": _iso(r.at),
                         "author": r.author,
                         "kind": r.kind,

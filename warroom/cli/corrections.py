@@ -78,9 +78,14 @@ def _strike(store: Store, args: argparse.Namespace) -> int:
 def _verify(store: Store, args: argparse.Namespace) -> int:
     incident_id: str = args.target(store, args.id, "as: warroom verify ID", True)
     report = store.verify_chain(incident_id)
-    if not report.ok:
+    if report.broken_at is not None:
         raise ValueError(
             f"{incident_id}: chain broken at entry #{report.broken_at}: {report.problem}"
+        )
+    if report.broken_correction is not None:
+        raise ValueError(
+            f"{incident_id}: chain broken at a correction of entry #{report.broken_correction}:"
+            f" {report.problem}"
         )
     if report.head is None:
         print(f"{incident_id}: OK, nothing chained ({report.entries} entries before the chain)")
@@ -90,5 +95,11 @@ def _verify(store: Store, args: argparse.Namespace) -> int:
         if report.unchained_before is not None
         else ""
     )
-    print(f"{incident_id}: OK, {report.entries} entries, head {report.head}{before}")
+    corrections = (
+        f"; {report.corrections} correction{'s' if report.corrections != 1 else ''},"
+        f" head {report.corrections_head}"
+        if report.corrections
+        else ""
+    )
+    print(f"{incident_id}: OK, {report.entries} entries, head {report.head}{before}{corrections}")
     return 0

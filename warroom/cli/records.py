@@ -128,6 +128,7 @@ def _models() -> Any:
         by: str = ""
 
     class Rev(Model):  # a correction (schema 8): optional, older files have none
+        id: int | None = None  # the order made, where it came from
         at: When
         author: str = ""
         kind: Literal["edit", "strike"]
@@ -245,7 +246,16 @@ def _models() -> Any:
                         pinned=e.pinned,
                         data=dict(e.data),
                         revisions=tuple(
-                            Revision(0, 0, r.at, r.author, r.kind, r.old_text, r.new_text, r.reason)
+                            Revision(
+                                r.id or 0,
+                                0,
+                                r.at,
+                                r.author,
+                                r.kind,
+                                r.old_text,
+                                r.new_text,
+                                r.reason,
+                            )
                             for r in e.revisions
                         ),
                     )

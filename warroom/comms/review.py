@@ -82,6 +82,8 @@ class ReviewData:
     now: datetime
     chain_head: str | None = None
     """The timeline's hash chain head when read (domain/chain.py); None: not chained."""
+    corrections_head: str | None = None
+    """The corrections' chain head (None: no correction)."""
 
 
 def load_review_data(store: Store, incident_id: str) -> ReviewData:
@@ -96,6 +98,7 @@ def load_review_data(store: Store, incident_id: str) -> ReviewData:
         playbook=store.playbook,
         now=utc(store.clock()),
         chain_head=store.chain_head(incident.id),
+        corrections_head=store.corrections_head(incident.id),
     )
 
 
@@ -387,6 +390,7 @@ def review_context(data: ReviewData) -> dict[str, object]:
         "attendees": attendees,
         "unowned": unowned_items,
         "chain_head": data.chain_head or "",
+        "corrections_head": data.corrections_head or "",
     }
 
 

@@ -10,6 +10,12 @@ were written (their ids), not their `at` order: a backdated entry is the newest 
 
 Entries written before the chain existed have no hash: a chain may start after them
 ("unchained before entry N"); an entry without a hash after a hashed one is a break.
+
+Corrections have a chain of their own (`revision_hash`), in the order they were made: each
+covers the previous correction's hash, the hash of the entry it corrects (binding it to
+that entry), its time, author, kind (edit/strike), the old and new text and the reason. So
+a correction cannot be altered, removed or moved to another entry unnoticed either, and the
+entries' chain stays what it was when they were written.
 Pure: hashlib only.
 """
 
@@ -18,21 +24,71 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from warroom.domain.timefmt import utc
 
-__all__ = ["ChainLink", "ChainReport", "link_hash", "verify_chain"]
+__all__ = [
+    "ChainLink",
+    "ChainReport",
+    "RevisionLink",
+    "link_hash",
+    "revision_hash",
+    "verify_chain",
+]
+
+
+def _sha256(content: list[str]) -> str:
+    blob = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def link_hash(
     previous: str | None, incident_id: str, at: datetime, kind: str, text: str, author: str
 ) -> str:
     """The hash of one entry (sha256, hex) given the previous link's (None/"": the first)."""
-    content = [previous or "", incident_id, utc(at).isoformat(), kind, text, author]
-    blob = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return _sha256([previous or "", incident_id, utc(at).isoformat(), kind, text, author])
+
+
+def revision_hash(
+    previous: str | None,
+    entry_hash: str | None,
+    at: datetime,
+    author: str,
+    kind: str,
+    old_text: str,
+    new_text: str,
+    reason: str,
+) -> str:
+    """The hash of one correction, given the previous correction's and its entry's."""
+    return _sha256(
+        [
+            previous or "",
+            entry_hash or "",
+            utc(at).isoformat(),
+            author,
+            kind,
+            old_text,
+            new_text,
+            reason,
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionLink:
+    """A correction as its chain sees it (in the order made)."""
+
+    id: int
+    entry_id: int
+    at: datetime
+    author: str
+    kind: str
+    old_text: str
+    new_text: str
+    reason: str
+    chain_hash: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +115,49 @@ class ChainReport:
     broken_at: int | None = None
     """The id of the first entry whose hash does not match."""
     problem: str = ""
+    corrections: int = 0
+    corrections_head: str | None = None
+    """The last correction's hash (None: no correction)."""
+    broken_correction: int | None = None
+    """The entry whose correction does not match (the first such correction's)."""
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and self.broken_correction is None
 
 
-def verify_chain(links: Sequence[ChainLink]) -> ChainReport:
-    """Recompute an incident's chain over its entries (in the order written)."""
+def verify_chain(links: Sequence[ChainLink], revisions: Sequence[RevisionLink] = ()) -> ChainReport:
+    """Recompute an incident's chains: its entries (in the order written), then its
+    corrections (in the order made)."""
+    report = _verify_entries(links)
+    if not report.ok:
+        return report
+    entry_hashes = {link.id: link.chain_hash for link in links}
+    previous: str | None = None
+    for revision in revisions:
+        expected = revision_hash(
+            previous,
+            entry_hashes.get(revision.entry_id),
+            revision.at,
+            revision.author,
+            revision.kind,
+            revision.old_text,
+            revision.new_text,
+            revision.reason,
+        )
+        if revision.entry_id not in entry_hashes or expected != revision.chain_hash:
+            return replace(
+                report,
+                corrections=len(revisions),
+                corrections_head=previous,
+                broken_correction=revision.entry_id,
+                problem="a correction of it changed, or the one before it",
+            )
+        previous = revision.chain_hash
+    return replace(report, corrections=len(revisions), corrections_head=previous)
+
+
+def _verify_entries(links: Sequence[ChainLink]) -> ChainReport:
     previous: str | None = None
     unchained_before: int | None = None
     started = False

@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warroom.domain.chain import ChainLink, ChainReport, link_hash, verify_chain
+from warroom.domain.chain import (
+    ChainLink,
+    ChainReport,
+    RevisionLink,
+    link_hash,
+    revision_hash,
+    verify_chain,
+)
 from warroom.domain.clocks import LABELS, ClockKind, Snooze, clock_values, snooze_until
 from warroom.domain.followups import UNASSIGNED
 from warroom.domain.incident import (
@@ -1765,10 +1772,11 @@ class Store:
             current = next((r.new_text for r in reversed(revisions) if r.kind == "edit"), row.text)
             if kind == "edit" and text == current:
                 raise ValueError(f"entry {entry_id} says that already")
-            tx.insert(
-                "entry_revision",
-                entry_id=entry_id,
-                incident_id=row.incident_id,
+            self._insert_revision(
+                tx,
+                row.incident_id,
+                entry_id,
+                row.chain_hash,
                 at=utc(self._now()),
                 author=who,
                 kind=kind,
@@ -1778,26 +1786,63 @@ class Store:
             )
         return self.entry(entry_id)
 
+    @staticmethod
+    def _insert_revision(
+        tx: Tx, incident_id: str, entry_id: int, entry_hash: str | None, **values: Any
+    ) -> None:
+        """A correction, linked to the incident's previous correction and to its entry's
+        hash, read in this write transaction (domain/chain.py)."""
+        last = tx.first(
+            "SELECT chain_hash FROM entry_revision WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        chain_hash = revision_hash(
+            None if last is None else last.chain_hash,
+            entry_hash,
+            values["at"],
+            values["author"],
+            values["kind"],
+            values["old_text"],
+            values["new_text"],
+            values["reason"],
+        )
+        tx.insert(
+            "entry_revision",
+            entry_id=entry_id,
+            incident_id=incident_id,
+            chain_hash=chain_hash,
+            **values,
+        )
+
     def _import_revisions(self, tx: Tx, new_id: str, record: IncidentRecord) -> None:
         """The record's corrections, on the entries as imported (by their order)."""
         if not any(entry.revisions for entry in record.timeline):
             return
-        new_ids = tx.column(
-            "SELECT id FROM timeline_entry WHERE incident_id = ? ORDER BY id", (new_id,)
+        new_rows = tx.rows(
+            "SELECT id, chain_hash FROM timeline_entry WHERE incident_id = ? ORDER BY id",
+            (new_id,),
         )
-        for entry, entry_id in zip(_written_order(record.timeline), new_ids, strict=False):
-            for revision in entry.revisions:
-                tx.insert(
-                    "entry_revision",
-                    entry_id=entry_id,
-                    incident_id=new_id,
-                    at=utc(revision.at),
-                    author=clean_line(revision.author),
-                    kind=revision.kind,
-                    old_text=clean_text(revision.old_text),
-                    new_text=clean_text(revision.new_text),
-                    reason=clean_line(revision.reason),
-                )
+        corrections = [
+            (row, revision)
+            for entry, row in zip(_written_order(record.timeline), new_rows, strict=False)
+            for revision in entry.revisions
+        ]
+        # The order they were made: by their ids where they came from, else by time.
+        numbered = all(revision.id for _, revision in corrections)
+        corrections.sort(key=lambda pair: (pair[1].id if numbered else 0, utc(pair[1].at)))
+        for row, revision in corrections:
+            self._insert_revision(
+                tx,
+                new_id,
+                row.id,
+                row.chain_hash,
+                at=utc(revision.at),
+                author=clean_line(revision.author),
+                kind=revision.kind,
+                old_text=clean_text(revision.old_text),
+                new_text=clean_text(revision.new_text),
+                reason=clean_line(revision.reason),
+            )
 
     def _chain_links(self, incident_id: str) -> list[ChainLink]:
         rows = self._reader.rows(
@@ -1811,10 +1856,35 @@ class Store:
         ]
 
     def verify_chain(self, incident_id: str) -> ChainReport:
-        """Recompute the incident's timeline chain (domain/chain.py): its head, or the first
-        entry that does not match."""
+        """Recompute the incident's timeline chain and its corrections' (domain/chain.py):
+        their heads, or the first entry that does not match."""
         self.get(incident_id)
-        return verify_chain(self._chain_links(incident_id))
+        rows = self._reader.rows(
+            "SELECT * FROM entry_revision WHERE incident_id = ? ORDER BY id", (incident_id,)
+        )
+        revisions = [
+            RevisionLink(
+                r.id,
+                r.entry_id,
+                _aware_req(r.at),
+                r.author,
+                r.kind,
+                r.old_text,
+                r.new_text,
+                r.reason,
+                r.chain_hash,
+            )
+            for r in rows
+        ]
+        return verify_chain(self._chain_links(incident_id), revisions)
+
+    def corrections_head(self, incident_id: str) -> str | None:
+        """The hash of the incident's last correction (None: none)."""
+        row = self._reader.first(
+            "SELECT chain_hash FROM entry_revision WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        return None if row is None else row.chain_hash
 
     def chain_head(self, incident_id: str) -> str | None:
         """The hash of the incident's last entry written (None: nothing chained)."""

@@ -204,6 +204,8 @@ class EntryRevisionRow(SQLModel, table=True):
     old_text: str
     new_text: str
     reason: str = ""
+    # The corrections' own chain (domain/chain.py: revision_hash).
+    chain_hash: str | None = None
 
 
 METADATA = SQLModel.metadata
