@@ -3,6 +3,8 @@ reopen), overdue items in the header, /item without an owner, /edit and /strike.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import DataTable, Input
 
 from warroom.domain.model import EntryKind, Status
@@ -315,3 +317,19 @@ async def test_the_selected_entry_shows_its_number_and_edit_takes_it(make_app, s
         said = [str(w.render()) for w in app.screen.query(".revision")]
         assert len(said) == 1 and "(was: first note)" in said[0] and "edit" in said[0]
         await pilot.press("escape")
+
+
+async def test_item_without_owner_keeps_its_at_time(make_app, store, clock):
+    incident = store.declare("Checkout down", 2)
+    clock.advance(minutes=30)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_line(pilot, "/item P1 add an alert --at -10m")
+        assert isinstance(app.screen, OwnerScreen)
+        clock.advance(minutes=5)  # the IC thinks about who
+        await pilot.press(*"dana", "enter")
+        await pilot.pause()
+        (item,) = store.action_items(incident.id)
+        assert item.owner == "dana"
+        assert item.due_at == clock() - timedelta(minutes=15) + timedelta(weeks=1)

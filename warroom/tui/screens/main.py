@@ -1428,12 +1428,19 @@ class MainScreen(Screen[None]):
     def _ask_owner(self, incident: Incident, line: str, priority: str, text: str) -> None:
         from warroom.tui.screens.owner import OwnerScreen
 
+        when = self.store.now()  # typed now (or for `--at WHEN`): recorded as of then
+
         def answered(owner: str | None) -> None:
             if owner is None:  # Esc: nothing added, nothing lost
                 self.query_one("#entry", EntryLine).restore(f"/item {line}".rstrip())
                 self.notify("Action item not added: it is back on the entry line")
                 return
-            self._guarded(lambda: self._add_item(incident, priority, owner, text))
+
+            def add() -> None:
+                with self.store.at(when):
+                    self._add_item(incident, priority, owner, text)
+
+            self._guarded(add)
 
         self.app.push_screen(OwnerScreen(priority, text), answered)
 
