@@ -333,3 +333,22 @@ async def test_item_without_owner_keeps_its_at_time(make_app, store, clock):
         (item,) = store.action_items(incident.id)
         assert item.owner == "dana"
         assert item.due_at == clock() - timedelta(minutes=15) + timedelta(weeks=1)
+
+
+async def test_an_observer_browses_history_but_changes_nothing(make_app, store, clock, tmp_path):
+    closed = _past(store, clock, "Checkout down", 1)
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen) and _rows(app.screen) == [closed]
+        await pilot.press("ctrl+r", "ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)  # no question asked: refused
+        assert store.get(closed).status is Status.CLOSED
+        assert not (tmp_path / "reviews").exists()
+        assert sum("read-only" in str(n.message) for n in app._notifications) == 2
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordScreen)
