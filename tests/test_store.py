@@ -1376,6 +1376,14 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
         assert store.snoozes(old.id) == []
         store.snooze(old.id, ClockKind.RESOLVE, timedelta(minutes=15), "waiting on Stripe")
         assert [s.reason for s in store.snoozes(old.id)] == ["waiting on Stripe"]
+        # Schema 8: the old entry has no hash; the chain starts with the first new one, and
+        # its index on (incident, id) was added to the old table.
+        report = store.verify_chain(old.id)
+        first_new = min(e.id for e in store.timeline(old.id) if e.id != 1)
+        assert report.ok and report.unchained_before == first_new
+        with closing(sqlite3.connect(db)) as conn:
+            indexes = {row[1] for row in conn.execute("PRAGMA index_list(timeline_entry)")}
+        assert "ix_entry_incident_id" in indexes
     finally:
         store.dispose()
 
