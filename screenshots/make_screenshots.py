@@ -141,6 +141,25 @@ def resolve_incident(store: Store, clock: FakeClock, iid: str) -> None:
     clock.at(14, 50)
 
 
+def earlier_incidents(store: Store, clock: FakeClock, iid: str) -> None:
+    """Closed, with older incidents behind it (and a follow-up of one of them overdue)."""
+    resolve_incident(store, clock, iid)
+    store.close(iid, author="priya")
+    earlier = (
+        (9, "Search latency over 2 s", 3, 95),
+        (23, "Sign-in emails delayed", 2, 140),
+        (41, "Bookings API 502s after deploy 4311", 1, 48),
+    )
+    for days, title, severity, minutes in earlier:
+        clock.now = DECLARED - timedelta(days=days)
+        old = store.declare(title, severity, author="priya")
+        clock.now += timedelta(minutes=minutes)
+        if severity == 1:
+            store.add_action_item(old.id, "Canary for deploys touching bookings", "P0", "jin")
+        store.close(old.id, author="priya")
+    clock.now = NOW.replace(hour=15, minute=5)
+
+
 Prepare = Callable[[Store, FakeClock, str], None]
 Steps = Callable[[WarRoomApp, Pilot[int], FakeClock], Awaitable[None]]
 
@@ -213,6 +232,18 @@ async def close(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
         app.screen.query_one(f"#{name}", TextArea).text = text
 
 
+async def history(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
+    await pilot.press("escape")  # nothing open: the declare dialog, not now
+    await pilot.pause()
+    await pilot.press("ctrl+o")
+
+
+async def record(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
+    await history(app, pilot, clock)
+    await pilot.pause()
+    await pilot.press("enter")  # the closed SEV-1, read-only
+
+
 async def help_screen(app: WarRoomApp, pilot: Pilot[int], clock: FakeClock) -> None:
     await pilot.press("f1")
 
@@ -227,6 +258,8 @@ SHOTS = (
     Shot("help", LARGE, help_screen),
     Shot("compose", LARGE, compose),
     Shot("dependencies", LARGE, dependencies),
+    Shot("history", LARGE, history, prepare=earlier_incidents),
+    Shot("record", LARGE, record, prepare=earlier_incidents),
 )
 
 

@@ -233,7 +233,7 @@ def test_show_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith(f"{incident}  Checkout failing\n")
     assert "Severity:  SEV-2" in out and "Status:    Investigating" in out
     assert "Impact:    users: EU users" in out
-    assert "04:05  two\n       lines\n" in out
+    assert "04:05  two  #" in out and "\n       lines\n" in out
     assert "-- 2001-02-03 --" in out  # the timeline spans days
 
 

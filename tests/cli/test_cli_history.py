@@ -67,7 +67,8 @@ def test_stats(capsys) -> None:
 def test_items_and_item_done(capsys) -> None:
     old, new = two_incidents(capsys)
     ok(capsys, "item", "--incident", old, "--owner", "bob", "P0", "alert on pool usage")
-    ok(capsys, "item", "--incident", new, "P3", "write it down")
+    code, _, err = run(capsys, "item", "--incident", new, "P3", "write it down")
+    assert code == 0 and "has no owner (unassigned)" in err  # recorded, with a warning
     items = as_json(capsys, "items")
     assert [(i["priority"], i["owner"]) for i in items] == [("P0", "bob"), ("P3", "")]
     assert [i["text"] for i in as_json(capsys, "items", "--owner", "@bob")] == [

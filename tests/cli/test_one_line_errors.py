@@ -108,7 +108,10 @@ def damage(path: Path, seed: int) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+# Seeds whose damage lands on the b-tree structure SQLite's integrity check sees: which pages
+# a seed hits depends on the file's layout (schema 8's chain hashes made rows longer). Bytes
+# changed inside an entry's text are not SQLite's to see: `warroom verify` finds those.
+@pytest.mark.parametrize("seed", [1, 3, 5])
 def test_a_damaged_database_is_one_line_and_check_says_so(
     env: Path, capsys: pytest.CaptureFixture[str], seed: int
 ) -> None:

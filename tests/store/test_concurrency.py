@@ -116,6 +116,13 @@ def test_four_cli_processes_pipe_2500_lines_each(tmp_path: Path) -> None:
         mine = [t for t in texts if t.startswith(f"process {p} ")]
         assert mine == [f"process {p} line {n:04d}" for n in range(CLI_LINES)]
     # (How much the writers interleave depends on the machine's load: not asserted here.)
+    # However they interleaved, the timeline is one hash chain (each batch's previous link
+    # read under the write lock).
+    store = Store(db, default_playbook())
+    try:
+        assert store.verify_chain(incident_id).ok
+    finally:
+        store.dispose()
 
 
 def _log_one_by_one(db: str, incident_id: str, worker: int, start: float) -> list[str]:
@@ -154,6 +161,12 @@ def test_four_processes_log_250_entries_each_one_transaction_at_a_time(tmp_path:
         mine = [t for t in texts if t.startswith(f"worker {w} ")]
         assert mine == [f"worker {w} entry {n:03d}" for n in range(STORE_CALLS)]
     # (How much the writers interleave depends on the machine's load: not asserted here.)
+    # One hash chain, whoever wrote each link.
+    store = Store(db, default_playbook())
+    try:
+        assert store.verify_chain(incident_id).ok
+    finally:
+        store.dispose()
 
 
 def _log_when_ready(db: str, incident_id: str, ready: Any, results: Any) -> None:

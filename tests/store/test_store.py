@@ -1349,7 +1349,9 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
             "impact_end_at",
             "original_id",  # schema 6
         ]
-        assert _user_version(db) == SCHEMA_VERSION == 7
+        assert _user_version(db) == SCHEMA_VERSION == 8
+        assert "chain_hash" in _columns(db, "timeline_entry")  # schema 8
+        assert "reason" in _columns(db, "entry_revision")
         assert "saved_at" in _columns(db, "form_draft")  # schema 3's table, added
         # The data is intact.
         old = store.get("INC-2026-11-27-1")
@@ -1374,6 +1376,14 @@ def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: Fa
         assert store.snoozes(old.id) == []
         store.snooze(old.id, ClockKind.RESOLVE, timedelta(minutes=15), "waiting on Stripe")
         assert [s.reason for s in store.snoozes(old.id)] == ["waiting on Stripe"]
+        # Schema 8: the old entry has no hash; the chain starts with the first new one, and
+        # its index on (incident, id) was added to the old table.
+        report = store.verify_chain(old.id)
+        first_new = min(e.id for e in store.timeline(old.id) if e.id != 1)
+        assert report.ok and report.unchained_before == first_new
+        with closing(sqlite3.connect(db)) as conn:
+            indexes = {row[1] for row in conn.execute("PRAGMA index_list(timeline_entry)")}
+        assert "ix_entry_incident_id" in indexes
     finally:
         store.dispose()
 
@@ -1789,6 +1799,8 @@ def test_observations_are_logged_once_across_war_rooms_and_never_into_a_closed_i
     assert there.record_observations(incident.id, lines[:1], "radar") == 1
     logged = [e for e in here.timeline(incident.id) if e.author == "radar"]
     assert [e.text for e in logged] == [lines[0], lines[2], lines[0]]
+    report = here.verify_chain(incident.id)  # the radar's entries are links like any other
+    assert report.ok and report.unchained_before is None
     here.close(incident.id)
     assert there.record_observations(incident.id, ["Stripe: resolved"], "radar") == 0
     assert there.record_observations("INC-1999-01-01-1", ["x"], "radar") == 0

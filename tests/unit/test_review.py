@@ -17,6 +17,7 @@ from warroom.comms.render import bullets, cell, create_environment, md
 from warroom.comms.review import (
     ReviewData,
     export_review,
+    final_mark,
     load_review_data,
     render_review,
     review_context,
@@ -342,7 +343,7 @@ def test_the_checklist_follows_the_record(tmp_path: Path) -> None:
     written = path.read_text(encoding="utf-8")
     assert "- [x] Document - Complete post-incident review (alice, 11:10)" in written
     assert "#### Quick Start (6/9)" in written
-    assert written == render_review(load_review_data(store, iid))
+    assert written == render_review(load_review_data(store, iid)) + final_mark(store.get(iid))
 
 
 def test_a_draft_review_does_not_tick_document(tmp_path: Path) -> None:
@@ -421,8 +422,10 @@ def test_action_items_table(tmp_path: Path) -> None:
     assert rows[2:] == [
         # Created 2026-11-27 11:07: P0 due in 48 hours, P2 in 2 weeks.
         "| Add an alert on booking error rate &gt; 5% | @bob | 2026-11-29 | P0 | Open |",
-        "| Require a canary for deploys touching bookings | — | 2026-12-11 | P2 | Open |",
+        "| Require a canary for deploys touching bookings | unassigned | 2026-12-11 | P2 | Open |",
     ]
+    # An item nobody owns is named once more under the table: the review nags.
+    assert "**No owner yet:** Require a canary for deploys touching bookings." in text
 
 
 # -- drafts, empty incidents, export -------------------------------------------------------
@@ -450,7 +453,9 @@ def test_export_closed_records_review_path(tmp_path: Path) -> None:
     assert review_filename(store.get(iid)) == f"{iid}-review.md"
     path = export_review(store, iid)
     assert path == (tmp_path / "reviews" / f"{iid}-review.md").absolute()
-    assert path.read_text(encoding="utf-8") == render_review(load_review_data(store, iid))
+    assert path.read_text(encoding="utf-8") == render_review(
+        load_review_data(store, iid)
+    ) + final_mark(store.get(iid))
     assert store.get(iid).review_path == str(path)
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files left
     # Exporting again replaces the file in place.

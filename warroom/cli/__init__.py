@@ -32,6 +32,7 @@ from typing import Any
 from warroom import __version__
 from warroom.cli import history as cli_history
 from warroom.cli.common import subcommand
+from warroom.comms.corrections import correction_mark
 from warroom.config import (
     APP_NAME,
     current_user,
@@ -77,6 +78,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "deps": ("deps",),
     "playbook": ("playbook",),
     "drill": ("drill",),
+    "corrections": ("edit", "strike", "verify"),
 }
 """The subcommands each module of this package adds (`add_parsers`). A command line loads
 only the module of its command: a hook's `warroom log TEXT` imports none of them, a
@@ -273,6 +275,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
             module = importlib.import_module(f"warroom.cli.{group}")
             if group == "actions":
                 module.add_parsers(commands, sub_globals, _target, _reviews_dir)
+            elif group == "corrections":
+                module.add_parsers(commands, sub_globals, _target)
             else:
                 module.add_parsers(commands, sub_globals)
     return parser
@@ -551,8 +555,8 @@ def _incident_text(store: Store, incident: Incident) -> Iterator[str]:
         if several_days and utc(entry.at).date() != day:
             day = utc(entry.at).date()
             yield f"-- {day.isoformat()} --"
-        first, *rest = entry.text.split("\n")
-        yield f"{hhmm(entry.at)}  {first}"
+        first, *rest = entry.shown_text.split("\n")
+        yield f"{hhmm(entry.at)}  {first}  #{entry.id}{correction_mark(entry)}"
         yield from (f"       {line}" for line in rest)
 
 
@@ -617,6 +621,18 @@ def _incident_json(store: Store, incident: Incident) -> dict[str, Any]:
                 "pinned": e.pinned,
                 "logged_at": _iso(e.logged_at),
                 "data": e.data,
+                "revisions": [
+                    {
+                        "id": r.id,
+                        "at": _iso(r.at),
+                        "author": r.author,
+                        "kind": r.kind,
+                        "old_text": r.old_text,
+                        "new_text": r.new_text,
+                        "reason": r.reason,
+                    }
+                    for r in e.revisions
+                ],
             }
             for e in entries
         ],

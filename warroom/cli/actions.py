@@ -6,6 +6,7 @@
     warroom assign   [--incident ID] [--at WHEN] ic|ops|dev|comms NAME
     warroom item     [--incident ID] [--at WHEN] [--owner NAME] P0|P1|P2|P3 TEXT
     warroom item done ITEM
+    warroom item owner ITEM NAME
     warroom update   [--incident ID] [--at WHEN] internal|stakeholder|customer [TEXT]
     warroom impact   [--incident ID] [--users T] [--features T] [--revenue T]
                      [--start WHEN] [--end WHEN]
@@ -72,7 +73,9 @@ def add_parsers(
     assign.add_argument("role", metavar="ROLE", help="ic, ops, dev or comms")
     assign.add_argument("name", metavar="NAME")
     item = command(
-        "item", _item, "add an action item (due date from its priority), or: item done ITEM"
+        "item",
+        _item,
+        "add an action item (due date from its priority); item done ITEM; item owner ITEM NAME",
     )
     item.add_argument("--owner", metavar="NAME", default="", help="who does it")
     item.add_argument("priority", metavar="PRIORITY", help="P0, P1, P2 or P3; or 'done'")
@@ -144,9 +147,25 @@ def _item(store: Store, args: argparse.Namespace) -> int:
         with store.at(_when(store, args.at)):
             store.set_action_item_done(int(args.text[0]))
         return 0
+    if args.priority.casefold() == "owner":  # `warroom item owner 12 NAME`: it has one now
+        if len(args.text) < 2 or not args.text[0].isdigit():
+            args.usage_error("item owner ITEM NAME: ITEM is the number `warroom items` shows")
+        with store.at(_when(store, args.at)):
+            store.set_action_item_owner(int(args.text[0]), " ".join(args.text[1:]))
+        return 0
     incident_id = _incident(store, args, closed_too=True)
     with store.at(_when(store, args.at)):
-        store.add_action_item(incident_id, " ".join(args.text), args.priority.upper(), args.owner)
+        item = store.add_action_item(
+            incident_id, " ".join(args.text), args.priority.upper(), args.owner
+        )
+    if not item.owner:  # recorded, and said once: nobody owns it yet
+        import sys
+
+        print(
+            f"warroom: warning: action item {item.id} has no owner (unassigned);"
+            f" warroom item owner {item.id} NAME gives it one",
+            file=sys.stderr,
+        )
     return 0
 
 

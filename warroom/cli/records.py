@@ -25,6 +25,7 @@ from warroom.domain.model import (
     EntryKind,
     Incident,
     ReviewNotes,
+    Revision,
     RoleAssignment,
     Status,
     TimelineEntry,
@@ -100,7 +101,7 @@ def _message(error: Any) -> str:
 def _models() -> Any:
     """The pydantic models, built on first use (pydantic stays off the path of other
     commands)."""
-    from typing import Annotated
+    from typing import Annotated, Literal
 
     from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -126,7 +127,17 @@ def _models() -> Any:
         until: When | None = None
         by: str = ""
 
+    class Rev(Model):  # a correction (schema 8): optional, older files have none
+        id: int | None = None  # the order made, where it came from
+        at: When
+        author: str = ""
+        kind: Literal["edit", "strike"]
+        old_text: str
+        new_text: str
+        reason: str = ""
+
     class Entry(Model):
+        id: int | None = None  # the order written in, where it came from (the chain's)
         at: When
         kind: EntryKind
         text: str
@@ -134,6 +145,7 @@ def _models() -> Any:
         pinned: bool = False
         logged_at: When | None = None
         data: dict[str, str | int | None] = Field(default_factory=dict)
+        revisions: list[Rev] = Field(default_factory=list)
 
     class Check(Model):
         section: str
@@ -224,7 +236,7 @@ def _models() -> Any:
                 incident=incident,
                 timeline=[
                     TimelineEntry(
-                        id=0,
+                        id=e.id or 0,
                         incident_id=self.id,
                         at=e.at,
                         logged_at=e.logged_at or e.at,
@@ -233,6 +245,19 @@ def _models() -> Any:
                         author=e.author,
                         pinned=e.pinned,
                         data=dict(e.data),
+                        revisions=tuple(
+                            Revision(
+                                r.id or 0,
+                                0,
+                                r.at,
+                                r.author,
+                                r.kind,
+                                r.old_text,
+                                r.new_text,
+                                r.reason,
+                            )
+                            for r in e.revisions
+                        ),
                     )
                     for e in self.timeline
                 ],

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from warroom.comms.corrections import correction_note
 from warroom.comms.render import create_environment
 from warroom.domain.clocks import LABELS, ClockKind
+from warroom.domain.followups import unowned
 from warroom.domain.incident import (
     key_moments,
     mitigations_used,
@@ -78,6 +80,10 @@ class ReviewData:
     action_items: Sequence[ActionItem]
     playbook: Playbook
     now: datetime
+    chain_head: str | None = None
+    """The timeline's hash chain head when read (domain/chain.py); None: not chained."""
+    corrections_head: str | None = None
+    """The corrections' chain head (None: no correction)."""
 
 
 def load_review_data(store: Store, incident_id: str) -> ReviewData:
@@ -91,6 +97,8 @@ def load_review_data(store: Store, incident_id: str) -> ReviewData:
         action_items=tuple(store.action_items(incident.id)),
         playbook=store.playbook,
         now=utc(store.clock()),
+        chain_head=store.chain_head(incident.id),
+        corrections_head=store.corrections_head(incident.id),
     )
 
 
@@ -188,7 +196,7 @@ def _ic_key(playbook: Playbook) -> str:
 
 def _event_text(entry: TimelineEntry) -> str:
     """One timeline row's event, as raw text (the template escapes it)."""
-    text = entry.text
+    text = entry.shown_text  # as corrected: the mark says so (correction_note)
     if entry.kind.is_automatic:
         text = text.replace(" -> ", " → ")  # warroom's own wording, not the user's
     prefix = ""
@@ -289,7 +297,15 @@ def review_context(data: ReviewData) -> dict[str, object]:
         for a in data.role_history
     ]
 
-    timeline = [{"time": when(e.at), "event": _event_text(e)} for e in data.entries]
+    timeline = [
+        {
+            "time": when(e.at),
+            "event": _event_text(e),
+            "struck": e.strike is not None,
+            "note": correction_note(e),
+        }
+        for e in data.entries
+    ]
     snoozes = [_snooze(e, when) for e in data.entries if e.kind is EntryKind.SNOOZE]
 
     actions = [
@@ -302,6 +318,7 @@ def review_context(data: ReviewData) -> dict[str, object]:
         }
         for a in data.action_items
     ]
+    unowned_items = [a.text for a in unowned(data.action_items)]
 
     groups: dict[str, list[ChecklistItem]] = {}
     for item in data.checklist:
@@ -371,6 +388,9 @@ def review_context(data: ReviewData) -> dict[str, object]:
         "checklist_done": sum(i.done for i in data.checklist),
         "checklist_total": len(data.checklist),
         "attendees": attendees,
+        "unowned": unowned_items,
+        "chain_head": data.chain_head or "",
+        "corrections_head": data.corrections_head or "",
     }
 
 
@@ -435,16 +455,38 @@ def draft_mark(incident_id: str) -> str:
     return f"\n<!-- warroom: draft review of {incident_id}; replaced by the final review -->\n"
 
 
-def _is_our_draft(path: Path, incident_id: str) -> bool:
-    """Whether `path` is a draft warroom wrote (it ends with `draft_mark`), not someone's file."""
+def _tail(path: Path) -> str:
+    """The end of a file ("" if it cannot be read)."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
             handle.seek(max(0, handle.tell() - 512))
-            tail = handle.read().decode("utf-8", errors="replace")
+            return handle.read().decode("utf-8", errors="replace")
     except OSError:
-        return False
-    return tail.endswith(draft_mark(incident_id))
+        return ""
+
+
+def _is_our_draft(path: Path, incident_id: str) -> bool:
+    """Whether `path` is a draft warroom wrote (it ends with `draft_mark`), not someone's file."""
+    return _tail(path).endswith(draft_mark(incident_id))
+
+
+def final_mark(incident: Incident) -> str:
+    """The last line of a final review: which closure it is of. A review of the same closure
+    is replaced when exported again; one of an earlier closure (the incident was reopened and
+    closed again) is kept, renamed (`keep_earlier_review`)."""
+    closed = utc(incident.closed_at).isoformat() if incident.closed_at else "-"
+    return f"\n<!-- warroom: review of {incident.id}, closed {closed} -->\n"
+
+
+def keep_earlier_review(path: Path) -> Path:
+    """Move the review at PATH aside as `<ID>-review.<N>.md` (the first free N from 1): the
+    review of an earlier closure, kept beside the new one. Its new path."""
+    number = 1
+    while (kept := path.with_name(f"{path.stem}.{number}{path.suffix}")).exists():
+        number += 1
+    os.replace(path, kept)
+    return kept
 
 
 def export_review(
@@ -460,6 +502,7 @@ def export_review(
     """
     data = load_review_data(store, incident_id)
     text = render_review(data)
+    default_place = output is None
     if output is None:
         directory = reviews_dir if reviews_dir is not None else store.path.parent / "reviews"
         output = directory / review_filename(data.incident)
@@ -467,12 +510,17 @@ def export_review(
     private_dir(output.parent)
     if data.incident.is_open:  # a mark to know the draft for warroom's own when it is replaced
         text += draft_mark(data.incident.id)
+    else:
+        mark = final_mark(data.incident)
+        text += mark
+        if default_place and output.exists() and not _tail(output).endswith(mark):
+            keep_earlier_review(output)  # closed again after a reopen: the first review stays
     _write_atomic(output, text)
     if not data.incident.is_open:
         store.set_review_path(data.incident.id, str(output))
         # Recording it may tick the checklist ("Document - Complete post-incident review"):
         # the review shows its own checklist, so it is written again with that tick.
-        final = render_review(load_review_data(store, incident_id))
+        final = render_review(load_review_data(store, incident_id)) + mark
         if final != text:
             _write_atomic(output, final)
         draft = output.with_name(f"{data.incident.id}-review-DRAFT.md")

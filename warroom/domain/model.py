@@ -208,6 +208,24 @@ class TimelineEntry:
     pinned: bool = False
     # Structured facts of automatic entries, e.g. {"from": 2, "to": 1} for a severity change.
     data: dict[str, str | int | None] = field(default_factory=dict)
+    # Corrections (schema 8), oldest first: the entry's own text is never rewritten.
+    revisions: tuple[Revision, ...] = ()
+
+    @property
+    def edit(self) -> Revision | None:
+        """The latest edit, if the text was corrected."""
+        return next((r for r in reversed(self.revisions) if r.kind == "edit"), None)
+
+    @property
+    def strike(self) -> Revision | None:
+        """The strike, if the entry was struck out (with its reason)."""
+        return next((r for r in reversed(self.revisions) if r.kind == "strike"), None)
+
+    @property
+    def shown_text(self) -> str:
+        """The text as corrected (the latest edit), else as logged."""
+        edit = self.edit
+        return edit.new_text if edit is not None else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,3 +260,18 @@ class ActionItem:
     priority: str
     due_at: datetime
     status: str = "Open"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A correction of a timeline entry (schema 8): an edit (new text) or a strike (struck
+    out, with the reason). The entry keeps its original text; this records who, when, what."""
+
+    id: int
+    entry_id: int
+    at: datetime
+    author: str
+    kind: str  # "edit" or "strike"
+    old_text: str
+    new_text: str
+    reason: str = ""

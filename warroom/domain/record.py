@@ -1,5 +1,6 @@
 """An incident's whole record, as `warroom show --json` writes it and `warroom import` reads
-it back: the incident and everything recorded about it. Pure data."""
+it back: the incident and everything recorded about it. Pure data. Each timeline entry
+carries its corrections (`TimelineEntry.revisions`, schema 8; none in older files)."""
 
 from __future__ import annotations
 

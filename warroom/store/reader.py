@@ -25,9 +25,10 @@ from typing import Any
 
 from warroom.domain.timefmt import utc
 
-SCHEMA_VERSION = 7  # 2: root cause category, captured clock values; 3: form drafts;
+SCHEMA_VERSION = 8  # 2: root cause category, captured clock values; 3: form drafts;
 # 4: clock snoozes; 5: the impact window; 6: an imported incident's original ID;
-# 7: the timeline's search index
+# 7: the timeline's search index; 8: entry corrections (entry_revision) and the timeline's
+# hash chain (timeline_entry.chain_hash)
 """Stored in the database's `PRAGMA user_version` once the schema is up to date."""
 
 TABLES = frozenset(
@@ -40,6 +41,7 @@ TABLES = frozenset(
         "outbox_message",
         "form_draft",
         "clock_snooze",
+        "entry_revision",
     }
 )
 """The tables of `warroom.store.tables` (SQLModel.metadata): a database lacking one is set up."""

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "author": "",
     },
     "form_draft": {"incident_id": "", "author": "", "fields_json": "{}"},
+    "entry_revision": {"author": "", "reason": ""},
 }
 """Each table's column defaults (those of tables.py), filled in by `Tx.insert`."""
 

@@ -8,12 +8,21 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warroom.domain.chain import (
+    ChainLink,
+    ChainReport,
+    RevisionLink,
+    link_hash,
+    revision_hash,
+    verify_chain,
+)
 from warroom.domain.clocks import LABELS, ClockKind, Snooze, clock_values, snooze_until
+from warroom.domain.followups import UNASSIGNED
 from warroom.domain.incident import (
     SectionPlan,
     action_due,
@@ -37,6 +46,7 @@ from warroom.domain.model import (
     Incident,
     Now,
     ReviewNotes,
+    Revision,
     RoleAssignment,
     Status,
     TimelineEntry,
@@ -168,6 +178,36 @@ def _to_entry(row: Record) -> TimelineEntry:
         pinned=bool(row.pinned),
         data=json.loads(row.data_json) if row.data_json not in ("", "{}") else {},
     )
+
+
+def _to_revision(row: Record) -> Revision:
+    return Revision(
+        id=row.id,
+        entry_id=row.entry_id,
+        at=_aware_req(row.at),
+        author=row.author,
+        kind=row.kind,
+        old_text=row.old_text,
+        new_text=row.new_text,
+        reason=row.reason,
+    )
+
+
+def _chain(previous: str | None, row: dict[str, Any]) -> str:
+    """An entry's link in the incident's chain (domain/chain.py says what it covers)."""
+    return link_hash(
+        previous, row["incident_id"], row["at"], row["kind"], row["text"], row["author"]
+    )
+
+
+def _written_order(entries: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+    """A record's entries in the order they were written where it came from (their ids,
+    when it has them: the chain's order, so the chain's head survives an export and import
+    under the same ID); otherwise as listed."""
+    ids = [e.id for e in entries]
+    if all(ids) and len(set(ids)) == len(ids):
+        return sorted(entries, key=lambda e: e.id)
+    return list(entries)
 
 
 def _to_item(row: Record) -> ChecklistItem:
@@ -366,6 +406,11 @@ class Store:
                     conn.exec_driver_sql(
                         "INSERT INTO timeline_search(timeline_search) VALUES ('rebuild')"
                     )
+                if version < 8:  # the chain's previous link, found at once (tables.py)
+                    conn.exec_driver_sql(
+                        "CREATE INDEX IF NOT EXISTS ix_entry_incident_id"
+                        " ON timeline_entry (incident_id, id)"
+                    )
                 if version < SCHEMA_VERSION:
                     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreError as exc:
@@ -479,17 +524,30 @@ class Store:
         pinned: bool = False,
     ) -> Record:
         now = self._now()
-        return tx.insert(
-            "timeline_entry",
-            incident_id=incident_id,
-            at=utc(at or now),
-            logged_at=utc(self.clock()),  # when it was entered, whatever time it is about
-            kind=kind.value,
-            text=text,
-            author=author,
-            pinned=pinned,
-            data_json=json.dumps(data or {}),
+        values: dict[str, Any] = {
+            "incident_id": incident_id,
+            "at": utc(at or now),
+            "logged_at": utc(self.clock()),  # when it was entered, whatever time it is about
+            "kind": kind.value,
+            "text": text,
+            "author": author,
+            "pinned": pinned,
+            "data_json": json.dumps(data or {}),
+        }
+        # The chain's next link, on the previous one read in this same write transaction
+        # (BEGIN IMMEDIATE: no other writer between the read and the insert).
+        values["chain_hash"] = _chain(self._chain_previous(tx, incident_id), values)
+        return tx.insert("timeline_entry", **values)
+
+    @staticmethod
+    def _chain_previous(tx: Tx, incident_id: str) -> str | None:
+        """The hash of the incident's last entry written (None: no entry, or one from
+        before the chain)."""
+        row = tx.first(
+            "SELECT chain_hash FROM timeline_entry WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
         )
+        return None if row is None else row.chain_hash
 
     def _incident_row(self, tx: Tx, incident_id: str) -> Record:
         row = tx.get("incident", incident_id)
@@ -889,6 +947,7 @@ class Store:
                 "author": who,
                 "pinned": False,
                 "data_json": "{}",
+                "chain_hash": None,
             }
             for cleaned in map(clean_text, texts)
             if cleaned.strip()
@@ -897,6 +956,9 @@ class Store:
             return 0
         with self._write("log the entries") as tx:
             self._open_row(tx, incident_id, before_detection_ok=True)
+            previous = self._chain_previous(tx, incident_id)
+            for row in rows:
+                row["chain_hash"] = previous = _chain(previous, row)
             tx.insert_many("timeline_entry", rows)
         return len(rows)
 
@@ -927,22 +989,8 @@ class Store:
                 )
             )
             fresh = [text for text in texts if text not in seen]
-            tx.insert_many(
-                "timeline_entry",
-                [
-                    {
-                        "incident_id": incident_id,
-                        "at": now,
-                        "logged_at": utc(self.clock()),
-                        "kind": EntryKind.NOTE.value,
-                        "text": text,
-                        "author": author,
-                        "pinned": False,
-                        "data_json": "{}",
-                    }
-                    for text in fresh
-                ],
-            )
+            for text in fresh:  # each a link of the incident's chain, as any entry
+                self._add_entry(tx, incident_id, EntryKind.NOTE, text, author)
             return len(fresh)
 
     def set_pinned(
@@ -995,7 +1043,7 @@ class Store:
                 query + " ORDER BY at, id LIMIT ? OFFSET ?",
                 (incident_id, -1 if limit is None else limit, offset),
             )
-        return [_to_entry(r) for r in rows]
+        return self._revised(incident_id, [_to_entry(r) for r in rows])
 
     def timeline_pager(
         self, incident_id: str, total: int, on_error: Callable[[str], None]
@@ -1426,7 +1474,7 @@ class Store:
             due_at=utc(action_due(prio, now)),
             created_at=utc(now),
         )
-        owner_text = f" (@{row.owner})" if row.owner else ""
+        owner_text = f" (@{row.owner})" if row.owner else f" ({UNASSIGNED})"  # said, visibly
         self._add_entry(
             tx,
             incident_id,
@@ -1558,22 +1606,24 @@ class Store:
                 original_id=source.id if taken else source.original_id,
                 **_clock_columns(clocks),
             )
-            tx.insert_many(
-                "timeline_entry",
-                [
-                    {
-                        "incident_id": new_id,
-                        "at": utc(entry.at),
-                        "logged_at": utc(entry.logged_at),
-                        "kind": entry.kind.value,
-                        "text": clean_text(entry.text),
-                        "author": clean_line(entry.author),
-                        "pinned": entry.pinned,
-                        "data_json": json.dumps(entry.data),
-                    }
-                    for entry in record.timeline
-                ],
-            )
+            entries = [
+                {
+                    "incident_id": new_id,
+                    "at": utc(entry.at),
+                    "logged_at": utc(entry.logged_at),
+                    "kind": entry.kind.value,
+                    "text": clean_text(entry.text),
+                    "author": clean_line(entry.author),
+                    "pinned": entry.pinned,
+                    "data_json": json.dumps(entry.data),
+                }
+                for entry in _written_order(record.timeline)
+            ]
+            previous: str | None = None  # a new incident here: its chain starts afresh
+            for values in entries:
+                values["chain_hash"] = previous = _chain(previous, values)
+            tx.insert_many("timeline_entry", entries)
+            self._import_revisions(tx, new_id, record)
             tx.insert_many(
                 "role_assignment",
                 [
@@ -1677,3 +1727,235 @@ class Store:
             tx.save("incident", row)
             self._auto_tick(tx, row, who)
             return _to_incident(row)
+
+    # -- corrections and the chain (schema 8) --------------------------------------------
+
+    def _revised(self, incident_id: str, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+        """ENTRIES with their corrections (entry_revision), oldest first."""
+        if not entries:
+            return entries
+        ids = [e.id for e in entries]
+        if len(ids) <= 500:
+            rows = self._reader.rows(
+                f"SELECT * FROM entry_revision WHERE entry_id IN ({', '.join('?' * len(ids))})"
+                " ORDER BY id",
+                ids,
+            )
+        else:
+            rows = self._reader.rows(
+                "SELECT * FROM entry_revision WHERE incident_id = ? ORDER BY id", (incident_id,)
+            )
+        if not rows:
+            return entries
+        found: dict[int, list[Revision]] = {}
+        for row in rows:
+            found.setdefault(row.entry_id, []).append(_to_revision(row))
+        return [replace(e, revisions=tuple(found[e.id])) if e.id in found else e for e in entries]
+
+    def entry(self, entry_id: int, incident_id: str | None = None) -> TimelineEntry:
+        """One timeline entry, with its corrections (NotFound: none such in INCIDENT_ID)."""
+        row = self._reader.first("SELECT * FROM timeline_entry WHERE id = ?", (entry_id,))
+        if row is None or (incident_id is not None and row.incident_id != incident_id):
+            where = f" in {incident_id}" if incident_id else ""
+            raise NotFound(f"no timeline entry {entry_id}{where}")
+        return self._revised(row.incident_id, [_to_entry(row)])[0]
+
+    def edit_entry(
+        self,
+        entry_id: int,
+        text: str,
+        author: str | None = None,
+        incident_id: str | None = None,
+    ) -> TimelineEntry:
+        """Correct a typed entry's text. The original stays (the chain covers it); the
+        correction is kept with who made it and when, and the entry shows it."""
+        return self._revise(entry_id, "edit", text, author, incident_id)
+
+    def strike_entry(
+        self,
+        entry_id: int,
+        reason: str,
+        author: str | None = None,
+        incident_id: str | None = None,
+    ) -> TimelineEntry:
+        """Strike a typed entry out, saying why. It stays in the timeline, struck through."""
+        return self._revise(entry_id, "strike", reason, author, incident_id)
+
+    def _revise(
+        self, entry_id: int, kind: str, text: str, author: str | None, incident_id: str | None
+    ) -> TimelineEntry:
+        text = clean_text(text).strip() if kind == "edit" else clean_line(text)
+        if not text:
+            raise ValueError(
+                "the corrected text is empty (strike the entry to withdraw it)"
+                if kind == "edit"
+                else "a strike needs a reason"
+            )
+        who = self._who(author)
+        with self._write("correct the entry") as tx:
+            row = tx.get("timeline_entry", entry_id)
+            if row is None or (incident_id is not None and row.incident_id != incident_id):
+                where = f" in {incident_id}" if incident_id else ""
+                raise NotFound(f"no timeline entry {entry_id}{where}")
+            if EntryKind(row.kind).is_automatic:
+                raise ValueError(
+                    f"entry {entry_id} is automatic ({row.kind}): only typed entries can be"
+                    " corrected; log a note that says what was wrong"
+                )
+            revisions = tx.rows(
+                "SELECT * FROM entry_revision WHERE entry_id = ? ORDER BY id", (entry_id,)
+            )
+            if any(r.kind == "strike" for r in revisions):
+                raise ValueError(f"entry {entry_id} is struck out already")
+            current = next((r.new_text for r in reversed(revisions) if r.kind == "edit"), row.text)
+            if kind == "edit" and text == current:
+                raise ValueError(f"entry {entry_id} says that already")
+            self._insert_revision(
+                tx,
+                row.incident_id,
+                entry_id,
+                row.chain_hash,
+                at=utc(self._now()),
+                author=who,
+                kind=kind,
+                old_text=current,
+                new_text=text if kind == "edit" else current,
+                reason=text if kind == "strike" else "",
+            )
+        return self.entry(entry_id)
+
+    @staticmethod
+    def _insert_revision(
+        tx: Tx, incident_id: str, entry_id: int, entry_hash: str | None, **values: Any
+    ) -> None:
+        """A correction, linked to the incident's previous correction and to its entry's
+        hash, read in this write transaction (domain/chain.py)."""
+        last = tx.first(
+            "SELECT chain_hash FROM entry_revision WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        chain_hash = revision_hash(
+            None if last is None else last.chain_hash,
+            entry_hash,
+            values["at"],
+            values["author"],
+            values["kind"],
+            values["old_text"],
+            values["new_text"],
+            values["reason"],
+        )
+        tx.insert(
+            "entry_revision",
+            entry_id=entry_id,
+            incident_id=incident_id,
+            chain_hash=chain_hash,
+            **values,
+        )
+
+    def _import_revisions(self, tx: Tx, new_id: str, record: IncidentRecord) -> None:
+        """The record's corrections, on the entries as imported (by their order)."""
+        if not any(entry.revisions for entry in record.timeline):
+            return
+        new_rows = tx.rows(
+            "SELECT id, chain_hash FROM timeline_entry WHERE incident_id = ? ORDER BY id",
+            (new_id,),
+        )
+        corrections = [
+            (row, revision)
+            for entry, row in zip(_written_order(record.timeline), new_rows, strict=False)
+            for revision in entry.revisions
+        ]
+        # The order they were made: by their ids where they came from, else by time.
+        numbered = all(revision.id for _, revision in corrections)
+        corrections.sort(key=lambda pair: (pair[1].id if numbered else 0, utc(pair[1].at)))
+        for row, revision in corrections:
+            self._insert_revision(
+                tx,
+                new_id,
+                row.id,
+                row.chain_hash,
+                at=utc(revision.at),
+                author=clean_line(revision.author),
+                kind=revision.kind,
+                old_text=clean_text(revision.old_text),
+                new_text=clean_text(revision.new_text),
+                reason=clean_line(revision.reason),
+            )
+
+    def _chain_links(self, incident_id: str) -> list[ChainLink]:
+        rows = self._reader.rows(
+            "SELECT id, incident_id, at, kind, text, author, chain_hash FROM timeline_entry"
+            " WHERE incident_id = ? ORDER BY id",
+            (incident_id,),
+        )
+        return [
+            ChainLink(r.id, r.incident_id, _aware_req(r.at), r.kind, r.text, r.author, r.chain_hash)
+            for r in rows
+        ]
+
+    def verify_chain(self, incident_id: str) -> ChainReport:
+        """Recompute the incident's timeline chain and its corrections' (domain/chain.py):
+        their heads, or the first entry that does not match."""
+        self.get(incident_id)
+        rows = self._reader.rows(
+            "SELECT * FROM entry_revision WHERE incident_id = ? ORDER BY id", (incident_id,)
+        )
+        revisions = [
+            RevisionLink(
+                r.id,
+                r.entry_id,
+                _aware_req(r.at),
+                r.author,
+                r.kind,
+                r.old_text,
+                r.new_text,
+                r.reason,
+                r.chain_hash,
+            )
+            for r in rows
+        ]
+        return verify_chain(self._chain_links(incident_id), revisions)
+
+    def corrections_head(self, incident_id: str) -> str | None:
+        """The hash of the incident's last correction (None: none)."""
+        row = self._reader.first(
+            "SELECT chain_hash FROM entry_revision WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        return None if row is None else row.chain_hash
+
+    def chain_head(self, incident_id: str) -> str | None:
+        """The hash of the incident's last entry written (None: nothing chained)."""
+        row = self._reader.first(
+            "SELECT chain_hash FROM timeline_entry WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        return None if row is None else row.chain_hash
+
+    # -- action items' owners --------------------------------------------------------------
+
+    def set_action_item_owner(
+        self, item_id: int, owner: str, author: str | None = None
+    ) -> ActionItem:
+        """Give an action item its owner (one recorded unassigned, or a new one); logged while
+        the incident is open."""
+        who = self._who(author)
+        owner = clean_line(owner).lstrip("@")
+        if not owner:
+            raise ValueError("who owns it? give a name")
+        with self._write("update the action item") as tx:
+            row = tx.get("action_item", item_id)
+            if row is None:
+                raise NotFound(f"no action item {item_id} (warroom items lists them)")
+            row.owner = owner
+            tx.update("action_item", item_id, owner=owner)
+            incident = self._incident_row(tx, row.incident_id)
+            if incident.status != Status.CLOSED.value:
+                self._add_entry(
+                    tx,
+                    row.incident_id,
+                    EntryKind.TODO,
+                    f"Action item {row.priority} owner: @{owner}: {row.text}",
+                    who,
+                )
+            return _to_action(row)

@@ -26,6 +26,7 @@ __all__ = [
     "ChecklistRow",
     "ClockSnoozeRow",
     "DraftRow",
+    "EntryRevisionRow",
     "EntryRow",
     "IncidentRow",
     "OutboxMessage",
@@ -73,7 +74,11 @@ class IncidentRow(SQLModel, table=True):
 
 class EntryRow(SQLModel, table=True):
     __tablename__ = "timeline_entry"
-    __table_args__ = (Index("ix_entry_incident_at", "incident_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_entry_incident_at", "incident_id", "at", "id"),
+        # Schema 8: the chain's previous link (the incident's last entry written) at once.
+        Index("ix_entry_incident_id", "incident_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: str = Field(foreign_key="incident.id")
@@ -84,6 +89,9 @@ class EntryRow(SQLModel, table=True):
     author: str = ""
     pinned: bool = False
     data_json: str = "{}"
+    # Schema 8. The tamper-evident chain (domain/chain.py): a hash over the previous entry's
+    # hash and this entry's content. NULL: written before schema 8.
+    chain_hash: str | None = None
 
 
 class RoleRow(SQLModel, table=True):
@@ -178,6 +186,26 @@ class DraftRow(SQLModel, table=True):
     author: str = ""
     fields_json: str = "{}"
     saved_at: datetime
+
+
+class EntryRevisionRow(SQLModel, table=True):
+    """Schema 8. A correction of a timeline entry: an edit (its new text) or a strike (with
+    the reason). The entry keeps its original text, which the chain covers; nothing is
+    deleted. The entry shows its latest edit, struck out once struck."""
+
+    __tablename__ = "entry_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="timeline_entry.id", index=True)
+    incident_id: str = Field(foreign_key="incident.id", index=True)
+    at: datetime
+    author: str = ""
+    kind: str  # "edit" or "strike"
+    old_text: str
+    new_text: str
+    reason: str = ""
+    # The corrections' own chain (domain/chain.py: revision_hash).
+    chain_hash: str | None = None
 
 
 METADATA = SQLModel.metadata

@@ -335,6 +335,36 @@ ACTIONS: tuple[ActionSpec, ...] = (
         slashes=(_s("reopen", "/reopen"),),
         writes=True,
     ),
+    # Between incidents (issue #13): history, overdue items, corrections.
+    ActionSpec(
+        "history",
+        "History",
+        "Every incident, newest first: type to filter, Enter opens (closed: read-only), "
+        "Ctrl+E exports its review, Ctrl+R reopens",
+        keys="ctrl+o",
+        slashes=(_s("history", "/history [FILTER]"),),
+    ),
+    ActionSpec(
+        "overdue",
+        "Overdue action items",
+        "The action items past due and not done, across incidents",
+        slashes=(_s("overdue", "/overdue"),),
+    ),
+    ActionSpec(
+        "edit",
+        "Edit entry",
+        "Correct typed entry N (#N when opened with Enter); the original is kept. "
+        "/edit alone puts the selected (or last) entry on the line to correct",
+        slashes=(_s("edit", "/edit N TEXT"),),
+        writes=True,
+    ),
+    ActionSpec(
+        "strike",
+        "Strike entry",
+        "Strike typed entry N out, saying why: it stays in the timeline, struck through",
+        slashes=(_s("strike", "/strike N REASON"),),
+        writes=True,
+    ),
     ActionSpec(
         "pause",
         "Pause or resume the drill",

@@ -410,7 +410,14 @@ class EntryScreen(Dialog[None]):
                 meta += " · pinned"
             yield Label(Text(meta), classes="field")
             with VerticalScroll():
-                yield Static(Text(entry.text), id="entry-text")
+                yield Static(Text(entry.shown_text), id="entry-text")
+                for revision in entry.revisions:  # corrections: what it said before, and why
+                    said = f"{stamp(revision.at)} · @{revision.author or '?'} · {revision.kind}"
+                    if revision.kind == "strike":
+                        said += f": {revision.reason}"
+                    else:
+                        said += f" (was: {revision.old_text})"
+                    yield Static(Text(said, style="dim"), classes="revision")
             yield Label("", id="error")
             yield Horizontal(Button("Close", variant="primary", id="cancel"), classes="buttons")
 

@@ -33,13 +33,16 @@ from warroom.domain.clocks import (
     snooze_word,
 )
 from warroom.domain.dependencies import DependencyStatus
+from warroom.domain.followups import is_done, overdue, overdue_text
 from warroom.domain.messages import OutboxStatus
 from warroom.domain.model import (
+    ActionItem,
     ChecklistItem,
     EntryKind,
     Incident,
     RoleAssignment,
     Status,
+    TimelineEntry,
     UpdateKind,
 )
 from warroom.domain.timefmt import (
@@ -348,6 +351,7 @@ class MainScreen(Screen[None]):
         self._others = view.others
         self.snoozes = view.snoozes
         self._roles = view.roles
+        self._read_open_items(view)
         self._nudged_roles = None  # the Roles pane is drawn again with the clocks
         timeline = self.query_one(TimelineView)
         if incident is None:
@@ -388,7 +392,13 @@ class MainScreen(Screen[None]):
         incident = self.incident
         self.other_alert = self._worst_other(now)
         self.query_one(IncidentHeader).show(
-            incident, self.playbook, now, self.read_only, self._others_open, self.other_alert
+            incident,
+            self.playbook,
+            now,
+            self.read_only,
+            self._others_open,
+            self.other_alert,
+            overdue=self._overdue_text(now),
         )
         if incident is None:
             self.clocks, self.nudges = [], []
@@ -1128,9 +1138,16 @@ class MainScreen(Screen[None]):
     def action_item(self, arg: str = "") -> None:
         incident = self._require()
         priority, owner, text = parse_action_item(arg)
+        if not owner:  # nobody named: asked (tui/screens/owner.py)
+            self._ask_owner(incident, arg, priority, text)
+            return
+        self._add_item(incident, priority, owner, text)
+
+    def _add_item(self, incident: Incident, priority: str, owner: str, text: str) -> None:
         item = self.store.add_action_item(incident.id, text, priority, owner)
         self.changed()
-        self.notify(f"Action item {item.priority} due {item.due_at:%Y-%m-%d %H:%M} UTC")
+        who = f"@{item.owner}" if item.owner else "UNASSIGNED (the review lists it)"
+        self.notify(f"Action item {item.priority} {who}, due {item.due_at:%Y-%m-%d %H:%M} UTC")
 
     def action_done(self, arg: str = "") -> None:
         self._require_writable()
@@ -1384,3 +1401,109 @@ class MainScreen(Screen[None]):
                 self.deliverer.soon()
 
         self._guarded(again)
+
+    # -- between incidents (issue #13): history, overdue items, corrections ---------------
+
+    _open_items: list[ActionItem] | None = None
+    """The action items not done, read when no incident is open (the header counts the
+    overdue ones at every tick); None while an incident is open."""
+
+    def _read_open_items(self, view: IncidentView) -> None:
+        if view.incident is not None and view.incident.is_open:
+            self._open_items = None
+            return
+        try:
+            self._open_items = [i for i in self.store.all_action_items() if not is_done(i)]
+        except StoreError:
+            self._open_items = None
+
+    def _overdue_text(self, now: datetime) -> str:
+        if self._open_items is None:
+            return ""
+        return overdue_text(len(overdue(self._open_items, now)))
+
+    def action_history(self, arg: str = "") -> None:
+        from warroom.tui.screens.history import HistoryScreen
+
+        def switch(incident_id: str) -> None:
+            self._guarded(lambda: self.action_switch(incident_id))
+
+        if not isinstance(self.app.screen, HistoryScreen):
+            self.app.push_screen(HistoryScreen(arg.strip(), switch))
+
+    def action_overdue(self, arg: str = "") -> None:
+        from warroom.tui.screens.history import OverdueScreen
+
+        if not isinstance(self.app.screen, OverdueScreen):
+            self.app.push_screen(OverdueScreen())
+
+    def _ask_owner(self, incident: Incident, line: str, priority: str, text: str) -> None:
+        from warroom.tui.screens.owner import OwnerScreen
+
+        when = self.store.now()  # typed now (or for `--at WHEN`): recorded as of then
+
+        def answered(owner: str | None) -> None:
+            if owner is None:  # Esc: nothing added, nothing lost
+                self.query_one("#entry", EntryLine).restore(f"/item {line}".rstrip())
+                self.notify("Action item not added: it is back on the entry line")
+                return
+
+            def add() -> None:
+                with self.store.at(when):
+                    self._add_item(incident, priority, owner, text)
+
+            self._guarded(add)
+
+        self.app.push_screen(OwnerScreen(priority, text), answered)
+
+    def _entry_to_correct(self, number: str, usage: str) -> TimelineEntry:
+        """Entry NUMBER (its id, #N) of the incident shown; "" : the selected entry, else the
+        last typed one (as /pin chooses)."""
+        incident = self._require()
+        if number:
+            digits = number.removeprefix("#")
+            if not digits.isdigit():
+                raise EntryError(f"which entry? {usage} (N: #N when the entry is opened)")
+            return self.store.entry(int(digits), incident.id)
+        timeline = self.query_one(TimelineView)
+        entry = timeline.selected if timeline.cursor >= 0 else None
+        entry = entry or self.store.last_entry(incident.id)
+        if entry is None:
+            raise EntryError("nothing to correct yet")
+        return self.store.entry(entry.id, incident.id)
+
+    def action_edit(self, arg: str = "") -> None:
+        """/edit N TEXT corrects entry N; /edit N (or /edit) puts it on the line to edit."""
+        number, text = split_first(arg, "") if arg.strip() else ("", "")
+        if number and not number.removeprefix("#").isdigit():
+            raise EntryError("which entry? /edit N TEXT (N: #N when the entry is opened)")
+        entry = self._entry_to_correct(number, "/edit N TEXT")
+        if not text:
+            if entry.kind.is_automatic:
+                raise EntryError(f"entry #{entry.id} is automatic: it cannot be edited")
+            self._prefill(f"/edit {entry.id} {entry.shown_text}")
+            return
+        self.store.edit_entry(entry.id, text, incident_id=entry.incident_id)
+        self._corrected()
+        self.notify(f"Entry #{entry.id} corrected (the original is kept)")
+
+    def action_strike(self, arg: str = "") -> None:
+        """/strike N REASON strikes entry N out; /strike N (or /strike) asks why."""
+        number, reason = split_first(arg, "") if arg.strip() else ("", "")
+        if number and not number.removeprefix("#").isdigit():
+            raise EntryError("which entry? /strike N REASON (N: #N when the entry is opened)")
+        entry = self._entry_to_correct(number, "/strike N REASON")
+        if not reason:
+            if entry.kind.is_automatic:
+                raise EntryError(f"entry #{entry.id} is automatic: it cannot be struck")
+            self._prefill(f"/strike {entry.id} ")
+            self.notify(f"Say why entry #{entry.id} is struck out, then Enter")
+            return
+        self.store.strike_entry(entry.id, reason, incident_id=entry.incident_id)
+        self._corrected()
+        self.notify(f"Entry #{entry.id} struck out: {reason}")
+
+    def _corrected(self) -> None:
+        if self.incident is not None:
+            self._render_timeline(self.incident)
+        self.call_after_refresh(self.changed)

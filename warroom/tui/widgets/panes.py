@@ -58,7 +58,9 @@ class IncidentHeader(Static):
         read_only: bool = False,
         others_open: int = 0,
         other_alert: OtherAlert | None = None,
+        overdue: str = "",
     ) -> None:
+        """OVERDUE: "N action items overdue", said when no incident is open ("" : none)."""
         self.remove_class(*_SEVERITY_CLASSES)
         if incident is None:
             hint = "waiting for one" if read_only else "F2 declares one"
@@ -66,6 +68,9 @@ class IncidentHeader(Static):
             if other_alert is not None:
                 text.append("  ")
                 text.append(f" {other_alert.text} ", style="bold reverse")
+            if overdue:
+                text.append("  ")
+                text.append(f" {overdue}: /overdue ", style="bold reverse")
             self.update(text)
             return
         sev = playbook.severity(incident.severity)
@@ -82,6 +87,8 @@ class IncidentHeader(Static):
             text.append(f" {other_alert.text} ", style="bold reverse")
         elif others_open:
             text.append(f" +{others_open} OPEN: /switch ", style="bold reverse")
+        if overdue:
+            text.append(f" {overdue}: /overdue ", style="bold reverse")
         text.append(" ")
         text.append(incident.title)
         self.update(text)

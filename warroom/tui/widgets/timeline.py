@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from warroom.domain.model import EntryKind, TimelineEntry
-from warroom.domain.timefmt import utc
+from warroom.domain.timefmt import hhmm, utc
 
 MARGIN = 20
 """Entries read beyond the visible ones, each way: a few lines of scrolling need no read."""
@@ -92,7 +92,7 @@ class TimelineView(ScrollView, can_focus=True):
         """(first entry index, entries, day) per day, in order, when dates show."""
         # Rendered lines by what they show. An entry never changes but for its pin, so a new
         # entry (which moves every line up) re-renders one line, not the pane.
-        self._strips: LRUCache[tuple[int, bool, int, int, date | None], Strip] = LRUCache(1024)
+        self._strips: LRUCache[tuple[int, bool, int, int, int, date | None], Strip] = LRUCache(1024)
 
     @property
     def count(self) -> int:
@@ -197,10 +197,14 @@ class TimelineView(ScrollView, can_focus=True):
         selected = index == (self._count - 1 if self.cursor < 0 else self.cursor)
         highlighted = selected and self.has_focus or self.cursor == index
         highlight = (1 + self.has_focus) if highlighted else 0  # the cursor's style: focus
-        key = (entry.id, entry.pinned, highlight, width, self._today)
+        key = (entry.id, entry.pinned, len(entry.revisions), highlight, width, self._today)
         strip = self._strips.get(key)
         if strip is None:
             line = self._line(entry)
+            if highlighted:  # the selected entry's number, at the right: /edit N, /strike N
+                number = Text(f" #{entry.id}", self.get_component_rich_style("timeline--time"))
+                line.truncate(max(0, width - number.cell_len), overflow="ellipsis", pad=True)
+                line.append_text(number)
             line.truncate(width, overflow="ellipsis")
             if highlighted:
                 line.stylize(self.get_component_rich_style("timeline--cursor"))
@@ -227,10 +231,21 @@ class TimelineView(ScrollView, can_focus=True):
         tag = _TAGS.get(entry.kind)
         if tag:
             text.append(f"{tag} ", style("timeline--tag"))
-        body = entry.text.replace("\n", " ⏎ ")
-        text.append(body, style("timeline--auto") if entry.kind.is_automatic else Style())
+        body = entry.shown_text.replace("\n", " ⏎ ")  # as corrected (the original is kept)
+        body_style = style("timeline--auto") if entry.kind.is_automatic else Style()
+        strike = entry.strike
+        if strike is not None:
+            body_style = body_style + Style(strike=True, dim=True)
+        text.append(body, body_style)
         if entry.author:
             text.append(f"  @{entry.author}", style("timeline--author"))
+        edit = entry.edit
+        if edit is not None:
+            by = f" by {edit.author}" if edit.author else ""
+            text.append(f"  ✎ edited {hhmm(edit.at)}{by}", style("timeline--author"))
+        if strike is not None:
+            by = f" by {strike.author}" if strike.author else ""
+            text.append(f"  ✗ struck{by}: {strike.reason}", style("timeline--pin"))
         return text
 
     def watch_cursor(self, cursor: int) -> None:
