@@ -14,8 +14,9 @@ from warroom.config import keymap
 from warroom.tui.actions import ACTIONS, BY_ID, SLASHES, WRITES, key_label
 from warroom.tui.app import WarRoomApp
 from warroom.tui.entry_grammar import EntryCommand, EntryError, parse_entry
+from warroom.tui.screens.base import action_bindings
 from warroom.tui.screens.help import command_rows, key_rows
-from warroom.tui.screens.main import MainScreen, action_bindings
+from warroom.tui.screens.main import MainScreen
 
 
 @pytest.mark.parametrize("spec", ACTIONS, ids=lambda s: s.id)

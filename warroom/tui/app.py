@@ -19,8 +19,9 @@ from warroom.playbook import Playbook
 from warroom.resources import styles_path
 from warroom.store.store import Store
 from warroom.tui.actions import ACTIONS, key_label
+from warroom.tui.screens.base import USER_ERRORS, action_bindings, error_text
 from warroom.tui.screens.dialogs import Dialog
-from warroom.tui.screens.main import USER_ERRORS, MainScreen, action_bindings, error_text
+from warroom.tui.screens.main import MainScreen
 from warroom.tui.widgets.entry import EntryLine
 
 if TYPE_CHECKING:

@@ -30,7 +30,8 @@ from warroom.domain.timefmt import countdown
 from warroom.resources import styles_path
 from warroom.store.store import Store
 from warroom.tui.app import WarRoomApp
-from warroom.tui.screens.main import IncidentView, MainScreen
+from warroom.tui.screens.base import IncidentView
+from warroom.tui.screens.main import MainScreen
 from warroom.tui.services.drill_injects import DrillInjector, InjectDue
 from warroom.tui.widgets.dependencies import DependenciesPane
 
