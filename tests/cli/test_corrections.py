@@ -111,7 +111,7 @@ def test_corrections_survive_an_export_and_import(st: Store, tmp_path: Path) -> 
 
 
 def _show_json(store: Store, incident_id: str) -> dict[str, object]:
-    from warroom.cli import _incident_json
+    from warroom.cli.incidents import incident_json as _incident_json
 
     data: dict[str, object] = json.loads(json.dumps(_incident_json(store, store.get(incident_id))))
     return data

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["add_parsers"]
 
 Target = Callable[..., str]
-"""cli._target: (store, incident_id, how, closed_too=False) -> the incident's ID."""
+"""cli.common.target: (store, incident_id, how, closed_too=False) -> the incident's ID."""
 
 _STATUSES = [s.value for s in Status if s is not Status.CLOSED]
 _UPDATES = [k.value for k in UpdateKind]
