@@ -3,6 +3,10 @@
 `load_review_data` reads an incident's record from the Store, `review_context` turns it into
 plain values (pure: no I/O, `now` is given), `render_review` renders the markdown and
 `export_review` writes it atomically and records where it went.
+
+Long because the review is the runbook's longest template and every section's facts are
+built here from one record (metrics, key moments, roles, checklist, items, corrections);
+splitting by section would pass the same record through a dozen modules.
 """
 
 from __future__ import annotations

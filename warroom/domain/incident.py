@@ -1,4 +1,8 @@
-"""Rules about incidents that need no storage: IDs, checklists, review facts."""
+"""Rules about incidents that need no storage: IDs, checklists, review facts.
+
+One file, a little over 400 lines: the rules are small pure functions over the same few
+types (checklist plans, auto-tick conditions, IDs, review facts); the tests read it as one.
+"""
 
 from __future__ import annotations
 

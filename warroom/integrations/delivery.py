@@ -32,6 +32,10 @@ in a variable of a frame that can raise into a traceback printer; errors are con
 (which name the URL) are redacted.
 
 `python -m warroom.integrations.delivery --db PATH --once` delivers one round and exits.
+
+Long because delivery is one state machine (claim, post, interpret the answer, retry or
+fail, hold the channel) and the secrets rule (no URL in any frame that can raise) is
+easiest to check when every line that touches a URL is in one file.
 """
 
 from __future__ import annotations

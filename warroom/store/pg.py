@@ -27,6 +27,9 @@ Conventions, so that the Store can use either backend with the same SQL text:
   `mark_changed(conn, incident_id)`: it bumps `data_version` in warroom_meta (SQLite's
   `PRAGMA data_version`: `PgReader.data_version()`) and NOTIFYs, which PostgreSQL delivers
   to every `Listener` at commit (and not at all on rollback).
+
+Long because it is the whole PostgreSQL edge: connection, schema, reads, retries,
+LISTEN/NOTIFY and search, kept in one module so that only it imports the driver.
 """
 
 from __future__ import annotations

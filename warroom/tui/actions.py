@@ -6,6 +6,8 @@ tui/screens/help.py); a test checks that each action has what each of them needs
 Pure data: no Textual. An action's id is also its binding id (`[keys]` in config.toml
 remaps it) and names its method, `action_<id>` with `-` as `_`, which takes the typed
 argument: none opens its dialog, an argument does it directly.
+
+Long because it is the table: one row per action, every action in one place by design.
 """
 
 from __future__ import annotations

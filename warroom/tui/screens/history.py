@@ -6,6 +6,9 @@ typing filters on ID, title, severity and status. Enter opens the highlighted in
 closed one read-only; an open one in the war room), Ctrl+E writes its review again (as
 `warroom export` does), Ctrl+R reopens a resolved or closed one (asked first), Ctrl+T lists
 the overdue action items, Esc goes back.
+
+A little over 400 lines: the History list and the read-only incident it opens are one
+flow (open, read, export, reopen) and share their helpers.
 """
 
 from __future__ import annotations
