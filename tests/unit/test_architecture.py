@@ -98,3 +98,29 @@ def test_only_the_store_imports_the_postgresql_driver():
         if any(m == "psycopg" or m.startswith("psycopg.") for m in imported_modules(path))
     }
     assert importers == {"store/pg.py"}
+
+
+LAYERS = ("playbook", "domain", "store", "comms", "integrations", "tui", "cli")
+"""DESIGN.md's layers, bottom first: each may import those below it, never one above."""
+
+
+@pytest.mark.parametrize("layer", LAYERS[:-1])
+def test_no_layer_imports_one_above_it(layer: str):
+    above = tuple(f"warroom.{name}" for name in LAYERS[LAYERS.index(layer) + 1 :])
+    bad = {
+        f"{path.relative_to(PACKAGE)}: {module}"
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in above)
+    }
+    assert not bad, bad
+
+
+def test_the_screens_do_not_import_the_app():
+    """The App imports its screens; they see it through tui/context.py (no cycle)."""
+    bad = {
+        str(path.relative_to(PACKAGE))
+        for path in sorted((PACKAGE / "tui" / "screens").rglob("*.py"))
+        if "warroom.tui.app" in imported_modules(path)
+    }
+    assert not bad, bad

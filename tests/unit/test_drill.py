@@ -11,7 +11,7 @@ from conftest import FakeClock, run_cli
 from warroom.comms.drill import build_report, drill_environment, mark, render_drill_report
 from warroom.comms.messages import MessageKind, draft_message, load_message_data
 from warroom.comms.render import create_environment
-from warroom.domain.drill import Drill, Inject, InjectKind, due_injects
+from warroom.domain.drill import Drill, Inject, InjectKind, due_injects, entry_kind
 from warroom.domain.model import EntryKind, Status, UpdateKind
 from warroom.domain.simclock import SimulatedClock
 from warroom.playbook import default_playbook
@@ -225,7 +225,7 @@ def play(store: Store, real: FakeClock, drill: Drill) -> str:
     )
     for inject in drill.injects[:2]:
         store.log(
-            incident.id, inject.entry_text(), kind=inject.kind.entry_kind, author=inject.author
+            incident.id, inject.entry_text(), kind=entry_kind(inject.kind), author=inject.author
         )
     real.advance(seconds=3)
     store.acknowledge(incident.id)
@@ -426,5 +426,5 @@ def test_a_drill_left_open_is_closed_as_abandoned_when_the_next_starts(
 def test_kinds_of_injects_become_entries():
     inject = Inject(timedelta(0), InjectKind.STATUS_PAGE, "Stripe status", "degraded")
     assert inject.entry_text() == "[DRILL status page] degraded"
-    assert inject.kind.entry_kind is EntryKind.FINDING
-    assert InjectKind.MESSAGE.entry_kind is EntryKind.NOTE
+    assert entry_kind(inject.kind) is EntryKind.FINDING
+    assert entry_kind(InjectKind.MESSAGE) is EntryKind.NOTE

@@ -12,9 +12,8 @@ Pure: no I/O, no Textual; `now` is always passed in.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.domain.metrics import Metrics, incident_metrics
@@ -27,74 +26,29 @@ from warroom.domain.model import (
     UpdateKind,
 )
 from warroom.domain.timefmt import utc
+from warroom.playbook.drill_models import DRILL_MARK, Drill, Inject, InjectKind
 from warroom.playbook.models import COMMANDER, Playbook
 
-DRILL_MARK = "DRILL"
-"""How a drill is marked everywhere: the banner, every message, every timeline entry it
-injects, the report."""
+__all__ = [
+    "DRILL_MARK",
+    "Drill",
+    "DrillReport",
+    "Inject",
+    "InjectKind",
+    "Measure",
+    "drill_report",
+    "due_injects",
+    "entry_kind",
+]
 
 FIRST_RESPONSE_MINUTES = 5
 """The runbook's First Response Checklist: "FIRST 5 MINUTES" ... "SEV-1/SEV-2: declare
 immediately". The target for declaring."""
 
 
-class InjectKind(enum.StrEnum):
-    ALERT = "alert"
-    STATUS_PAGE = "status_page"
-    MESSAGE = "message"
-    DEPLOY = "deploy"
-    METRIC = "metric"
-
-    @property
-    def entry_kind(self) -> EntryKind:
-        """How it shows in the timeline: what a person says is a note, the rest findings."""
-        return EntryKind.NOTE if self is InjectKind.MESSAGE else EntryKind.FINDING
-
-    @property
-    def label(self) -> str:
-        return {
-            InjectKind.ALERT: "alert",
-            InjectKind.STATUS_PAGE: "status page",
-            InjectKind.MESSAGE: "message",
-            InjectKind.DEPLOY: "deploy",
-            InjectKind.METRIC: "metric",
-        }[self]
-
-
-@dataclass(frozen=True, slots=True)
-class Inject:
-    """Something that happens during the drill, at `at` simulated time after the start."""
-
-    at: timedelta
-    kind: InjectKind
-    author: str
-    text: str
-
-    def entry_text(self) -> str:
-        """Its timeline entry: `[DRILL alert] Better Stack: error rate 34%`."""
-        return f"[{DRILL_MARK} {self.kind.label}] {self.text}"
-
-
-@dataclass(frozen=True, slots=True)
-class Drill:
-    key: str
-    """The file's name without .toml (`database_connections`)."""
-    title: str
-    severity: int
-    detected: str
-    """What is detected at the start (the alert that starts it)."""
-    expected_mitigation: str
-    """The playbook mitigation strategy's key the scenario calls for."""
-    scenario: str | None = None
-    """The playbook's common scenario it is an instance of, if any."""
-    expected_root_cause: str | None = None
-    briefing: str = ""
-    injects: tuple[Inject, ...] = field(default_factory=tuple)
-
-    @property
-    def length(self) -> timedelta:
-        """Simulated time to the last inject."""
-        return max((i.at for i in self.injects), default=timedelta(0))
+def entry_kind(kind: InjectKind) -> EntryKind:
+    """How an inject shows in the timeline: what a person says is a note, the rest findings."""
+    return EntryKind.NOTE if kind is InjectKind.MESSAGE else EntryKind.FINDING
 
 
 def due_injects(drill: Drill, elapsed: timedelta, delivered: int) -> list[Inject]:

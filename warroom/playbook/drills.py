@@ -27,7 +27,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
-from warroom.domain.drill import Drill, Inject, InjectKind
+from warroom.playbook.drill_models import Drill, Inject, InjectKind
 from warroom.playbook.loader import PlaybookError, _problems
 from warroom.playbook.models import Playbook
 

@@ -26,6 +26,7 @@ from warroom.tui.widgets.entry import EntryLine
 
 if TYPE_CHECKING:
     from warroom.integrations.settings import Settings
+    from warroom.tui.context import WarRoom
     from warroom.tui.screens.compose import OutboxScreen
 
 
@@ -212,3 +213,9 @@ def user_keys() -> dict[str, str]:
             "(the ids are listed in the README, under Keys)"
         )
     return keys
+
+
+if TYPE_CHECKING:  # mypy: the App is what its screens take it for (tui/context.py)
+
+    def _is_a_war_room(app: WarRoomApp) -> WarRoom:
+        return app

@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from warroom.domain.drill import DRILL_MARK, Drill, Inject
+from warroom.domain.drill import DRILL_MARK, Drill, Inject, entry_kind
 from warroom.domain.simclock import SimulatedClock
 from warroom.domain.timefmt import countdown
 from warroom.resources import styles_path
@@ -155,7 +155,7 @@ class DrillScreen(MainScreen):
             self.store.log(
                 incident.id,
                 inject.entry_text(),
-                kind=inject.kind.entry_kind,
+                kind=entry_kind(inject.kind),
                 at=start + inject.at,
                 author=inject.author,
             )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.binding import Binding
 from textual.markup import escape as escape_markup
@@ -51,6 +51,7 @@ from warroom.store.outbox import counts as outbox_counts
 from warroom.store.store import Store, StoreError
 from warroom.tui.actions import ACTIONS, WRITES
 from warroom.tui.alerts import Alert, alert_hint, by_urgency
+from warroom.tui.context import WarRoom
 from warroom.tui.entry_grammar import (
     EntryError,
 )
@@ -83,9 +84,6 @@ UPDATE_HELP = {
     UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
-
-if TYPE_CHECKING:  # the network edge is imported only when it is used
-    from warroom.tui.app import WarRoomApp
 
 USER_ERRORS = (EntryError, ValueError, KeyError, StoreError)
 
@@ -160,8 +158,9 @@ class WarRoomBase(Screen[None]):
         self._timer: Timer | None = None
 
     @property
-    def war_room(self) -> WarRoomApp:
-        return cast("WarRoomApp", self.app)
+    def war_room(self) -> WarRoom:
+        """The App, as the screen sees it (tui/context.py: no import of tui/app.py)."""
+        return cast("WarRoom", self.app)
 
     @property
     def store(self) -> Store:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -33,7 +33,7 @@ from warroom.tui.screens.dialogs import ChoiceScreen, EntryScreen
 from warroom.tui.widgets.timeline import TimelineView
 
 if TYPE_CHECKING:
-    from warroom.tui.app import WarRoomApp
+    from warroom.tui.context import WarRoom
 
 __all__ = ["HistoryScreen", "OverdueScreen", "RecordScreen", "incident_matches"]
 
@@ -65,12 +65,8 @@ class _Screen(Screen[None]):
     """What the screens below share: the war room's store and options, messages as text."""
 
     @property
-    def war_room(self) -> WarRoomApp:
-        from warroom.tui.app import WarRoomApp
-
-        app = self.app
-        assert isinstance(app, WarRoomApp)
-        return app
+    def war_room(self) -> WarRoom:
+        return cast("WarRoom", self.app)
 
     @property
     def store(self) -> Store:
