@@ -8,7 +8,6 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -112,10 +111,12 @@ def _config() -> dict[str, object]:
     path = config_file()
     try:
         with path.open("rb") as handle:
+            import tomllib  # only where there is a file to read
+
             return tomllib.load(handle)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # tomllib.TOMLDecodeError is one
         _warn_once(f"{path}: {error}; ignoring the file (no channels, default playbook)")
         return {}
     except OSError as error:

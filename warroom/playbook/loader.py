@@ -15,10 +15,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
-import tomllib
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +38,16 @@ class PlaybookError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+DEFAULT_PLAYBOOK = Path(__file__).with_name("default.toml")
+"""The packaged playbook (a file in the package, shipped in the wheel; read as a path, not
+through importlib.resources, whose import a hook's one-shot command would pay for)."""
+
+
 def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     """Load and validate a playbook; ``None`` loads the packaged default."""
     if path is None:
-        resource = files("warroom.playbook") / "default.toml"
-        where = str(resource)
-        reader = resource.read_bytes
+        where = str(DEFAULT_PLAYBOOK)
+        reader = DEFAULT_PLAYBOOK.read_bytes
     else:
         where = os.fspath(path)
         reader = Path(where).read_bytes
@@ -64,6 +65,8 @@ def parse_playbook(text: str, where: str = "<playbook>") -> Playbook:
     kept = _read_kept(key)
     if kept is not None:
         return kept
+    import tomllib  # only for a text not seen before (the cache holds the rest)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -145,6 +148,8 @@ def _keep(key: str, playbook: Playbook) -> None:
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when a playbook is kept (the first time its text is seen)
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     except OSError:
         return
