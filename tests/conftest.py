@@ -47,6 +47,7 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("WARROOM_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
     monkeypatch.setenv("WARROOM_CACHE", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # the spool, the default database
     for name in (
         "WARROOM_SLACK_WEBHOOK",
         "WARROOM_DISCORD_WEBHOOK",

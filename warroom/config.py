@@ -24,6 +24,16 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def spool_path(database: object) -> Path:
+    """Where entries typed while DATABASE is unreachable are kept (store/spool.py): beside
+    the user's data, one file per database (named by a hash of where it is; never the
+    URL itself, which may hold a password)."""
+    import hashlib
+
+    digest = hashlib.sha256(str(database).encode("utf-8")).hexdigest()[:16]
+    return platformdirs.user_data_path(APP_NAME) / "spool" / f"{digest}.jsonl"
+
+
 def default_db_path() -> Path:
     """The database in the platform's per-user data directory."""
     return platformdirs.user_data_path(APP_NAME) / "warroom.db"

@@ -60,6 +60,11 @@ class NotFound(StoreError):
     pass
 
 
+class Unreachable(StoreError):
+    """The database server cannot be reached (the network, a restart, a failover): what is
+    typed meanwhile is spooled (store/spool.py), and the next try may well work."""
+
+
 _DAMAGE = ("malformed", "could not decode", "corrupt")
 
 

@@ -66,10 +66,12 @@ from warroom.store.reader import (
     Reader,
     Record,
     StoreError,
+    Unreachable,
     connect,
     damaged,
     deferred,
 )
+from warroom.store.spool import Spooled
 from warroom.store.sql import Tx, Writer
 
 if TYPE_CHECKING:
@@ -83,7 +85,7 @@ else:  # the schema's: imported only to set up or upgrade a database (sql.py say
     sqlmodel = deferred("sqlmodel")
     tables = deferred("warroom.store.tables")
 
-__all__ = ["NotFound", "Store", "StoreError", "add_missing_columns"]
+__all__ = ["NotFound", "Store", "StoreError", "Unreachable", "add_missing_columns"]
 
 
 def new_key() -> str:
@@ -992,6 +994,32 @@ class Store:
             for text in fresh:  # each a link of the incident's chain, as any entry
                 self._add_entry(tx, incident_id, EntryKind.NOTE, text, author)
             return len(fresh)
+
+    def log_spooled(self, item: Spooled) -> bool:
+        """An entry typed while the database was unreachable (store/spool.py), written now
+        with the time it was typed. False if it is there already (written by a drain that
+        did not get to forget it). Refused (ValueError) if its incident was closed before
+        it was typed; one typed while the incident was still open goes in, closed or not."""
+        mark = {"spooled": item.key}
+        with self._write("write the kept entry") as tx:
+            row = self._incident_row(tx, item.incident_id)
+            if row.closed_at is not None and utc(row.closed_at) <= item.at:
+                raise ValueError(f"{item.incident_id} was closed before this was typed")
+            if tx.first(
+                "SELECT id FROM timeline_entry WHERE incident_id = ? AND data_json = ?",
+                (item.incident_id, json.dumps(mark)),
+            ):
+                return False
+            self._add_entry(
+                tx,
+                item.incident_id,
+                EntryKind(item.kind),
+                clean_text(item.text),
+                clean_line(item.author),
+                at=item.at,
+                data=mark,
+            )
+        return True
 
     def set_pinned(
         self, entry_id: int, pinned: bool = True, author: str | None = None

@@ -10,6 +10,7 @@ refresh path and the clocks' rendering belong together: they read and draw the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
+from warroom.config import spool_path
 from warroom.domain.clocks import (
     Clock,
     Nudge,
@@ -48,7 +50,8 @@ from warroom.domain.timefmt import (
 )
 from warroom.playbook import Playbook
 from warroom.store.outbox import counts as outbox_counts
-from warroom.store.store import Store, StoreError
+from warroom.store.spool import Spool
+from warroom.store.store import Store, StoreError, Unreachable
 from warroom.tui.actions import ACTIONS, WRITES
 from warroom.tui.alerts import Alert, alert_hint, by_urgency
 from warroom.tui.context import WarRoom
@@ -84,6 +87,9 @@ UPDATE_HELP = {
     UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
+
+SPOOL_RETRY_SECONDS = 5.0
+"""How often a war room tries to write what it kept while the database is away."""
 
 USER_ERRORS = (EntryError, ValueError, KeyError, StoreError)
 
@@ -156,6 +162,11 @@ class WarRoomBase(Screen[None]):
         self._nudged_roles: frozenset[str] | None = None
         self.clock_alerts = ClockAlerts(lambda: self.app)
         self._timer: Timer | None = None
+        self._spool: Spool | None = None
+        self.unreachable = ""
+        """Why the database cannot be reached right now ("" while it can)."""
+        self._spool_tried = 0.0
+        self._draining = False
 
     @property
     def war_room(self) -> WarRoom:
@@ -289,6 +300,7 @@ class WarRoomBase(Screen[None]):
             self._others_open,
             self.other_alert,
             overdue=self._overdue_text(now),
+            unreachable=self._unreachable_text(),
         )
         if incident is None:
             self.clocks, self.nudges = [], []
@@ -335,8 +347,91 @@ class WarRoomBase(Screen[None]):
         try:
             if self.store.data_version() != self._version:
                 self.reload()
+        except Unreachable as error:  # said in the header, not once a second
+            self.unreachable = str(error)
         except StoreError as error:
             self._error(error)
+        else:
+            self.unreachable = ""
+
+    # -- the database unreachable: entries kept on this machine (store/spool.py) ---------
+
+    @property
+    def spool(self) -> Spool:
+        if self._spool is None:
+            self._spool = Spool(spool_path(getattr(self.store, "target", self.store.path)))
+        return self._spool
+
+    def _unreachable_text(self) -> str:
+        kept = len(self.spool) if self.spool.path.exists() else 0
+        if not (self.unreachable or kept):
+            return ""
+        state = "DATABASE UNREACHABLE" if self.unreachable else "database back"
+        return f"{state} · {kept} kept here" if kept else state
+
+    def _keep_offline(
+        self,
+        incident: Incident,
+        text: str,
+        kind: EntryKind,
+        at: datetime | None,
+        error: Unreachable,
+    ) -> None:
+        """An entry the database could not take: kept on this machine, written when it is
+        back (tick), with the time it was typed."""
+        self.unreachable = str(error)
+        typed = at or utc(self.clock())
+        self.spool.add(Spool.new(incident.id, text, kind.value, typed, self.store.author))
+        self.notify(
+            f"{error}\nKept on this machine ({self.spool.path.name}): written, with the time"
+            " you typed it, when the database is back.",
+            title="Entry kept offline",
+            severity="warning",
+        )
+        self._render_clocks()
+
+    def drain_spool(self) -> None:
+        """Write what was kept while the database was unreachable, if it is back: in a
+        thread (a server that is still away can take seconds to say so), at most every
+        few seconds while it is away; the result is shown by `_spool_drained`."""
+        if not self.spool.path.exists() or self._draining:
+            return
+        now = time.monotonic()
+        if self.unreachable and now - self._spool_tried < SPOOL_RETRY_SECONDS:
+            return
+        self._spool_tried, self._draining = now, True
+        self.run_worker(self._drain, thread=True, group="spool", exit_on_error=False)
+
+    def _drain(self) -> None:
+        try:
+            written, refused = self.spool.drain(self.store.log_spooled)
+        except StoreError as error:
+            self.app.call_from_thread(self._spool_drained, 0, 0, error)
+        else:
+            self.app.call_from_thread(self._spool_drained, written, refused, None)
+
+    def _spool_drained(self, written: int, refused: int, error: StoreError | None) -> None:
+        self._draining = False
+        if isinstance(error, Unreachable):
+            self.unreachable = str(error)
+        elif error is not None:
+            self._error(error)
+        else:
+            self.unreachable = ""
+        if written:
+            self.notify(f"{written} entries kept offline are in the timeline now", title="Written")
+        if refused:
+            self.notify(
+                f"{refused} kept entries were typed after their incident was closed:"
+                f" kept in {self.spool.refused_path}",
+                title="Not written",
+                severity="warning",
+                timeout=30,
+            )
+        if written or refused:
+            self.reload()
+        else:
+            self._render_clocks()
 
     def _show_outbox(self, found: dict[OutboxStatus, int]) -> None:
         parts = [
@@ -433,7 +528,12 @@ class WarRoomBase(Screen[None]):
         incident = self._require()
         if not text.strip():
             raise EntryError("nothing to log: type the text after the command")
-        self.store.log(incident.id, text, kind=kind, at=at)
+        try:
+            self.store.log(incident.id, text, kind=kind, at=at)
+        except Unreachable as error:
+            self._keep_offline(incident, text, kind, at, error)
+            return
+        self.unreachable = ""
         # The entry is on screen in this frame; the rest is read again once it is painted
         # (an entry changes nothing else, but another writer may have).
         self._render_timeline(incident)

@@ -151,6 +151,7 @@ class MainScreen(CommsActions):
             return  # shutting down: the panes are gone
         if not self.watching:
             self.check_database()  # no file watcher (e.g. a network filesystem): look instead
+        self.drain_spool()  # entries kept while the database was unreachable, if any
         self._render_clocks()
 
     @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)

@@ -59,8 +59,10 @@ class IncidentHeader(Static):
         others_open: int = 0,
         other_alert: OtherAlert | None = None,
         overdue: str = "",
+        unreachable: str = "",
     ) -> None:
-        """OVERDUE: "N action items overdue", said when no incident is open ("" : none)."""
+        """OVERDUE: "N action items overdue", said when no incident is open ("" : none).
+        UNREACHABLE: "database unreachable ..." while the database cannot be reached."""
         self.remove_class(*_SEVERITY_CLASSES)
         if incident is None:
             hint = "waiting for one" if read_only else "F2 declares one"
@@ -71,6 +73,9 @@ class IncidentHeader(Static):
             if overdue:
                 text.append("  ")
                 text.append(f" {overdue}: /overdue ", style="bold reverse")
+            if unreachable:
+                text.append("  ")
+                text.append(f" {unreachable} ", style="bold reverse")
             self.update(text)
             return
         sev = playbook.severity(incident.severity)
@@ -83,6 +88,8 @@ class IncidentHeader(Static):
         text.append(f" T+{countdown(incident.elapsed(now))} ")
         if read_only:
             text.append(" READ-ONLY ", style="bold reverse")
+        if unreachable:
+            text.append(f" {unreachable} ", style="bold reverse")
         if other_alert is not None:  # another incident is late: it goes before the title
             text.append(f" {other_alert.text} ", style="bold reverse")
         elif others_open:
