@@ -9,18 +9,9 @@ from typing import Any
 import pytest
 from conftest import run_cli
 
-ACTIONS = [
-    "ack",
-    "status",
-    "sev",
-    "assign",
-    "item",
-    "update",
-    "impact",
-    "detected",
-    "close",
-    "reopen",
-]
+from warroom.cli import GROUPS
+
+ACTIONS = list(GROUPS["actions"])
 
 
 pytestmark = pytest.mark.usefixtures("cli_db")

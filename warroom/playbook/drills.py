@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
 from warroom.playbook.drill_models import Drill, Inject, InjectKind
-from warroom.playbook.loader import PlaybookError, _problems
+from warroom.playbook.loader import PlaybookError, _problems, read_toml
 from warroom.playbook.models import Playbook
 
 __all__ = ["DrillError", "drill_keys", "load_drill", "packaged_drill_path", "parse_drill"]
@@ -122,13 +121,7 @@ def _check_against(data: Any, playbook: Playbook, text: str, where: str) -> list
 
 def parse_drill(text: str, playbook: Playbook, where: str = "<drill>", key: str = "") -> Drill:
     """Parse and validate drill TOML TEXT against PLAYBOOK; WHERE names it in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(match.group(1)) if match else max(1, len(text.splitlines()))
-        raise DrillError([f"{where}:{line}: {message}"]) from exc
+    data = read_toml(text, where)  # a mistake: one "file:line: ..." (DrillError is PlaybookError)
     from pydantic import ValidationError
 
     try:

@@ -59,21 +59,26 @@ def load_playbook(path: str | os.PathLike[str] | None = None) -> Playbook:
     return parse_playbook(text, where)
 
 
+def read_toml(text: str, where: str) -> dict[str, Any]:
+    """TEXT as TOML; a mistake is a PlaybookError naming WHERE and its line ("file:12: ...")."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(match.group(1)) if match else max(1, len(text.splitlines()))
+        raise PlaybookError([f"{where}:{line}: {message}"]) from exc
+
+
 def parse_playbook(text: str, where: str = "<playbook>") -> Playbook:
     """Parse and validate playbook TOML ``text``; ``where`` names it in error messages."""
     key = _cache_key(text)
     kept = _read_kept(key)
     if kept is not None:
         return kept
-    import tomllib  # only for a text not seen before (the cache holds the rest)
-
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(match.group(1)) if match else max(1, len(text.splitlines()))
-        raise PlaybookError([f"{where}:{line}: {message}"]) from exc
+    data = read_toml(text, where)  # only for a text not seen before (the cache has the rest)
     from pydantic import ValidationError
 
     from warroom.playbook import schema
