@@ -438,6 +438,19 @@ def test_each_group_of_subcommands_is_what_its_module_adds() -> None:
         assert _subcommands(cli._parser(names[0])) == set(names)
     assert everything == {n for names in cli.GROUPS.values() for n in names}
     assert _subcommands(cli._parser("no-such-command")) == everything
+    assert _subcommands(cli._parser(None, war_room=True)) == set()  # the war room: none
+
+
+def test_opening_the_war_room_loads_no_command_module() -> None:
+    code = (
+        "import sys\n"
+        "from warroom import cli\n"
+        "words = ['--db', 'x.db']\n"
+        "cli._parser(cli.command_of(words), war_room=True).parse_args(words)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('warroom.cli.')"
+        " and m not in ('warroom.cli.args', 'warroom.cli.common')))\n"
+    )
+    assert python_c(code).strip() == "[]"
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,9 @@ only the module of its command: a hook's `warroom log TEXT` imports none of them
 `warroom --help` all (tests/cli/test_cli.py holds this table to what each module adds)."""
 
 
-def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; given the subcommand about to run, only what it needs."""
+def _parser(only: str | None = None, war_room: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser; given the subcommand about to run, only what it needs.
+    WAR_ROOM: no subcommand and no --help: the war room, which needs none of them."""
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="A war room for production incidents. Without a command: open the war room.",
@@ -81,7 +82,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
 
     known = {name for names in GROUPS.values() for name in names} | set(commands.choices)
     for group, names in GROUPS.items():
-        if only in names or only not in known:  # none or unknown: help lists all
+        if only in names or (only not in known and not war_room):  # help, a typo: all
             module = importlib.import_module(f"warroom.cli.{group}")
             if group == "actions":
                 module.add_parsers(commands, sub_globals, target, reviews_dir)
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = readable_args(sys.argv[1:] if argv is None else argv)
         words = dashes_as_text(attach_relative_times(raw))
-        args = _parser(command_of(words)).parse_args(words)
+        command = command_of(words)
+        war_room = command is None and not {"-h", "--help"} & set(words)
+        args = _parser(command, war_room).parse_args(words)
         restore_dashes(args)
         if getattr(args, "config", None):  # one config file for every reader of it
             os.environ["WARROOM_CONFIG"] = str(Path(args.config).expanduser())
