@@ -366,3 +366,29 @@ def test_send_goes_to_the_channels_of_its_audience(
     code, out, err = run(capsys, "send", iid, "status", "--channel", "status", "--no-deliver")
     assert (code, out) == (1, "")
     assert "channel 'status' is for customers" in err and err.count("\n") == 1
+
+
+# -- a drill's database: DRILL on every message, nothing posted --------------------------------
+
+
+def test_a_drills_database_marks_every_message_and_posts_nothing(
+    capsys: pytest.CaptureFixture[str],
+    env: Path,
+    iid: str,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WARROOM_WEBHOOK", server.url("/hook"))
+    store = open_store(env)
+    assert not store.is_drill
+    store.mark_as_drill()  # what `warroom drill` does to its database
+    assert open_store(env).is_drill  # kept in the file, for whoever opens it next
+    code, out, _ = run(capsys, "draft", iid, "status")
+    assert code == 0 and out.startswith("[DRILL] ")
+    code, out, _ = run(capsys, "send", iid, "status")
+    assert code == 0 and "not posted (a drill's database: nothing is posted)" in out
+    assert list_outbox(open_store(env)) == [] and server.received() == []
+    code, _, err = run(capsys, "send", iid, "status", "--channel", "webhook")
+    assert code == 1 and "a drill's database: nothing is posted" in one_error(err)
+    updates = [e.text for e in open_store(env).timeline(iid) if e.kind == EntryKind.UPDATE]
+    assert updates and all("[DRILL]" in text for text in updates)

@@ -246,3 +246,22 @@ async def test_esc_dismisses_the_onboarding_checklist_too(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DeclareScreen)  # the drill goes on: declare it
+
+
+async def test_a_drills_database_opened_in_the_plain_war_room_says_so(make_app, store):
+    """`warroom --db drills.db`: a banner, DRILL on the drafts, nothing queued to post."""
+    from textual.widgets import Static
+
+    from warroom.domain.messages import MessageKind
+
+    store.declare("Checkout down (a drill)", 2)
+    store.mark_as_drill()
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.pause()
+        banner = app.main.query_one("#drill-banner", Static)
+        assert "DRILL DATABASE" in str(banner.content)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.screen.query_one("#draft", TextArea).text.startswith("[DRILL] ")
+        assert app.settings().channels_for(MessageKind.STATUS_UPDATE) == []

@@ -82,10 +82,13 @@ def _warn(message: str) -> None:
     print(f"{APP_NAME}: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from warroom.integrations.settings import load_settings
+def _settings(store: Store) -> Settings:
+    """The config file cli.main settled on (--config, WARROOM_CONFIG); on a drill's database,
+    as a drill sees them: every message marked DRILL, no channel to post to."""
+    from warroom.integrations.settings import drill_settings, load_settings
 
-    return load_settings()  # the config file cli.main settled on (--config, WARROOM_CONFIG)
+    settings = load_settings()
+    return drill_settings(settings, False) if store.is_drill else settings
 
 
 def _draft_for(store: Store, incident_id: str, kind: MessageKind, settings: Settings) -> Draft:
@@ -120,7 +123,7 @@ def _draft(store: Store, args: argparse.Namespace) -> int:
     from warroom.comms.messages import MessageKind
 
     kind = MessageKind.parse(args.template)
-    settings = _settings(args)
+    settings = _settings(store)
     draft = _draft_for(store, store.resolve_id(args.id), kind, settings)
     sys.stdout.write(draft.text)
     return 0
@@ -131,10 +134,12 @@ def _send(store: Store, args: argparse.Namespace) -> int:
     from warroom.store.outbox import send_message
 
     kind = MessageKind.parse(args.template)
-    settings = _settings(args)
+    settings = _settings(store)
     incident_id = store.resolve_id(args.id)
     if args.record_only and args.channel:
         args.usage_error("--record-only and --channel do not go together")
+    if store.is_drill and args.channel:
+        raise ValueError("a drill's database: nothing is posted (warroom drill --live-comms)")
     if args.record_only:
         channels: list[str] = []
     elif args.channel:
@@ -154,10 +159,20 @@ def _send(store: Store, args: argparse.Namespace) -> int:
         text = _read_text(args.text_file)
     else:
         text = _draft_for(store, incident_id, kind, settings).text
+    if store.is_drill:
+        from warroom.comms.drill import mark
+
+        text = mark(text)
     ids = send_message(store, incident_id, kind, text, channels)
     if not ids:
         readers = "customers" if kind.is_customer_facing else "the team"
-        why = "--record-only" if args.record_only else f"no channel for {readers} is configured"
+        why = (
+            "--record-only"
+            if args.record_only
+            else "a drill's database: nothing is posted"
+            if store.is_drill
+            else f"no channel for {readers} is configured"
+        )
         print(f"recorded the {kind.label} for {incident_id}; not posted ({why})")
         return 0
     if args.no_deliver:

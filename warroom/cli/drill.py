@@ -169,6 +169,7 @@ def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
     keymap = user_keys()
     probe = Store(path, playbook, author=args.author or current_user())
     try:
+        probe.mark_as_drill()  # whoever opens it later is told: a banner, DRILL on messages
         incidents = probe.incidents()
         left_open = {
             i.id: max((e.at for e in probe.timeline(i.id)), default=i.declared_at)

@@ -331,3 +331,21 @@ def load_settings(
         if default.is_dir():
             extra["templates_dir"] = default
     return settings.model_copy(update=extra) if extra else settings
+
+
+def drill_settings(settings: Settings, live: bool) -> Settings:
+    """SETTINGS as a drill sees them: every message rendered marked DRILL; no channel to
+    post to, unless the drill was started with --live-comms."""
+    from warroom.comms.drill import drill_environment
+
+    class DrillSettings(Settings):
+        def channels_for(self, kind: MessageKind) -> list[str]:
+            return super().channels_for(kind) if live else []
+
+        def template_environment(self) -> Any:
+            return drill_environment(super().template_environment())
+
+    drill: Settings = DrillSettings.model_construct(
+        **{name: getattr(settings, name) for name in Settings.model_fields}
+    )
+    return drill

@@ -462,6 +462,26 @@ class Store:
         self._reader.close()
         self._writer.close()
 
+    DRILL_APPLICATION_ID = 0x4452494C  # "DRIL"
+    """SQLite's `application_id` of a drill's database (`warroom drill` sets it)."""
+
+    def mark_as_drill(self) -> None:
+        """This database holds drills, not real incidents: every war room and command that
+        opens it says so (a banner, DRILL on every message, nothing posted)."""
+        with self._guard("mark the database as a drill's"):
+            conn = connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute(f"PRAGMA application_id = {self.DRILL_APPLICATION_ID}")
+                conn.commit()
+            finally:
+                conn.close()
+
+    @property
+    def is_drill(self) -> bool:
+        """Whether this is a drill's database (`mark_as_drill`)."""
+        found = self._reader.number("PRAGMA application_id", what="read")
+        return found == self.DRILL_APPLICATION_ID
+
     def data_version(self) -> int:
         """Changes whenever any connection (another process included) commits."""
         try:

@@ -6,14 +6,14 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from warroom.playbook import Playbook
 from warroom.resources import styles_path
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class WarRoomApp(App[int]):
     """Options, stylesheet, keys and the palette; the war room itself is MainScreen."""
 
-    CSS_PATH = str(styles_path())
+    CSS_PATH = [str(styles_path()), str(styles_path("drill.tcss"))]
     TITLE = "warroom"
     ENABLE_COMMAND_PALETTE = True
     # The screen gets -narrow / -wide and -short / -tall classes; the stylesheet adapts.
@@ -100,7 +100,17 @@ class WarRoomApp(App[int]):
     def compose(self) -> ComposeResult:
         yield from self.main.compose_panes()
 
+    OWN_DRILL_BANNER: ClassVar[bool] = False
+    """The drill's app draws its own banner (tui/drill.py); this one marks a drill's
+    database opened by plain `warroom --db`."""
+
     def on_mount(self) -> None:
+        if not self.OWN_DRILL_BANNER and self.store.is_drill:
+            banner = Static(
+                "DRILL DATABASE · not a real incident · nothing is posted",
+                id="drill-banner",
+            )
+            self.main.mount(banner)
         if self.keymap:
             self.set_keymap(self.keymap)
         self.main.start()
@@ -154,11 +164,13 @@ class WarRoomApp(App[int]):
         await super().action_quit()
 
     def settings(self) -> Settings:
-        """Channels and templates from the config file and environment (read once)."""
-        from warroom.integrations.settings import load_settings
+        """Channels and templates from the config file and environment (read once); on a
+        drill's database, as a drill sees them (every message DRILL, nothing posted)."""
+        from warroom.integrations.settings import drill_settings, load_settings
 
         if self._settings is None:
-            self._settings = load_settings()
+            settings = load_settings()
+            self._settings = drill_settings(settings, False) if self.store.is_drill else settings
         return self._settings
 
     def pause_clock(self, how: str = "toggle") -> None:

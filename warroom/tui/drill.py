@@ -27,7 +27,6 @@ from textual.widgets import Static
 from warroom.domain.drill import DRILL_MARK, Drill, Inject, entry_kind
 from warroom.domain.simclock import SimulatedClock
 from warroom.domain.timefmt import countdown
-from warroom.resources import styles_path
 from warroom.store.store import Store
 from warroom.tui.app import WarRoomApp
 from warroom.tui.screens.base import IncidentView
@@ -70,24 +69,6 @@ class OnboardingScreen(ModalScreen[None]):
                 text.append(f"  [ ] {item}\n")
             text.append("\nThis drill is the shadowing: run it as if it were real.")
             yield Static(text, id="onboarding-body")
-
-
-def drill_settings(settings: Settings, live: bool) -> Settings:
-    """SETTINGS as a drill sees them: every message rendered marked DRILL; no channel to
-    post to, unless the drill was started with --live-comms."""
-    from warroom.comms.drill import drill_environment
-    from warroom.integrations.settings import Settings as Base
-
-    class DrillSettings(Base):
-        def channels_for(self, kind: MessageKind) -> list[str]:
-            return super().channels_for(kind) if live else []
-
-        def template_environment(self) -> Any:
-            return drill_environment(super().template_environment())
-
-    return DrillSettings.model_construct(
-        **{name: getattr(settings, name) for name in Base.model_fields}
-    )
 
 
 class DrillScreen(MainScreen):
@@ -204,7 +185,7 @@ class DrillScreen(MainScreen):
 class DrillApp(WarRoomApp):
     """The war room for a drill (module docstring)."""
 
-    CSS_PATH = [str(styles_path()), str(styles_path("drill.tcss"))]  # type: ignore[assignment]
+    OWN_DRILL_BANNER = True  # its own, with the simulated time (banner_on)
 
     def __init__(
         self,
@@ -300,7 +281,9 @@ class DrillApp(WarRoomApp):
 
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = drill_settings(super().settings(), self.live_comms)
+            from warroom.integrations.settings import drill_settings, load_settings
+
+            self._settings = drill_settings(load_settings(), self.live_comms)
         return self._settings
 
 
