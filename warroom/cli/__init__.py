@@ -37,7 +37,6 @@ from warroom.config import (
     current_user,
     default_reviews_dir,
     playbook_path,
-    resolve_db_path,
     resolve_db_target,
     resolve_playbook,
 )
@@ -289,12 +288,14 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["WARROOM_CONFIG"] = str(Path(args.config).expanduser())
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
-        path = resolve_db_path(args.db)
+        target = resolve_db_target(args.db)
+        path = target.sqlite_path
+        unwritable = path is not None and not getattr(args, "writes", True) and _unwritable(path)
         store = Store(
-            path,
+            target,
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
-            read_only=args.read_only or (not getattr(args, "writes", True) and _unwritable(path)),
+            read_only=args.read_only or unwritable,
         )
         try:
             run: Command = getattr(args, "run", _war_room)
@@ -327,7 +328,8 @@ def _check(_store: Store | None, args: argparse.Namespace) -> int:
     target = resolve_db_target(args.db)
     if target.is_postgres:
         return _check_postgres(target)
-    path = resolve_db_path(args.db)
+    path = target.sqlite_path
+    assert path is not None
     problems = integrity_check(path)
     if problems == ["ok"]:
         print(f"{path}: ok")

@@ -120,6 +120,7 @@ if TYPE_CHECKING:  # the network edge is imported only when it is used
     from warroom.comms.messages import MessageKind
     from warroom.tui.app import WarRoomApp
     from warroom.tui.screens.close import Closing
+    from warroom.tui.services.pg_watcher import PostgresWatcher
 
 USER_ERRORS = (EntryError, ValueError, KeyError, StoreError)
 
@@ -182,6 +183,7 @@ class MainScreen(Screen[None]):
         super().__init__(id="war-room")
         self.radar: RadarPoller | None = None
         self.deliverer: OutboxDeliverer | None = None
+        self.pg_watcher: PostgresWatcher | None = None
         self.dependencies: list[DependencyStatus] = []
         self.watching = False
         """True while watchfiles reports changes; otherwise the tick checks the database."""
@@ -297,8 +299,14 @@ class MainScreen(Screen[None]):
         # SQLAlchemy, httpx) and threads would otherwise compete with the first paint. Until
         # the watcher runs, the tick looks for other writers' changes.
         if self.war_room.watch_files:
-            watcher = DatabaseWatcher(self.store.path, self.playbook_path)
-            self.call_after_refresh(watcher.start, self)
+            if self.store.path is None:  # PostgreSQL: LISTEN for other writers' commits
+                from warroom.tui.services.pg_watcher import PostgresWatcher
+
+                self.pg_watcher = PostgresWatcher(self.store.target)
+                self.call_after_refresh(self.pg_watcher.start, self)
+            else:
+                watcher = DatabaseWatcher(self.store.path, self.playbook_path)
+                self.call_after_refresh(watcher.start, self)
         if not self.read_only:
             self.set_timer(0.3, self._prepare_writes)
         if self.war_room.radar_enabled:
@@ -461,6 +469,8 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+        if self.pg_watcher is not None:
+            self.pg_watcher.stop()
         if self.radar is not None:
             self.radar.close()
         if self.deliverer is not None:
