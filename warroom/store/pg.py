@@ -590,9 +590,7 @@ class PgTx(Tx):
 
     def _execute(self, sql: str, params: Sequence[Any]) -> Any:
         try:
-            return self._conn.execute(
-                qmark_to_pyformat(sql), tuple(_native(v) for v in params), prepare=False
-            )
+            return self._conn.execute(qmark_to_pyformat(sql), tuple(_native(v) for v in params))
         except psycopg.Error as exc:
             raise _tx_error(self._target, self._what, exc) from None
 
@@ -616,6 +614,14 @@ class TxFailed(StoreError):
 
 def _tx_error(target: DatabaseTarget, what: str, exc: psycopg.Error) -> TxFailed:
     return TxFailed(str(store_error(target, what, exc)), isinstance(exc, psycopg.OperationalError))
+
+
+_TAKE_TURN = (
+    f"WITH counted AS (UPDATE {META_TABLE} SET value = (value::bigint + 1)::text"  # noqa: S608
+    f" WHERE key = 'data_version' RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM counted"
+)
+"""mark_changed in one round trip, at the start of every write transaction: the row lock
+writers take turns on, the change counted, the NOTIFY (sent at commit)."""
 
 
 class PgWriter:
@@ -655,12 +661,8 @@ class PgWriter:
             if conn is None:
                 conn = connect(self.target)
             try:
-                conn.execute(
-                    f"UPDATE {META_TABLE} SET value = (value::bigint + 1)::text"  # noqa: S608
-                    " WHERE key = 'data_version'"
-                )
+                conn.execute(_TAKE_TURN, prepare=True)
                 yield PgTx(conn, self.target, what)
-                notify(conn, "")
                 conn.commit()
             except psycopg.Error as exc:
                 broken = isinstance(exc, psycopg.OperationalError)
