@@ -386,7 +386,7 @@ def _war_room(store: Store, args: argparse.Namespace) -> int:
             store=store,
             reviews_dir=_reviews_dir(store, args),
             playbook_path=playbook_path(args.playbook),
-            read_only=args.read_only,
+            read_only=args.read_only or store.read_only,  # a user who may only read
         )
     )
 
