@@ -16,7 +16,8 @@ Targets: open(100k) / open(empty) <= 2.0x (medians); peak RSS with 100k entries 
 
 With `--postgres`, the same two incidents in PostgreSQL databases as well (bench/_pg.py:
 $WARROOM_TEST_POSTGRES's server, else a throwaway cluster), opened with `--db URL`, runs
-alternating with the SQLite ones. Target: pg open(100k) / pg open(empty) <= 2.0x.
+alternating with the SQLite ones, after `VACUUM ANALYZE` (_pg.settle: what autovacuum does
+on a server soon after a bulk insert). Target: pg open(100k) / pg open(empty) <= 2.0x.
 
     python bench/scale.py [--quick] [--runs N] [--entries N] [--postgres]
 """
@@ -136,7 +137,7 @@ def main() -> int:
         print(f"built: {entries:,} entries via Store.log_many in {built:.1f} s ({size:.0f} MB)")
         dbs: dict[str, Path | str] = dict(files)
         if args.postgres:
-            from _pg import server
+            from _pg import server, settle
 
             new_database = stack.enter_context(server())
             pg_empty, pg_big = new_database(), new_database()
@@ -144,7 +145,9 @@ def main() -> int:
             started = time.perf_counter()
             make_incident(pg_big, TITLE, entries=entries, last=LAST)
             built = time.perf_counter() - started
-            print(f"built on PostgreSQL: {entries:,} entries in {built:.1f} s")
+            settle(pg_empty)
+            settle(pg_big)
+            print(f"built on PostgreSQL: {entries:,} entries in {built:.1f} s (VACUUM ANALYZE)")
             dbs["pg empty"], dbs[f"pg {big}"] = pg_empty.url or "", pg_big.url or ""
 
         times, rss, jumps = open_runs(dbs, env, runs)

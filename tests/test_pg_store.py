@@ -175,3 +175,27 @@ def test_the_commands_on_postgresql(
         assert sorted(str(i.original_id) for i in store.incidents()) == [iid, "None"]
     finally:
         store.dispose()
+
+
+def test_connections_the_server_dropped_are_replaced(pg_target: DatabaseTarget) -> None:
+    """A war room open for hours: the server restarts, or drops idle sessions. The next read
+    and the next write go through on new connections, without an error."""
+    import psycopg
+
+    store = Store(pg_target, default_playbook(), author="alice")
+    try:
+        iid = store.declare("Checkout failing", 1).id
+        store.log(iid, "before")
+        assert pg_target.url is not None
+        with psycopg.connect(pg_target.url, autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert killed is not None and killed[0] >= 2  # the reader's and the writer's
+        time.sleep(0.2)
+        assert store.timeline(iid)[-1].text == "before"
+        store.log(iid, "after")
+        assert store.timeline(iid)[-1].text == "after"
+    finally:
+        store.dispose()

@@ -481,7 +481,16 @@ class PgReader:
         try:
             if conn is None:
                 conn = connect(self.target, autocommit=True)
-            found: list[Record] = conn.execute(qmark_to_pyformat(sql), params).fetchall()
+            try:
+                found: list[Record] = conn.execute(qmark_to_pyformat(sql), params).fetchall()
+            except psycopg.OperationalError:
+                if not conn.broken:
+                    raise
+                # An idle connection the server dropped (a restart, an idle timeout): a read
+                # can be repeated, once, on a new one.
+                conn.close()
+                conn = connect(self.target, autocommit=True)
+                found = conn.execute(qmark_to_pyformat(sql), params).fetchall()
         except psycopg.Error as exc:
             broken = isinstance(exc, psycopg.OperationalError)
             raise store_error(self.target, what, exc) from None
@@ -651,6 +660,20 @@ class PgWriter:
         with self._lock:
             self._idle.append(conn)
 
+    def _begin_on(self, conn: Connection) -> Connection:
+        """Take the turn on `conn`; on a new connection if the server dropped this one while
+        it was idle (a restart, an idle timeout): learnt from the first statement, repeated
+        once on the new one (nothing of the transaction has happened yet)."""
+        try:
+            conn.execute(_TAKE_TURN, prepare=True)
+        except psycopg.OperationalError:
+            if not conn.broken:
+                raise  # the server answered (a timeout, a lock): not a dropped connection
+            conn.close()
+            conn = connect(self.target)
+            conn.execute(_TAKE_TURN, prepare=True)
+        return conn
+
     @contextmanager
     def transaction(self, what: str = "write") -> Iterator[Tx]:
         """A transaction: committed when the block ends, rolled back if it raises."""
@@ -661,7 +684,7 @@ class PgWriter:
             if conn is None:
                 conn = connect(self.target)
             try:
-                conn.execute(_TAKE_TURN, prepare=True)
+                conn = self._begin_on(conn)
                 yield PgTx(conn, self.target, what)
                 conn.commit()
             except psycopg.Error as exc:

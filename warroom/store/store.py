@@ -257,7 +257,8 @@ def _search_phrase(text: str) -> str:
 
 
 class Store:
-    """All reads and writes of warroom's SQLite database (WAL, safe for many processes).
+    """All reads and writes of warroom's database: an SQLite file (WAL, safe for many
+    processes) or a PostgreSQL server (pg.py's twins of the reader and the writer).
 
     `playbook` may be swapped at any time (a live reload): it governs future actions only.
     What is recorded stays as it was: checklist items are rows, an incident's clock minutes
