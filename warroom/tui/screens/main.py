@@ -304,9 +304,9 @@ class MainScreen(Screen[None]):
 
                 self.pg_watcher = PostgresWatcher(self.store.target)
                 self.call_after_refresh(self.pg_watcher.start, self)
-            else:
-                watcher = DatabaseWatcher(self.store.path, self.playbook_path)
-                self.call_after_refresh(watcher.start, self)
+            # The database's files (SQLite), the playbook file (either)
+            watcher = DatabaseWatcher(self.store.path, self.playbook_path)
+            self.call_after_refresh(watcher.start, self)
         if not self.read_only:
             self.set_timer(0.3, self._prepare_writes)
         if self.war_room.radar_enabled:
