@@ -19,6 +19,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warroom.store.target import DatabaseTarget
 
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINE_APP = BENCH_DIR / "_baseline_app.py"
@@ -69,7 +73,9 @@ def bench_env(home: Path) -> dict[str, str]:
     return env
 
 
-def make_incident(db: Path, title: str, entries: int = 0, last: str = "", batch: int = 5000) -> str:
+def make_incident(
+    db: Path | DatabaseTarget, title: str, entries: int = 0, last: str = "", batch: int = 5000
+) -> str:
     """Declare a SEV-2 incident in DB, add ENTRIES bulk notes (Store.log_many in batches)
     and then LAST as the newest entry; return the incident's ID."""
     from warroom.playbook import default_playbook

@@ -19,13 +19,19 @@ warroom's own cost over that.
 
 Target: warroom median <= 50 ms.
 
-    python bench/latency.py [--quick] [--probes N]
+With `--postgres`, two more: `warroom pg` and `warroom pg 500`, the same incidents in a
+PostgreSQL database (bench/_pg.py: $WARROOM_TEST_POSTGRES's server, else a throwaway
+cluster). Target: `warroom pg` median <= 1.5x `warroom`'s (SQLite), in the same run.
+
+    python bench/latency.py [--quick] [--probes N] [--postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from _harness import (
@@ -44,6 +50,7 @@ from _harness import (
 )
 
 TARGET_MS = 50.0
+TARGET_PG_RATIO = 1.5
 TITLE = "Checkout failing LATENCY-BENCH"
 FULL_TITLE = "Checkout failing LATENCY-BENCH-500"
 BIG_TITLE = "Checkout failing LATENCY-BENCH-100K"
@@ -52,8 +59,30 @@ POLL = 0.001  # between captures, each of which takes ~2-3 ms
 SETTLE = 1.5  # after the first paint, before the first probe
 
 
+@contextmanager
+def postgres(wanted: bool) -> Iterator[Callable[[], str] | None]:
+    """A factory of fresh PostgreSQL databases (their URLs) with --postgres, else None."""
+    if not wanted:
+        yield None
+        return
+    from _pg import server
+
+    with server() as new:
+
+        def url() -> str:
+            where = new()
+            assert where.url is not None
+            return where.url
+
+        yield url
+
+
 def measure(
-    tmp: Path, env: dict[str, str], probes: int, big_entries: int
+    tmp: Path,
+    env: dict[str, str],
+    probes: int,
+    big_entries: int,
+    new_pg: Callable[[], str] | None = None,
 ) -> dict[str, list[float]]:
     db, full, big = tmp / "warroom.db", tmp / "full.db", tmp / "big.db"
     make_incident(db, TITLE)
@@ -65,6 +94,14 @@ def measure(
         "warroom 500": ([*warroom_command(), "--db", str(full)], FULL_TITLE),
         f"warroom {big_entries // 1000}k": ([*warroom_command(), "--db", str(big)], BIG_TITLE),
     }
+    if new_pg is not None:
+        from warroom.store.target import DatabaseTarget
+
+        pg_db, pg_full = new_pg(), new_pg()
+        make_incident(DatabaseTarget.parse(pg_db), TITLE)
+        make_incident(DatabaseTarget.parse(pg_full), FULL_TITLE, entries=500)
+        apps["warroom pg"] = ([*warroom_command(), "--db", pg_db], TITLE)
+        apps["warroom pg 500"] = ([*warroom_command(), "--db", pg_full], FULL_TITLE)
     times: dict[str, list[float]] = {name: [] for name in apps}
     with Tmux("latency", env) as tmux:
         sessions = {}
@@ -91,12 +128,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="warroom Enter-to-visible latency benchmark")
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (5 probes)")
     parser.add_argument("--probes", type=int, help="probes per app (default 30, quick 5)")
+    parser.add_argument("--postgres", action="store_true", help="also warroom on PostgreSQL")
     args = parser.parse_args()
     probes = args.probes or (5 if args.quick else 30)
     big_entries = 10_000 if args.quick else 100_000
 
-    with temp_dir("warroom-bench-latency-") as tmp:
-        times = measure(tmp, bench_env(tmp), probes, big_entries)
+    with temp_dir("warroom-bench-latency-") as tmp, postgres(args.postgres) as new_pg:
+        times = measure(tmp, bench_env(tmp), probes, big_entries, new_pg)
 
     print(f"latency: Enter to entry visible, tmux 160x48, {probes} probes each (1 warm-up)")
     print(f"  {'':<16}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}{'vs baseline':>14}")
@@ -108,6 +146,12 @@ def main() -> int:
         f"  warroom median {warroom:.1f} ms   target <= {TARGET_MS:.0f} ms   "
         f"{verdict(warroom <= TARGET_MS)}"
     )
+    if "warroom pg" in times:
+        ratio = median(times["warroom pg"]) / median(times["warroom"])
+        print(
+            f"  warroom pg / warroom (SQLite) {ratio:.2f}x   target <= {TARGET_PG_RATIO}x   "
+            f"{verdict(ratio <= TARGET_PG_RATIO)}"
+        )
     return 0
 
 

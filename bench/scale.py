@@ -14,7 +14,12 @@ and the wall time of `warroom show ID --json`, `warroom export ID` and `warroom 
 
 Targets: open(100k) / open(empty) <= 2.0x (medians); peak RSS with 100k entries < 300 MB.
 
-    python bench/scale.py [--quick] [--runs N] [--entries N]
+With `--postgres`, the same two incidents in PostgreSQL databases as well (bench/_pg.py:
+$WARROOM_TEST_POSTGRES's server, else a throwaway cluster), opened with `--db URL`, runs
+alternating with the SQLite ones, after `VACUUM ANALYZE` (_pg.settle: what autovacuum does
+on a server soon after a bulk insert). Target: pg open(100k) / pg open(empty) <= 2.0x.
+
+    python bench/scale.py [--quick] [--runs N] [--entries N] [--postgres]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from _harness import (
@@ -56,7 +62,7 @@ def on_timeline(text: str) -> Callable[[str], bool]:
 
 
 def open_runs(
-    dbs: dict[str, Path], env: dict[str, str], runs: int
+    dbs: dict[str, Path | str], env: dict[str, str], runs: int
 ) -> tuple[dict[str, list[float]], dict[str, list[int]], list[float]]:
     times: dict[str, list[float]] = {name: [] for name in dbs}
     rss: dict[str, list[int]] = {name: [] for name in dbs}
@@ -72,7 +78,7 @@ def open_runs(
                 if i:
                     times[name].append(seen - spawned)
                     rss[name].append(kb)
-                if i and name != "empty":
+                if i and "empty" not in name:
                     tmux.send_key(session, "BTab")  # the entry line -> the timeline
                     time.sleep(0.3)
                     started = time.monotonic()
@@ -114,20 +120,35 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (10k, 2 runs)")
     parser.add_argument("--runs", type=int, help="measured runs per database (default 5)")
     parser.add_argument("--entries", type=int, help="entries in the big incident (100,000)")
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 5)
     entries = args.entries or (10_000 if args.quick else 100_000)
     big = f"{entries // 1000}k" if entries >= 1000 else str(entries)
 
-    with temp_dir("warroom-bench-scale-") as tmp:
+    with temp_dir("warroom-bench-scale-") as tmp, ExitStack() as stack:
         env = bench_env(tmp)
-        dbs = {"empty": tmp / "empty.db", big: tmp / "big.db"}
-        make_incident(dbs["empty"], TITLE, last=LAST)
+        files = {"empty": tmp / "empty.db", big: tmp / "big.db"}
+        make_incident(files["empty"], TITLE, last=LAST)
         started = time.perf_counter()
-        incident = make_incident(dbs[big], TITLE, entries=entries, last=LAST)
+        incident = make_incident(files[big], TITLE, entries=entries, last=LAST)
         built = time.perf_counter() - started
-        size = dbs[big].stat().st_size / 1e6
+        size = files[big].stat().st_size / 1e6
         print(f"built: {entries:,} entries via Store.log_many in {built:.1f} s ({size:.0f} MB)")
+        dbs: dict[str, Path | str] = dict(files)
+        if args.postgres:
+            from _pg import server, settle
+
+            new_database = stack.enter_context(server())
+            pg_empty, pg_big = new_database(), new_database()
+            make_incident(pg_empty, TITLE, last=LAST)
+            started = time.perf_counter()
+            make_incident(pg_big, TITLE, entries=entries, last=LAST)
+            built = time.perf_counter() - started
+            settle(pg_empty)
+            settle(pg_big)
+            print(f"built on PostgreSQL: {entries:,} entries in {built:.1f} s (VACUUM ANALYZE)")
+            dbs["pg empty"], dbs[f"pg {big}"] = pg_empty.url or "", pg_big.url or ""
 
         times, rss, jumps = open_runs(dbs, env, runs)
         print(f"\nscale: open to title + last entry visible, tmux 160x48, median of {runs}")
@@ -137,6 +158,12 @@ def main() -> int:
             print(
                 f"  {name:<10}{fmt_ms(median(values)):>10}{fmt_ms(min(values)):>10}"
                 f"{fmt_ms(max(values)):>10}{max(rss[name]) / 1024:>9.0f} MB"
+            )
+        if args.postgres:
+            pg_ratio = median(times[f"pg {big}"]) / median(times["pg empty"])
+            print(
+                f"  ratio pg {big}/pg empty: {pg_ratio:.2f}x   target <= {TARGET_RATIO}x   "
+                f"{verdict(pg_ratio <= TARGET_RATIO)}"
             )
         ratio = median(times[big]) / median(times["empty"])
         peak = max(rss[big]) / 1024
@@ -150,7 +177,7 @@ def main() -> int:
         )
         print(f"  jump to the first entry (Home) with {big}: {fmt_ms(median(jumps))} (information)")
 
-        cli_runs(dbs[big], incident, tmp, env, 1 if args.quick else 3)
+        cli_runs(files[big], incident, tmp, env, 1 if args.quick else 3)
     return 0
 
 

@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pgfixtures import pg, pg_server, pg_source  # noqa: F401 (fixtures: a real PostgreSQL)
+from pgfixtures import (  # noqa: F401 (fixtures: a real PostgreSQL)
+    pg,
+    pg_server,
+    pg_source,
+    pg_target,
+    pg_template,
+)
 
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
+from warroom.store.target import DatabaseTarget
 
 # Deterministic looks: no animations, no cursor blink in snapshots.
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
@@ -62,6 +69,33 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | DatabaseTarget:
+    """The Store's database on each backend in turn: an SQLite file, then a fresh PostgreSQL
+    database (pg_target). The store's own tests take it; `@pytest.mark.sqlite_only(reason)`
+    keeps a test about SQLite's files (permissions, damage, WAL, PRAGMA) off PostgreSQL."""
+    if request.param == "sqlite":
+        return tmp_path / "warroom.db"
+    target: DatabaseTarget = request.getfixturevalue("pg_target")
+    return target
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A `sqlite_only` test's PostgreSQL variant is not collected (deselected, not skipped:
+    there is nothing to skip, it does not apply)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("any_db") == "postgresql"
+        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture

@@ -16,10 +16,14 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from pgcluster import Cluster, find_bindir
+
+if TYPE_CHECKING:
+    from warroom.store.target import DatabaseTarget
 
 
 @dataclass
@@ -123,4 +127,48 @@ def pg(pg_server: PgServer) -> Iterator[PgDatabase]:
             with psycopg.connect(pg_server.url, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         except psycopg.Error:  # another role still connected: it goes with the cluster
+            pass
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> Iterator[str]:
+    """A database with warroom's schema set up, once a session: each `pg_target` is a copy
+    (`CREATE DATABASE ... TEMPLATE`, a file copy: faster than setting the schema up again)."""
+    import psycopg
+
+    from warroom.store import pg
+    from warroom.store.target import DatabaseTarget
+
+    name = f"wt_template_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        pg.ensure_schema(DatabaseTarget.parse(with_database(pg_server.url, name)))
+        yield name
+    finally:
+        try:
+            with psycopg.connect(pg_server.url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except psycopg.Error:
+            pass
+
+
+@pytest.fixture
+def pg_target(pg_server: PgServer, pg_template: str) -> Iterator[DatabaseTarget]:
+    """A fresh PostgreSQL database with warroom's schema (a copy of `pg_template`), as the
+    Store's target; dropped after the test."""
+    import psycopg
+
+    from warroom.store.target import DatabaseTarget
+
+    name = f"wt_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_server.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    try:
+        yield DatabaseTarget.parse(with_database(pg_server.url, name))
+    finally:
+        try:
+            with psycopg.connect(pg_server.url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except psycopg.Error:
             pass

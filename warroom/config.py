@@ -53,25 +53,11 @@ def resolve_db_target(arg: str | os.PathLike[str] | None) -> DatabaseTarget:
     return DatabaseTarget.sqlite(default_db_path())
 
 
-def resolve_db_path(arg: str | os.PathLike[str] | None) -> Path:
-    """The SQLite file chosen as `resolve_db_target` says; ValueError (one line, no password)
-    for a PostgreSQL URL, which this build's Store cannot open yet."""
-    target = resolve_db_target(arg)
-    if target.sqlite_path is None:
-        raise ValueError(postgres_not_ready(target))
-    return target.sqlite_path
-
-
-def postgres_not_ready(target: DatabaseTarget) -> str:
-    """The one line for a command that needs the Store on a PostgreSQL target."""
-    return (
-        f"database {target.display}: this build's war room and commands use SQLite files only;"
-        " on PostgreSQL only `warroom check` works so far (README: Teams: PostgreSQL)"
-    )
-
-
-def default_reviews_dir(db: Path) -> Path:
-    """Post-incident reviews go next to the database unless told otherwise."""
+def default_reviews_dir(db: Path | None) -> Path:
+    """Post-incident reviews go next to the SQLite database unless told otherwise; with
+    PostgreSQL (`db` None), in the platform's per-user data directory."""
+    if db is None:
+        return platformdirs.user_data_path(APP_NAME) / "reviews"
     return db.parent / "reviews"
 
 

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from warroom.playbook import default_playbook
 from warroom.playbook.loader import load_playbook
+from warroom.store.target import DatabaseTarget
 from warroom.tui.messages import RadarPolled
 from warroom.tui.widgets.timeline import TimelineView
 
@@ -38,12 +40,19 @@ def shown_texts(app) -> list[str]:
     return [e.text for i in range(timeline.count) if (e := timeline.entry_at(i))]
 
 
+@pytest.fixture
+def db_path(any_db: Path | DatabaseTarget) -> Path | DatabaseTarget:
+    """The war room live on SQLite and on PostgreSQL (conftest.any_db)."""
+    return any_db
+
+
 async def test_entry_from_another_process_appears(make_app, store, db_path):
     incident = store.declare("Shared incident", 2)
     app = make_app(watch_files=True)
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_until(pilot, lambda: app.main.watching)
-        env = {**os.environ, "WARROOM_DB": str(db_path), "WARROOM_USER": "deploy-bot"}
+        where = db_path.url if isinstance(db_path, DatabaseTarget) else str(db_path)
+        env = {**os.environ, "WARROOM_DB": where, "WARROOM_USER": "deploy-bot"}
         subprocess.run(
             [sys.executable, "-m", "warroom", "log", "--incident", incident.id, "deploy 4413 done"],
             check=True,

@@ -2,6 +2,8 @@
 
 Real processes, not threads: SQLite's locking is per process and per connection, and what
 DESIGN.md promises is that several terminals and scripts can write one database together.
+Each test runs on SQLite and on PostgreSQL (conftest.any_db), but the one about SQLite's
+lock itself.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 
 from warroom.playbook import default_playbook
 from warroom.store.store import Store
+from warroom.store.target import DatabaseTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4
@@ -28,7 +31,15 @@ CLI_LINES = 2_500
 STORE_CALLS = 250
 
 
-def _declare(db: Path) -> str:
+Db = Path | DatabaseTarget
+
+
+def _arg(db: Db) -> str:
+    """The database as a command line or a child process names it (a URL, or a path)."""
+    return db.url if isinstance(db, DatabaseTarget) and db.url else str(db)
+
+
+def _declare(db: Db) -> str:
     store = Store(db, default_playbook(), author="ic")
     try:
         return store.declare("Everyone writes at once", 1).id
@@ -36,7 +47,7 @@ def _declare(db: Path) -> str:
         store.dispose()
 
 
-def _count(db: Path, incident_id: str) -> tuple[int, list[str]]:
+def _count(db: Db, incident_id: str) -> tuple[int, list[str]]:
     store = Store(db, default_playbook())
     try:
         return store.entry_count(incident_id), [e.text for e in store.timeline(incident_id)]
@@ -48,7 +59,7 @@ def _lines(process: int) -> list[bytes]:
     return [f"process {process} line {n:04d}\n".encode() for n in range(CLI_LINES)]
 
 
-def _wait_for_first_lines(db: Path, incident_id: str, timeout: float = 60.0) -> None:
+def _wait_for_first_lines(db: Db, incident_id: str, timeout: float = 60.0) -> None:
     """Until every process has committed its first line: all four are up and writing."""
     wanted = {f"process {p} line 0000" for p in range(PROCESSES)}
     deadline = time.monotonic() + timeout
@@ -68,13 +79,13 @@ def _stream(proc: subprocess.Popen[bytes], lines: list[bytes], start: threading.
     proc.stdin.close()
 
 
-def test_four_cli_processes_pipe_2500_lines_each(tmp_path: Path) -> None:
-    db = tmp_path / "warroom.db"
+def test_four_cli_processes_pipe_2500_lines_each(tmp_path: Path, any_db: Db) -> None:
+    db = any_db
     incident_id = _declare(db)
     before, _ = _count(db, incident_id)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WARROOM_USER": "script"}
     env.pop("WARROOM_DB", None)
-    command = [sys.executable, "-m", "warroom", "--db", str(db), "log", "-"]
+    command = [sys.executable, "-m", "warroom", "--db", _arg(db), "log", "-"]
     outputs = [(tmp_path / f"{p}.out", tmp_path / f"{p}.err") for p in range(PROCESSES)]
     procs = []
     for out, err in outputs:
@@ -127,7 +138,7 @@ def test_four_cli_processes_pipe_2500_lines_each(tmp_path: Path) -> None:
 
 def _log_one_by_one(db: str, incident_id: str, worker: int, start: float) -> list[str]:
     """Child process: `STORE_CALLS` separate `Store.log` transactions; the errors it saw."""
-    store = Store(Path(db), default_playbook(), author=f"worker-{worker}")
+    store = Store(DatabaseTarget.parse(db), default_playbook(), author=f"worker-{worker}")
     errors: list[str] = []
     try:
         time.sleep(max(0.0, start - time.time()))  # everyone begins at the same moment
@@ -141,15 +152,15 @@ def _log_one_by_one(db: str, incident_id: str, worker: int, start: float) -> lis
     return errors
 
 
-def test_four_processes_log_250_entries_each_one_transaction_at_a_time(tmp_path: Path) -> None:
-    db = tmp_path / "warroom.db"
+def test_four_processes_log_250_entries_each_one_transaction_at_a_time(any_db: Db) -> None:
+    db = any_db
     incident_id = _declare(db)
     before, _ = _count(db, incident_id)
     context = multiprocessing.get_context("spawn")
     start = time.time() + 3.0  # time enough for the children to import and open the store
     with context.Pool(PROCESSES) as pool:
         pending = [
-            pool.apply_async(_log_one_by_one, (str(db), incident_id, w, start))
+            pool.apply_async(_log_one_by_one, (_arg(db), incident_id, w, start))
             for w in range(PROCESSES)
         ]
         errors = [e for job in pending for e in job.get(timeout=120)]
@@ -182,6 +193,34 @@ def _log_when_ready(db: str, incident_id: str, ready: Any, results: Any) -> None
         store.dispose()
 
 
+def _declare_one(db: str, n: int, start: float) -> str:
+    """Child process: declare one incident at `start`; its ID."""
+    store = Store(DatabaseTarget.parse(db), default_playbook(), author=f"ic-{n}")
+    try:
+        time.sleep(max(0.0, start - time.time()))
+        return store.declare(f"Declared by process {n}", 2).id
+    finally:
+        store.dispose()
+
+
+def test_processes_declaring_at_once_get_distinct_ids(any_db: Db) -> None:
+    """The next ID is read and written in one transaction that writers take in turns."""
+    context = multiprocessing.get_context("spawn")
+    start = time.time() + 3.0
+    with context.Pool(PROCESSES) as pool:
+        jobs = [
+            pool.apply_async(_declare_one, (_arg(any_db), n, start)) for n in range(PROCESSES * 2)
+        ]
+        ids = [job.get(timeout=120) for job in jobs]
+    assert len(set(ids)) == len(ids) == PROCESSES * 2
+    store = Store(any_db, default_playbook())
+    try:
+        assert sorted(i.id for i in store.incidents()) == sorted(ids)
+    finally:
+        store.dispose()
+
+
+@pytest.mark.sqlite_only("SQLite's write lock, held by a raw sqlite3 connection")
 def test_the_store_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
     """What this module guards against does happen: a writer that does not wait gets
     "database is locked" at once; the Store's writer waits its turn instead."""

@@ -30,6 +30,13 @@ from warroom.store.outbox import (
     send_message,
 )
 from warroom.store.store import NotFound, Store, StoreError
+from warroom.store.target import DatabaseTarget
+
+
+@pytest.fixture
+def db_path(any_db: Path | DatabaseTarget) -> Path | DatabaseTarget:
+    """conftest's `store` on SQLite and on PostgreSQL (conftest.any_db)."""
+    return any_db
 
 
 @pytest.fixture
@@ -303,6 +310,7 @@ def test_rows_of_a_live_process_wait_for_the_lease(
         sleeper.wait()
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on the file")
 def test_recovery_without_rows_sending_takes_no_write_lock(store: Store) -> None:
     blocker = sqlite3.connect(store.path, timeout=0.1)
     blocker.execute("BEGIN IMMEDIATE")
@@ -316,6 +324,7 @@ def test_recovery_without_rows_sending_takes_no_write_lock(store: Store) -> None
 # -- the table -----------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("an SQLite file of an earlier release")
 def test_the_table_is_created_for_an_older_database(db_path: Path, clock: FakeClock) -> None:
     first = Store(db_path, default_playbook(), clock=clock)
     iid = first.declare("x", 1).id

@@ -353,11 +353,15 @@ def test_the_password_never_shows(
     monkeypatch.setenv("WARROOM_DB", pg.url)
     code, out, err = run_cli(capsys, "--help")
     texts += [out, err]
-    code, out, err = run_cli(capsys, "list")  # the Store: SQLite only in this build
-    assert code == 1 and err.count("\n") == 1 and "127.0.0.1" in err
-    texts += [out, err]
     code, out, err = run_cli(capsys, "check")
     assert code == 0 and "not set up yet" in out and "read-write" in out
+    texts += [out, err]
+    code, out, err = run_cli(capsys, "list")  # the Store on PostgreSQL (sets the schema up)
+    assert code == 0 and err == ""
+    texts += [out, err]
+    code, out, err = run_cli(capsys, "--db", wrong.url or "", "log", "hello")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "127.0.0.1" in err and "password authentication failed" in err
     texts += [out, err]
     code, out, err = run_cli(capsys, "--db", wrong.url or "", "check")
     assert code == 1 and "password authentication failed" in err

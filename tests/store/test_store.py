@@ -30,6 +30,7 @@ from warroom.playbook.models import AutoTicks
 from warroom.store.outbox import send_message
 from warroom.store.store import NotFound, Store, StoreError, add_missing_columns
 from warroom.store.tables import SCHEMA_VERSION
+from warroom.store.target import DatabaseTarget
 
 # Auto ticks add checklist entries after many changes; they have their own tests (at the
 # end), and the other tests read clearer without them.
@@ -49,8 +50,9 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "warroom.db"
+def db(any_db: Path | DatabaseTarget) -> Path | DatabaseTarget:
+    """Each test on SQLite and on PostgreSQL (conftest.any_db), unless marked sqlite_only."""
+    return any_db
 
 
 @pytest.fixture
@@ -814,6 +816,7 @@ def test_missing_parent_directories_are_created(tmp_path: Path) -> None:
         store.dispose()
 
 
+@pytest.mark.sqlite_only("a read-only database file (its mode bits)")
 def test_read_only_database_raises_and_loses_nothing(db: Path, fake_clock: FakeClock) -> None:
     store = Store(db, PLAYBOOK, clock=fake_clock, author="alice")
     declared = store.declare("Auth broken", 1)
@@ -1330,6 +1333,7 @@ def _user_version(db: Path) -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+@pytest.mark.sqlite_only("an SQLite file of an earlier schema (PRAGMA user_version)")
 def test_a_database_of_the_previous_release_is_upgraded(db: Path, fake_clock: FakeClock) -> None:
     with closing(sqlite3.connect(db)) as conn:
         conn.executescript(SCHEMA_1)
@@ -1434,6 +1438,7 @@ def test_add_missing_columns_refuses_a_not_null_column(tmp_path: Path) -> None:
         engine.dispose()
 
 
+@pytest.mark.sqlite_only("an SQLite file of an earlier schema (PRAGMA user_version)")
 def test_an_old_read_only_database_is_a_clear_error(db: Path) -> None:
     with closing(sqlite3.connect(db)) as conn:
         conn.executescript(SCHEMA_1)
@@ -1451,6 +1456,7 @@ def test_an_old_read_only_database_is_a_clear_error(db: Path) -> None:
     assert "root_cause_category" not in _columns(db, "incident")
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on the file")
 def test_an_old_database_locked_by_another_writer_is_a_clear_error(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1506,6 +1512,7 @@ def test_a_read_only_store_never_writes(db: Path, st: Store, inc: Incident) -> N
         observer.dispose()
 
 
+@pytest.mark.sqlite_only("an SQLite file of an earlier schema (PRAGMA user_version)")
 def test_a_read_only_store_does_not_upgrade_or_create(db: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "w.db"
     with pytest.raises(StoreError, match="no such file") as info:

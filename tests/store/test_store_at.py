@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from warroom.domain.model import EntryKind, ReviewNotes, Status, UpdateKind
+from warroom.store.target import DatabaseTarget
+
+
+@pytest.fixture
+def db_path(any_db: Path | DatabaseTarget) -> Path | DatabaseTarget:
+    """conftest's `store` on SQLite and on PostgreSQL (conftest.any_db)."""
+    return any_db
 
 
 def t(day: int, hour: int, minute: int = 0) -> datetime:

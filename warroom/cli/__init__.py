@@ -28,7 +28,13 @@ from warroom.cli.args import (
     restore_dashes,
 )
 from warroom.cli.common import reviews_dir, target
-from warroom.config import APP_NAME, current_user, playbook_path, resolve_db_path, resolve_playbook
+from warroom.config import (
+    APP_NAME,
+    current_user,
+    playbook_path,
+    resolve_db_target,
+    resolve_playbook,
+)
 from warroom.playbook import PlaybookError
 from warroom.store.store import Store, StoreError
 
@@ -108,12 +114,14 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["WARROOM_CONFIG"] = str(Path(args.config).expanduser())
         if not getattr(args, "needs_store", True):  # e.g. `deps`, `playbook check`: no database
             return int(args.run(None, args))
-        path = resolve_db_path(args.db)
+        target = resolve_db_target(args.db)
+        path = target.sqlite_path
+        unwritable = path is not None and not getattr(args, "writes", True) and _unwritable(path)
         store = Store(
-            path,
+            target,
             resolve_playbook(args.playbook),
             author=args.author or current_user(),
-            read_only=args.read_only or (not getattr(args, "writes", True) and _unwritable(path)),
+            read_only=args.read_only or unwritable,
         )
         try:
             run: Run = getattr(args, "run", _war_room)
@@ -169,6 +177,6 @@ def _war_room(store: Store, args: argparse.Namespace) -> int:
             store=store,
             reviews_dir=reviews_dir(store, args),
             playbook_path=playbook_path(args.playbook),
-            read_only=args.read_only,
+            read_only=args.read_only or store.read_only,  # a user who may only read
         )
     )

@@ -22,8 +22,9 @@ from warroom.cli.common import subcommand
 from warroom.config import (
     APP_NAME,
     current_user,
+    default_db_path,
     default_reviews_dir,
-    resolve_db_path,
+    resolve_db_target,
     resolve_playbook,
 )
 from warroom.domain.drill import Drill
@@ -162,7 +163,7 @@ def _run(drill: Drill, args: argparse.Namespace, playbook: Playbook) -> int:
     from warroom.tui.app import user_keys
     from warroom.tui.drill import run_drill
 
-    real = resolve_db_path(None)
+    real = resolve_db_target(None).sqlite_path or default_db_path()  # on PostgreSQL: the default
     path = Path(args.db).expanduser() if args.db else drill_db_path(real)
     if path.resolve() == real.resolve():
         raise ValueError(f"{path}: that is the real incidents' database; a drill needs its own")

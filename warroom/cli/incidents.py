@@ -27,7 +27,6 @@ from warroom.cli.common import reviews_dir, subcommand, target
 from warroom.comms.corrections import correction_mark
 from warroom.config import (
     APP_NAME,
-    resolve_db_path,
     resolve_db_target,
 )
 from warroom.domain.model import EntryKind, Incident
@@ -99,7 +98,8 @@ def _check(_store: Store | None, args: argparse.Namespace) -> int:
     target = resolve_db_target(args.db)
     if target.is_postgres:
         return _check_postgres(target)
-    path = resolve_db_path(args.db)
+    path = target.sqlite_path
+    assert path is not None
     problems = integrity_check(path)
     if problems == ["ok"]:
         print(f"{path}: ok")

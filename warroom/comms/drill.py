@@ -133,7 +133,9 @@ def write_drill_report(
         review = ""
     if not review:
         review = render_review(load_review_data(store, incident_id))
-    directory = reviews_dir if reviews_dir is not None else store.path.parent / "reviews"
+    from warroom.config import default_reviews_dir
+
+    directory = reviews_dir if reviews_dir is not None else default_reviews_dir(store.path)
     private_dir(directory)
     output = (directory / report_filename(incident_id)).absolute()
     _write_atomic(output, render_drill_report(report, review))

@@ -504,11 +504,13 @@ def export_review(
     `output` names the file; otherwise it goes to `reviews_dir` (default: `reviews/` beside the
     database) under `review_filename`. Failing to write raises the OSError as it came.
     """
+    from warroom.config import default_reviews_dir
+
     data = load_review_data(store, incident_id)
     text = render_review(data)
     default_place = output is None
     if output is None:
-        directory = reviews_dir if reviews_dir is not None else store.path.parent / "reviews"
+        directory = reviews_dir if reviews_dir is not None else default_reviews_dir(store.path)
         output = directory / review_filename(data.incident)
     output = Path(output).absolute()
     private_dir(output.parent)

@@ -583,7 +583,7 @@ def describe(result: DeliveryResult) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from warroom.config import resolve_db_path, resolve_playbook
+    from warroom.config import resolve_db_target, resolve_playbook
     from warroom.integrations.settings import load_settings
     from warroom.store.store import StoreError
 
@@ -600,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     store: Store | None = None
     try:
         settings = load_settings(args.config)
-        store = Store(resolve_db_path(args.db), resolve_playbook(args.playbook))
+        store = Store(resolve_db_target(args.db), resolve_playbook(args.playbook))
         with Deliverer(store, settings, timeout=args.timeout) as deliverer:
             while True:
                 wait = deliverer.run_once()

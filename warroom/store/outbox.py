@@ -36,7 +36,7 @@ from warroom.domain.messages import MessageKind, OutboxStatus
 from warroom.domain.text import clean_line, clean_text
 from warroom.domain.timefmt import utc
 from warroom.store.reader import NotFound, Record
-from warroom.store.sql import Tx
+from warroom.store.sql import NO_LIMIT, Tx
 
 if TYPE_CHECKING:
     from warroom.store.store import Store
@@ -182,7 +182,7 @@ def list_outbox(
     )
     rows = store.query(
         f"SELECT * FROM outbox_message {where} ORDER BY id DESC LIMIT ?",
-        (*params, -1 if limit is None else limit),
+        (*params, NO_LIMIT if limit is None else limit),
     )
     return [_item(r) for r in rows]
 

@@ -34,6 +34,7 @@ LISTEN/NOTIFY and search, kept in one module so that only it imports the driver.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import threading
@@ -55,6 +56,7 @@ from warroom.store.reader import (
     deferred,
     is_time_column,
 )
+from warroom.store.sql import Dialect, Tx
 from warroom.store.target import DatabaseTarget
 
 __all__ = [
@@ -63,8 +65,12 @@ __all__ = [
     "SEARCH_MATCH",
     "SEARCH_SQL",
     "SEARCH_VECTOR",
+    "PG_DIALECT",
     "Listener",
+    "PgDialect",
     "PgReader",
+    "PgTx",
+    "PgWriter",
     "SchemaTooNew",
     "connect",
     "ensure_schema",
@@ -148,6 +154,7 @@ def store_error(target: DatabaseTarget, what: str, exc: BaseException) -> StoreE
 # -- placeholders and rows -----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
 def qmark_to_pyformat(sql: str) -> str:
     """sqlite3's `?` placeholders as psycopg's `%s`, literal `%` as `%%`; quoted text kept."""
     out: list[str] = []
@@ -477,7 +484,16 @@ class PgReader:
         try:
             if conn is None:
                 conn = connect(self.target, autocommit=True)
-            found: list[Record] = conn.execute(qmark_to_pyformat(sql), params).fetchall()
+            try:
+                found: list[Record] = conn.execute(qmark_to_pyformat(sql), params).fetchall()
+            except psycopg.OperationalError:
+                if not conn.broken:
+                    raise
+                # An idle connection the server dropped (a restart, an idle timeout): a read
+                # can be repeated, once, on a new one.
+                conn.close()
+                conn = connect(self.target, autocommit=True)
+                found = conn.execute(qmark_to_pyformat(sql), params).fetchall()
         except psycopg.Error as exc:
             broken = isinstance(exc, psycopg.OperationalError)
             raise store_error(self.target, what, exc) from None
@@ -515,12 +531,183 @@ class PgReader:
             )
         return version, tables
 
+    def read_only_reason(self) -> str | None:
+        """Why this database user cannot write (read_only_reason), None when it can."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        try:
+            if conn is None:
+                conn = connect(self.target, autocommit=True)
+            return read_only_reason(conn)
+        except psycopg.Error as exc:
+            raise store_error(self.target, "open", exc) from None
+        finally:
+            if conn is not None:
+                with self._lock:
+                    self._idle.append(conn)
+
     def data_version(self) -> int:
         """A number that changes whenever a write transaction commits (`mark_changed`)."""
         return self.number(
             f"SELECT value::bigint FROM {META_TABLE} WHERE key = 'data_version'",  # noqa: S608
             what="look for changes",
         )
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+# -- the Store's backend: dialect and write side --------------------------------------------
+
+
+class PgDialect(Dialect):
+    """sql.Dialect's PostgreSQL fragments (the timestamps are timestamptz, sessions in UTC)."""
+
+    name = "postgresql"
+
+    def day_of(self, column: str) -> str:
+        return f"to_char({column}, 'YYYY-MM-DD')"
+
+    def search_sql(self) -> str:
+        return SEARCH_SQL
+
+    def search_param(self, text: str) -> str:
+        return " ".join(text.split())
+
+    def marked(self, row: Record, text: str) -> str:
+        return highlight(str(row.text), text)
+
+
+PG_DIALECT = PgDialect()
+
+
+def _native(value: Any) -> Any:
+    """A parameter as psycopg takes it: datetimes aware (UTC), booleans as booleans."""
+    if isinstance(value, datetime):
+        return utc(value)
+    return value
+
+
+class PgTx(Tx):
+    """sql.Tx on a psycopg connection: the same methods and `?` SQL; driver errors as one
+    StoreError line naming the database (never its password)."""
+
+    def __init__(self, conn: Connection, target: DatabaseTarget, what: str) -> None:
+        super().__init__(conn)
+        self._target = target
+        self._what = what
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        try:
+            return self._conn.execute(qmark_to_pyformat(sql), tuple(_native(v) for v in params))
+        except psycopg.Error as exc:
+            raise _tx_error(self._target, self._what, exc) from None
+
+    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(
+                    qmark_to_pyformat(sql), [tuple(_native(v) for v in row) for row in rows]
+                )
+        except psycopg.Error as exc:
+            raise _tx_error(self._target, self._what, exc) from None
+
+
+class TxFailed(StoreError):
+    """A statement of a write transaction failed (the transaction is rolled back)."""
+
+    def __init__(self, message: str, broken: bool) -> None:
+        super().__init__(message)
+        self.broken = broken  # the connection is gone: not to be reused
+
+
+def _tx_error(target: DatabaseTarget, what: str, exc: psycopg.Error) -> TxFailed:
+    return TxFailed(str(store_error(target, what, exc)), isinstance(exc, psycopg.OperationalError))
+
+
+_TAKE_TURN = (
+    f"WITH counted AS (UPDATE {META_TABLE} SET value = (value::bigint + 1)::text"  # noqa: S608
+    f" WHERE key = 'data_version' RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM counted"
+)
+"""mark_changed in one round trip, at the start of every write transaction: the row lock
+writers take turns on, the change counted, the NOTIFY (sent at commit)."""
+
+
+class PgWriter:
+    """sql.Writer's twin: write transactions on a few psycopg connections, one thread at a
+    time each.
+
+    Every transaction first counts itself in `warroom_meta.data_version` (mark_changed's
+    UPDATE): that row lock makes the writers of one database take turns, as SQLite's
+    `BEGIN IMMEDIATE` does. So what the Store reads inside a transaction (declare's next ID,
+    record_observations' de-duplication, auto-ticks, the outbox's claims) cannot change
+    under it before it commits, no transaction waits on another's rows in a different order
+    (no deadlock), and under READ COMMITTED there are no serialization failures to retry.
+    The NOTIFY goes out at commit, and not at all on a rollback.
+    """
+
+    def __init__(self, target: DatabaseTarget) -> None:
+        self.target = target
+        self._lock = threading.Lock()
+        self._idle: list[Connection] = []
+
+    def warm(self) -> None:
+        """Open a connection now, so that the first write does not wait for it."""
+        with self._lock:
+            if self._idle:
+                return
+        conn = connect(self.target)
+        with self._lock:
+            self._idle.append(conn)
+
+    def _begin_on(self, conn: Connection) -> Connection:
+        """Take the turn on `conn`; on a new connection if the server dropped this one while
+        it was idle (a restart, an idle timeout): learnt from the first statement, repeated
+        once on the new one (nothing of the transaction has happened yet)."""
+        try:
+            conn.execute(_TAKE_TURN, prepare=True)
+        except psycopg.OperationalError:
+            if not conn.broken:
+                raise  # the server answered (a timeout, a lock): not a dropped connection
+            conn.close()
+            conn = connect(self.target)
+            conn.execute(_TAKE_TURN, prepare=True)
+        return conn
+
+    @contextmanager
+    def transaction(self, what: str = "write") -> Iterator[Tx]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        broken = False
+        try:
+            if conn is None:
+                conn = connect(self.target)
+            try:
+                conn = self._begin_on(conn)
+                yield PgTx(conn, self.target, what)
+                conn.commit()
+            except psycopg.Error as exc:
+                broken = isinstance(exc, psycopg.OperationalError)
+                _rollback_quietly(conn)
+                raise store_error(self.target, what, exc) from None
+            except TxFailed as exc:
+                broken = exc.broken
+                _rollback_quietly(conn)
+                raise
+            except BaseException:
+                _rollback_quietly(conn)
+                raise
+        finally:
+            if conn is not None:
+                if broken or conn.closed:
+                    conn.close()
+                else:
+                    with self._lock:
+                        self._idle.append(conn)
 
     def close(self) -> None:
         with self._lock:

@@ -63,14 +63,60 @@ def _params(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(db_value(v) for v in values)
 
 
-class Tx:
-    """One write transaction: plain SQL with `?` placeholders, rows as `Record`s."""
+NO_LIMIT = 2**62
+"""`LIMIT ?` for "all of them": SQLite's `LIMIT -1` is an error on PostgreSQL."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+
+class Dialect:
+    """The few SQL fragments that differ between SQLite and PostgreSQL (pg.PG_DIALECT)."""
+
+    name = "sqlite"
+
+    def day_of(self, column: str) -> str:
+        """A timestamp column's UTC day as 'YYYY-MM-DD' text (SQLite keeps the text)."""
+        return f"substr({column}, 1, 10)"
+
+    def search_sql(self) -> str:
+        """Full-text search, newest first; parameters (`search_param(text)`, limit); the
+        rows are timeline entries with `marked`, the text with the matches in [brackets]."""
+        return (
+            "SELECT e.*, highlight(timeline_search, 0, '[', ']') AS marked"
+            " FROM timeline_search JOIN timeline_entry e ON e.id = timeline_search.rowid"
+            # Newest first: FTS5 walks its index backwards and stops at the limit, where
+            # ranking would score every match (a common word: a third of a second).
+            " WHERE timeline_search MATCH ? ORDER BY timeline_search.rowid DESC LIMIT ?"
+        )
+
+    def search_param(self, text: str) -> str:
+        """TEXT as FTS5 phrases, one a word (all must match): user text is never FTS syntax."""
+        words = [w for w in text.split() if w.strip()]
+        return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+    def marked(self, row: Record, text: str) -> str:
+        """A search hit's text with the matched words in [brackets]."""
+        return str(row.marked)
+
+
+SQLITE_DIALECT = Dialect()
+
+
+class Tx:
+    """One write transaction: plain SQL with `?` placeholders, rows as `Record`s.
+
+    On sqlite3 here; pg.PgTx is the same on psycopg (its `_execute` and `_executemany`)."""
+
+    def __init__(self, conn: Any) -> None:
         self._conn = conn
 
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        """Run one statement; its cursor."""
+        return self._conn.execute(sql, _params(params))
+
+    def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, [_params(row) for row in rows])
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Record]:
-        found: list[Record] = self._conn.execute(sql, _params(params)).fetchall()
+        found: list[Record] = self._execute(sql, params).fetchall()
         return found
 
     def first(self, sql: str, params: Sequence[Any] = ()) -> Record | None:
@@ -83,7 +129,7 @@ class Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; the number of rows it changed."""
-        return int(self._conn.execute(sql, _params(params)).rowcount)
+        return int(self._execute(sql, params).rowcount)
 
     def get(self, table: str, row_id: object) -> Record | None:
         return self.first(f'SELECT * FROM "{table}" WHERE id = ?', (row_id,))
@@ -107,9 +153,9 @@ class Tx:
         names = list(full[0])
         columns = ", ".join(f'"{name}"' for name in names)
         marks = ", ".join("?" * len(names))
-        self._conn.executemany(
+        self._executemany(
             f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
-            [_params([row[name] for name in names]) for row in full],
+            [[row[name] for name in names] for row in full],
         )
 
     def update(self, table: str, row_id: object, **values: Any) -> None:
@@ -127,7 +173,7 @@ class Tx:
 
 
 class Writer:
-    """Connections for writing, taken one at a time from any thread and given back.
+    """SQLite connections for writing, taken one at a time from any thread and given back.
 
     Each write is one `BEGIN IMMEDIATE ... COMMIT`: the lock is taken up front, so two
     processes never both read, then fight to write (the busy timeout makes the second wait).
@@ -158,8 +204,9 @@ class Writer:
             pass
 
     @contextmanager
-    def transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[Tx]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(self, begin: str = "BEGIN IMMEDIATE", what: str = "write") -> Iterator[Tx]:
+        """A transaction: committed when the block ends, rolled back if it raises (`what`
+        is for pg.PgWriter's errors; sqlite3's are put in words by the Store)."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         try:

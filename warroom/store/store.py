@@ -72,7 +72,8 @@ from warroom.store.reader import (
     deferred,
 )
 from warroom.store.spool import Spooled
-from warroom.store.sql import Tx, Writer
+from warroom.store.sql import NO_LIMIT, SQLITE_DIALECT, Dialect, Tx, Writer
+from warroom.store.target import DatabaseTarget
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Column, Connection, MetaData
 
     from warroom.store import tables
+    from warroom.store.pg import PgReader, PgWriter
 else:  # the schema's: imported only to set up or upgrade a database (sql.py says why)
     sa = deferred("sqlalchemy")
     sqlmodel = deferred("sqlmodel")
@@ -293,12 +295,12 @@ SEARCH_INDEX = (
 
 def _search_phrase(text: str) -> str:
     """TEXT as FTS5 phrases, one a word (all must match): user text is never FTS syntax."""
-    words = [w for w in text.split() if w.strip()]
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return SQLITE_DIALECT.search_param(text)
 
 
 class Store:
-    """All reads and writes of warroom's SQLite database (WAL, safe for many processes).
+    """All reads and writes of warroom's database: an SQLite file (WAL, safe for many
+    processes) or a PostgreSQL server (pg.py's twins of the reader and the writer).
 
     `playbook` may be swapped at any time (a live reload): it governs future actions only.
     What is recorded stays as it was: checklist items are rows, an incident's clock minutes
@@ -308,19 +310,33 @@ class Store:
 
     def __init__(
         self,
-        path: str | Path,
+        path: str | Path | DatabaseTarget,
         playbook: Playbook,
         clock: Now = system_clock,
         author: str = "",
         read_only: bool = False,
     ) -> None:
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise StoreError(f"database {self.path}: is a directory, not a database file")
+        """Open the database at `path`: an SQLite file's path, or a `DatabaseTarget` (an
+        SQLite file or a PostgreSQL server: pg.py, the same SQL through its twins)."""
+        self.target = path if isinstance(path, DatabaseTarget) else DatabaseTarget.parse(path)
+        self.where = self.target.display
+        """The database as messages name it (a PostgreSQL URL's password as ***)."""
         self.playbook = playbook
         self.clock = clock
         self.author = author
         self.read_only = read_only
+        self._cannot_write: str | None = None  # why this database user may not write
+        self._watch: sqlite3.Connection | None = None
+        self._dialect: Dialect = SQLITE_DIALECT
+        self._reader: Reader | PgReader
+        self._writer: Writer | PgWriter
+        self.path: Path | None = self.target.sqlite_path
+        """The SQLite file; None on PostgreSQL."""
+        if self.path is None:
+            self._open_postgres()
+            return
+        if self.path.is_dir():
+            raise StoreError(f"database {self.path}: is a directory, not a database file")
         if read_only and not self.path.is_file():
             raise StoreError(f"database {self.path}: no such file (an observer needs one)")
         if not read_only:
@@ -332,13 +348,8 @@ class Store:
                 ) from None
         self._reader = Reader(self.path, read_only)
         self._writer = Writer(self.path)
-        self._watch: sqlite3.Connection | None = None
         version, names = self._reader.schema()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"database {self.path}: this database was written by a newer warroom"
-                f" (schema {version}); this one knows schema {SCHEMA_VERSION}: upgrade warroom"
-            )
+        self._check_version(version)
         if version < SCHEMA_VERSION or TABLES - names:
             if read_only:
                 raise StoreError(
@@ -347,6 +358,40 @@ class Store:
                 )
             with self._guard("open"):  # a new database, or one from an earlier release
                 self._set_up()
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database {self.where}: this database was written by a newer warroom"
+                f" (schema {version}); this one knows schema {SCHEMA_VERSION}: upgrade warroom"
+            )
+
+    def _open_postgres(self) -> None:
+        """The PostgreSQL twins (pg.py): set up the schema on first use; a user who may only
+        read gets a read-only Store (its writes refused with the reason in one line)."""
+        from warroom.store import pg  # the driver: only for a PostgreSQL target
+
+        self._dialect = pg.PG_DIALECT
+        self._reader = reader = pg.PgReader(self.target)
+        self._writer = pg.PgWriter(self.target)
+        try:
+            version, names = reader.schema()
+            self._check_version(version)
+            if not self.read_only:
+                self._cannot_write = reader.read_only_reason()
+            if version < SCHEMA_VERSION or TABLES - names:
+                if self.read_only or self._cannot_write:
+                    why = self._cannot_write or "open it once without --read-only"
+                    raise StoreError(
+                        f"database {self.where}: needs setting up for this release,"
+                        f" which writes: {why}"
+                    )
+                pg.ensure_schema(self.target)
+        except BaseException:
+            self.dispose()
+            raise
+        if self._cannot_write:
+            self.read_only = True
 
     @property
     def playbook(self) -> Playbook:
@@ -379,11 +424,13 @@ class Store:
         create the tables and add the columns the database lacks. Another process may be
         doing the same: the upgrade takes the write lock and checks again under it.
         """
+        path = self.path
+        assert path is not None  # PostgreSQL: pg.ensure_schema
         engine = sqlmodel.create_engine(
-            sa.engine.URL.create("sqlite", database=str(self.path)),
+            sa.engine.URL.create("sqlite", database=str(path)),
             # The URL only picks the dialect: the connection comes from `connect`, so that
             # "?", "#" or "%" in the path cannot be read as a query or an escape.
-            creator=lambda: connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000),
+            creator=lambda: connect(path, timeout=BUSY_TIMEOUT_MS / 1000),
             poolclass=sa.pool.NullPool,
         )
 
@@ -416,11 +463,11 @@ class Store:
                 if version < SCHEMA_VERSION:
                     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreError as exc:
-            raise StoreError(f"database {self.path}: cannot upgrade the schema: {exc}") from None
+            raise StoreError(f"database {path}: cannot upgrade the schema: {exc}") from None
         except sa.exc.SQLAlchemyError as exc:
             orig = getattr(exc, "orig", None) or exc
             raise StoreError(
-                damaged(self.path, orig) or f"database {self.path}: cannot open: {orig}"
+                damaged(path, orig) or f"database {path}: cannot open: {orig}"
             ) from None
         finally:
             engine.dispose()
@@ -443,15 +490,18 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             orig = getattr(exc, "orig", None) or exc
             raise StoreError(
-                damaged(self.path, orig) or f"database {self.path}: cannot {what}: {orig}"
+                (self.path and damaged(self.path, orig))
+                or f"database {self.where}: cannot {what}: {orig}"
             ) from None
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Tx]:
         """One write transaction: everything done in it commits together, or none of it."""
+        if self._cannot_write:
+            raise StoreError(f"database {self.where}: {self._cannot_write}: cannot {what}")
         if self.read_only:
-            raise StoreError(f"database {self.path}: read-only: cannot {what}")
-        with self._guard(what), self._writer.transaction() as tx:
+            raise StoreError(f"database {self.where}: read-only: cannot {what}")
+        with self._guard(what), self._writer.transaction(what=what) as tx:
             yield tx
 
     def dispose(self) -> None:
@@ -468,6 +518,8 @@ class Store:
     def mark_as_drill(self) -> None:
         """This database holds drills, not real incidents: every war room and command that
         opens it says so (a banner, DRILL on every message, nothing posted)."""
+        if self.path is None:
+            raise ValueError(f"{self.where}: a drill runs on an SQLite file of its own")
         with self._guard("mark the database as a drill's"):
             conn = connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
@@ -478,12 +530,17 @@ class Store:
 
     @property
     def is_drill(self) -> bool:
-        """Whether this is a drill's database (`mark_as_drill`)."""
+        """Whether this is a drill's database (`mark_as_drill`; drills run on SQLite)."""
+        if self.path is None:
+            return False
         found = self._reader.number("PRAGMA application_id", what="read")
         return found == self.DRILL_APPLICATION_ID
 
     def data_version(self) -> int:
         """Changes whenever any connection (another process included) commits."""
+        if self.path is None:
+            assert not isinstance(self._reader, Reader)
+            return self._reader.data_version()
         try:
             if self._watch is None:
                 self._watch = connect(self.path, self.read_only, check_same_thread=False)
@@ -1089,7 +1146,7 @@ class Store:
         else:
             rows = self._reader.rows(
                 query + " ORDER BY at, id LIMIT ? OFFSET ?",
-                (incident_id, -1 if limit is None else limit, offset),
+                (incident_id, NO_LIMIT if limit is None else limit, offset),
             )
         return self._revised(incident_id, [_to_entry(r) for r in rows])
 
@@ -1114,8 +1171,9 @@ class Store:
 
     def timeline_days(self, incident_id: str) -> list[tuple[date, int]]:
         """The UTC days the timeline covers, in order, with the number of entries on each."""
+        day = self._dialect.day_of("at")
         rows = self._reader.rows(
-            "SELECT substr(at, 1, 10) AS day, count(*) AS entries FROM timeline_entry"
+            f"SELECT {day} AS day, count(*) AS entries FROM timeline_entry"  # noqa: S608
             " WHERE incident_id = ? GROUP BY day ORDER BY day",
             (incident_id,),
         )
@@ -1124,19 +1182,11 @@ class Store:
     def search(self, text: str, limit: int = 50) -> list[tuple[TimelineEntry, str]]:
         """Entries across every incident whose text has all of TEXT's words (any order,
         any case), newest first, each with its text with the matches in [brackets]."""
-        phrase = _search_phrase(text)
+        phrase = self._dialect.search_param(text)
         if not phrase:
             raise ValueError("search for what? give some words")
-        rows = self._reader.rows(
-            "SELECT e.*, highlight(timeline_search, 0, '[', ']') AS marked"
-            " FROM timeline_search JOIN timeline_entry e ON e.id = timeline_search.rowid"
-            # Newest first: FTS5 walks its index backwards and stops at the limit, where
-            # ranking would score every match (a common word: a third of a second).
-            " WHERE timeline_search MATCH ? ORDER BY timeline_search.rowid DESC LIMIT ?",
-            (phrase, limit),
-            what="search",
-        )
-        return [(_to_entry(r), str(r.marked)) for r in rows]
+        rows = self._reader.rows(self._dialect.search_sql(), (phrase, limit), what="search")
+        return [(_to_entry(r), self._dialect.marked(r, text)) for r in rows]
 
     def all_action_items(self) -> list[ActionItem]:
         """Every incident's action items, soonest due first."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from textual.binding import Binding
 from textual.markup import escape as escape_markup
@@ -87,6 +87,9 @@ UPDATE_HELP = {
     UpdateKind.STAKEHOLDER: "Status update to stakeholders (restarts the stakeholder clock).",
     UpdateKind.CUSTOMER: "Customer communication sent (email / status page).",
 }
+
+if TYPE_CHECKING:  # imported when a PostgreSQL war room starts it
+    from warroom.tui.services.pg_watcher import PostgresWatcher
 
 SPOOL_RETRY_SECONDS = 5.0
 """How often a war room tries to write what it kept while the database is away."""
@@ -162,6 +165,7 @@ class WarRoomBase(Screen[None]):
         self._nudged_roles: frozenset[str] | None = None
         self.clock_alerts = ClockAlerts(lambda: self.app)
         self._timer: Timer | None = None
+        self.pg_watcher: PostgresWatcher | None = None
         self._spool: Spool | None = None
         self.unreachable = ""
         """Why the database cannot be reached right now ("" while it can)."""

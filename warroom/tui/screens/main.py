@@ -126,6 +126,12 @@ class MainScreen(CommsActions):
         # SQLAlchemy, httpx) and threads would otherwise compete with the first paint. Until
         # the watcher runs, the tick looks for other writers' changes.
         if self.war_room.watch_files:
+            if self.store.path is None:  # PostgreSQL: LISTEN for other writers' commits
+                from warroom.tui.services.pg_watcher import PostgresWatcher
+
+                self.pg_watcher = PostgresWatcher(self.store.target)
+                self.call_after_refresh(self.pg_watcher.start, self)
+            # The database's files (SQLite), the playbook file (either)
             watcher = DatabaseWatcher(self.store.path, self.playbook_path)
             self.call_after_refresh(watcher.start, self)
         if not self.read_only:
@@ -165,6 +171,8 @@ class MainScreen(CommsActions):
     def on_unmount(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+        if self.pg_watcher is not None:
+            self.pg_watcher.stop()
         if self.radar is not None:
             self.radar.close()
         if self.deliverer is not None:
