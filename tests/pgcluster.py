@@ -79,6 +79,7 @@ class Cluster:
     port: int = 0
     password: str = ""
     observer_password: str = ""
+    _options: str = ""
 
     @property
     def data(self) -> Path:
@@ -141,6 +142,16 @@ class Cluster:
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c max_connections=200"
         )
+        self._options = options
+        self.resume()
+        self.psql(
+            f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{self.password}'",
+            f"CREATE ROLE {OBSERVER} LOGIN PASSWORD '{self.observer_password}'",
+            f"CREATE DATABASE {ROLE} OWNER {ROLE}",
+        )
+
+    def resume(self) -> None:
+        """Start the server (again: a restart mid-incident, in the tests)."""
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
@@ -148,17 +159,16 @@ class Cluster:
             "-l",
             str(self.directory / "server.log"),
             "-o",
-            options,
+            self._options,
             "-w",
             "-t",
             "60",
             "start",
         )
-        self.psql(
-            f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{self.password}'",
-            f"CREATE ROLE {OBSERVER} LOGIN PASSWORD '{self.observer_password}'",
-            f"CREATE DATABASE {ROLE} OWNER {ROLE}",
-        )
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (the tests' "the server went away")."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def psql(self, *statements: str) -> str:
         """Run each statement (its own transaction) as the superuser over the unix socket."""

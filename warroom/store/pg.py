@@ -53,6 +53,7 @@ from warroom.store.reader import (
     TABLES,
     Record,
     StoreError,
+    Unreachable,
     deferred,
     is_time_column,
 )
@@ -145,10 +146,26 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.splitlines()[0].split()) if text else type(exc).__name__
 
 
+_GONE = ("08", "57P01", "57P02", "57P03")
+"""SQLSTATEs of a server gone or going: a connection exception (class 08), an admin or
+crash shutdown, a server that cannot take connections yet."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether EXC means the server cannot be reached (it may be back soon), not that it
+    refused what was asked (a bad password, a constraint, a read-only user)."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    return state is None or any(state.startswith(prefix) for prefix in _GONE)
+
+
 def store_error(target: DatabaseTarget, what: str, exc: BaseException) -> StoreError:
-    """One line naming the database (never its password) and what failed."""
+    """One line naming the database (never its password) and what failed; an `Unreachable`
+    when the server could not be reached."""
     reason = target.scrub(_first_line(exc))
-    return StoreError(f"database {target.display}: cannot {what}: {reason}")
+    kind = Unreachable if unreachable(exc) else StoreError
+    return kind(f"database {target.display}: cannot {what}: {reason}")
 
 
 # -- placeholders and rows -----------------------------------------------------------------
@@ -624,8 +641,13 @@ class TxFailed(StoreError):
         self.broken = broken  # the connection is gone: not to be reused
 
 
+class TxUnreachable(TxFailed, Unreachable):
+    """A write transaction's statement found the server gone."""
+
+
 def _tx_error(target: DatabaseTarget, what: str, exc: psycopg.Error) -> TxFailed:
-    return TxFailed(str(store_error(target, what, exc)), isinstance(exc, psycopg.OperationalError))
+    kind = TxUnreachable if unreachable(exc) else TxFailed
+    return kind(str(store_error(target, what, exc)), isinstance(exc, psycopg.OperationalError))
 
 
 _TAKE_TURN = (

@@ -383,15 +383,17 @@ class WarRoomBase(Screen[None]):
     ) -> None:
         """An entry the database could not take: kept on this machine, written when it is
         back (tick), with the time it was typed."""
+        first = not self.unreachable  # said once; then the header counts what is kept
         self.unreachable = str(error)
         typed = at or utc(self.clock())
         self.spool.add(Spool.new(incident.id, text, kind.value, typed, self.store.author))
-        self.notify(
-            f"{error}\nKept on this machine ({self.spool.path.name}): written, with the time"
-            " you typed it, when the database is back.",
-            title="Entry kept offline",
-            severity="warning",
-        )
+        if first:
+            self.notify(
+                f"{error}\nKept on this machine ({self.spool.path.name}): written, with the time"
+                " you typed it, when the database is back.",
+                title="Entry kept offline",
+                severity="warning",
+            )
         self._render_clocks()
 
     def drain_spool(self) -> None:
@@ -532,6 +534,9 @@ class WarRoomBase(Screen[None]):
         incident = self._require()
         if not text.strip():
             raise EntryError("nothing to log: type the text after the command")
+        if self.unreachable:  # known to be away: keep it at once, do not wait on the network
+            self._keep_offline(incident, text, kind, at, Unreachable(self.unreachable))
+            return
         try:
             self.store.log(incident.id, text, kind=kind, at=at)
         except Unreachable as error:
