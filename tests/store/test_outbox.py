@@ -118,7 +118,7 @@ def test_send_to_unknown_or_closed_incident(store: Store, iid: str) -> None:
 def test_send_is_one_transaction(store: Store, iid: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure while queueing leaves no clock restarted and no timeline entry."""
 
-    monkeypatch.setattr("warroom.store.store.new_key", lambda: "always-the-same")
+    monkeypatch.setattr("warroom.store.incidents.new_key", lambda: "always-the-same")
     before = len(store.timeline(iid))
     with pytest.raises(StoreError):
         send_message(store, iid, "status_update", "x", ["a", "b"])  # unique key violated
