@@ -86,7 +86,7 @@ def _parser(only: str | None = None, war_room: bool = False) -> argparse.Argumen
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub_globals = [global_options(in_subcommand=True)]
 
-    known = {name for names in GROUPS.values() for name in names} | set(commands.choices)
+    known = {name for names in GROUPS.values() for name in names}
     for group, names in GROUPS.items():
         if only in names or (only not in known and not war_room):  # help, a typo: all
             module = importlib.import_module(f"warroom.cli.{group}")

@@ -12,6 +12,7 @@ run in the same transaction as the change, so they live where the transaction is
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -283,10 +284,12 @@ class StoreCore:
                 conn.commit()
             finally:
                 conn.close()
+        self.__dict__["is_drill"] = True
 
-    @property
+    @functools.cached_property
     def is_drill(self) -> bool:
-        """Whether this is a drill's database (`mark_as_drill`; drills run on SQLite)."""
+        """Whether this is a drill's database (`mark_as_drill`; drills run on SQLite): read
+        once, as the file is what it is for as long as it is open."""
         if self.path is None:
             return False
         found = self._reader.number("PRAGMA application_id", what="read")

@@ -36,6 +36,7 @@ from warroom.domain.dependencies import DependencyStatus
 from warroom.domain.followups import is_done, overdue, overdue_text
 from warroom.domain.messages import OutboxStatus
 from warroom.domain.model import (
+    ActionItem,
     ChecklistItem,
     EntryKind,
     Incident,
@@ -134,6 +135,9 @@ class IncidentView:
     checklist: list[ChecklistItem]
     outbox: dict[OutboxStatus, int]
     """The incident's outbox messages by state (the entry line's subtitle)."""
+    open_items: list[ActionItem] | None = None
+    """Every incident's action items not done, when no incident is open here (the header's
+    overdue count); None while one is."""
 
 
 _TIMED_WITHOUT_ARG = frozenset({"ack"})
@@ -166,6 +170,7 @@ class WarRoomBase(Screen[None]):
         self.clock_alerts = ClockAlerts(lambda: self.app)
         self._timer: Timer | None = None
         self.pg_watcher: PostgresWatcher | None = None
+        self._open_items: list[ActionItem] | None = None
         self._spool: Spool | None = None
         self.unreachable = ""
         """Why the database cannot be reached right now ("" while it can)."""
@@ -246,6 +251,11 @@ class WarRoomBase(Screen[None]):
             roles=self.store.roles(incident.id) if incident is not None else {},
             checklist=self.store.checklist(incident.id) if incident is not None else [],
             outbox=outbox_counts(self.store, incident.id) if incident is not None else {},
+            open_items=(
+                None
+                if incident is not None and incident.is_open
+                else [i for i in self.store.all_action_items() if not is_done(i)]
+            ),
         )
 
     def show(self, view: IncidentView) -> None:
@@ -256,7 +266,7 @@ class WarRoomBase(Screen[None]):
         self._others = view.others
         self.snoozes = view.snoozes
         self._roles = view.roles
-        self._read_open_items(view)
+        self._open_items = view.open_items
         self._nudged_roles = None  # the Roles pane is drawn again with the clocks
         timeline = self.query_one(TimelineView)
         if incident is None:
@@ -572,15 +582,6 @@ class WarRoomBase(Screen[None]):
         if not any(v.strip() for v in values.values()) and not self._draft(incident_id, form):
             return
         self._guarded(lambda: self.store.save_draft(incident_id, form, values))
-
-    def _read_open_items(self, view: IncidentView) -> None:
-        if view.incident is not None and view.incident.is_open:
-            self._open_items = None
-            return
-        try:
-            self._open_items = [i for i in self.store.all_action_items() if not is_done(i)]
-        except StoreError:
-            self._open_items = None
 
     def _overdue_text(self, now: datetime) -> str:
         if self._open_items is None:
