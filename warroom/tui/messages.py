@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from warroom.domain.dependencies import DependencyStatus
+from warroom.store.reader import StoreError
 
 
 @dataclass
@@ -53,6 +54,17 @@ class DeliveryDone(Message):
     """A delivery round finished: what failed (channel, detail) and the outbox by status."""
 
     failures: list[tuple[str, str]]
+
+
+@dataclass
+class SpoolDrained(Message):
+    """A round of writing what was kept while the database was away (services/spool_drainer):
+    how many were written, how many refused (typed after their incident was closed), or
+    the error that stopped it (an Unreachable: still away)."""
+
+    written: int
+    refused: int
+    error: StoreError | None = None
 
 
 @dataclass

@@ -10,7 +10,6 @@ refresh path and the clocks' rendering belong together: they read and draw the s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +64,7 @@ from warroom.tui.messages import (
 from warroom.tui.services.clock_alerts import ClockAlerts
 from warroom.tui.services.delivery import OutboxDeliverer
 from warroom.tui.services.radar import RadarPoller
+from warroom.tui.services.spool_drainer import SpoolDrainer
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.panes import (
     ChecklistPane,
@@ -91,9 +91,6 @@ UPDATE_HELP = {
 
 if TYPE_CHECKING:  # imported when a PostgreSQL war room starts it
     from warroom.tui.services.pg_watcher import PostgresWatcher
-
-SPOOL_RETRY_SECONDS = 5.0
-"""How often a war room tries to write what it kept while the database is away."""
 
 USER_ERRORS = (EntryError, ValueError, KeyError, StoreError)
 
@@ -174,8 +171,7 @@ class WarRoomBase(Screen[None]):
         self._spool: Spool | None = None
         self.unreachable = ""
         """Why the database cannot be reached right now ("" while it can)."""
-        self._spool_tried = 0.0
-        self._draining = False
+        self._spool_drainer: SpoolDrainer | None = None
 
     @property
     def war_room(self) -> WarRoom:
@@ -376,6 +372,12 @@ class WarRoomBase(Screen[None]):
             self._spool = Spool(spool_path(getattr(self.store, "target", self.store.path)))
         return self._spool
 
+    @property
+    def spool_drainer(self) -> SpoolDrainer:
+        if self._spool_drainer is None:
+            self._spool_drainer = SpoolDrainer(self.spool, self.store)
+        return self._spool_drainer
+
     def _unreachable_text(self) -> str:
         kept = len(self.spool) if self.spool.path.exists() else 0
         if not (self.unreachable or kept):
@@ -392,7 +394,7 @@ class WarRoomBase(Screen[None]):
         error: Unreachable,
     ) -> None:
         """An entry the database could not take: kept on this machine, written when it is
-        back (tick), with the time it was typed."""
+        back (services/spool_drainer.py), with the time it was typed."""
         first = not self.unreachable  # said once; then the header counts what is kept
         self.unreachable = str(error)
         typed = at or utc(self.clock())
@@ -405,49 +407,6 @@ class WarRoomBase(Screen[None]):
                 severity="warning",
             )
         self._render_clocks()
-
-    def drain_spool(self) -> None:
-        """Write what was kept while the database was unreachable, if it is back: in a
-        thread (a server that is still away can take seconds to say so), at most every
-        few seconds while it is away; the result is shown by `_spool_drained`."""
-        if not self.spool.path.exists() or self._draining:
-            return
-        now = time.monotonic()
-        if self.unreachable and now - self._spool_tried < SPOOL_RETRY_SECONDS:
-            return
-        self._spool_tried, self._draining = now, True
-        self.run_worker(self._drain, thread=True, group="spool", exit_on_error=False)
-
-    def _drain(self) -> None:
-        try:
-            written, refused = self.spool.drain(self.store.log_spooled)
-        except StoreError as error:
-            self.app.call_from_thread(self._spool_drained, 0, 0, error)
-        else:
-            self.app.call_from_thread(self._spool_drained, written, refused, None)
-
-    def _spool_drained(self, written: int, refused: int, error: StoreError | None) -> None:
-        self._draining = False
-        if isinstance(error, Unreachable):
-            self.unreachable = str(error)
-        elif error is not None:
-            self._error(error)
-        else:
-            self.unreachable = ""
-        if written:
-            self.notify(f"{written} entries kept offline are in the timeline now", title="Written")
-        if refused:
-            self.notify(
-                f"{refused} kept entries were typed after their incident was closed:"
-                f" kept in {self.spool.refused_path}",
-                title="Not written",
-                severity="warning",
-                timeout=30,
-            )
-        if written or refused:
-            self.reload()
-        else:
-            self._render_clocks()
 
     def _show_outbox(self, found: dict[OutboxStatus, int]) -> None:
         parts = [

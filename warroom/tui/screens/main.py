@@ -23,6 +23,7 @@ from warroom.domain.model import (
 )
 from warroom.playbook import PlaybookError, load_playbook
 from warroom.store.outbox import counts as outbox_counts
+from warroom.store.store import Unreachable
 from warroom.tui.actions import BY_ID
 from warroom.tui.entry_grammar import (
     EntryCommand,
@@ -37,6 +38,7 @@ from warroom.tui.messages import (
     PlaybookChanged,
     RadarPolled,
     ServiceTrouble,
+    SpoolDrained,
     WatchingChanged,
 )
 from warroom.tui.screens.base import (
@@ -157,7 +159,8 @@ class MainScreen(CommsActions):
             return  # shutting down: the panes are gone
         if not self.watching:
             self.check_database()  # no file watcher (e.g. a network filesystem): look instead
-        self.drain_spool()  # entries kept while the database was unreachable, if any
+        # Entries kept while the database was unreachable, if any: written once it is back.
+        self.spool_drainer.try_now(self, away=bool(self.unreachable))
         self._render_clocks()
 
     @work(thread=True, exclusive=True, group="prepare-writes", exit_on_error=False)
@@ -198,6 +201,31 @@ class MainScreen(CommsActions):
     @on(ServiceTrouble)
     def _service_trouble(self, message: ServiceTrouble) -> None:
         self.notify(message.text, severity=message.severity)
+
+    @on(SpoolDrained)
+    def _spool_drained(self, message: SpoolDrained) -> None:
+        if isinstance(message.error, Unreachable):
+            self.unreachable = str(message.error)  # still away: the header says so
+        elif message.error is not None:
+            self._error(message.error)
+        else:
+            self.unreachable = ""
+        if message.written:
+            self.notify(
+                f"{message.written} entries kept offline are in the timeline now", title="Written"
+            )
+        if message.refused:
+            self.notify(
+                f"{message.refused} kept entries were typed after their incident was closed:"
+                f" kept in {self.spool.refused_path}",
+                title="Not written",
+                severity="warning",
+                timeout=30,
+            )
+        if message.written or message.refused:
+            self.reload()
+        else:
+            self._render_clocks()
 
     # -- communications ------------------------------------------------------------------
 
