@@ -1463,7 +1463,7 @@ def test_an_old_database_locked_by_another_writer_is_a_clear_error(
     """The upgrade needs the write lock; if it cannot get it, the open fails in one line."""
     with closing(sqlite3.connect(db)) as conn:
         conn.executescript(SCHEMA_1)
-    monkeypatch.setattr("warroom.store.core.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("warroom.store.connection.BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")

@@ -1,9 +1,10 @@
 """The one Store: every state change and its timeline entry commit in one transaction.
 
-`Store` is the last of a chain of classes, one concern a file: core.py (opening, the
-transaction, the rules every change applies), incidents.py, timeline.py, checklist.py, and
-this file (imports of a whole record, and the drafts of dialogs). What the rest of warroom
-imports is here: `Store`, its errors, and `add_missing_columns` for the migration tests."""
+`Store` is the last of a chain of classes, one concern a file: connection.py (the
+database opened: set-up, transactions, the acting time), core.py (the rules every change
+applies), incidents.py, timeline.py, checklist.py, and this file (imports of a whole
+record, and the drafts of dialogs). What the rest of warroom imports is here: `Store`, its
+errors, and `add_missing_columns` for the migration tests."""
 
 from __future__ import annotations
 
